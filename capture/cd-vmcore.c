@@ -1,0 +1,766 @@
+/*
+ * Copyright 2026 The crashdesk authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#define G_LOG_DOMAIN "CdVmcore"
+
+#include "config.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cd-bytes.h"
+#include "cd-vmcore.h"
+
+/* An ELF64 core as /proc/vmcore presents it: one PT_NOTE (a NT_PRSTATUS per CPU and the
+ * VMCOREINFO note) and PT_LOADs mapping the crashed kernel's memory. The file can be
+ * hundreds of GiB and hostile: everything is read through a few small windows, every
+ * header field is checked against the file before use, and the memory used does not
+ * depend on the file's size beyond the segment table. */
+
+#define CD_VMCORE_WINDOW_SIZE  (64 * 1024)
+#define CD_VMCORE_WINDOW_COUNT 4
+
+typedef struct {
+	guint64 vaddr;
+	guint64 paddr;
+	guint64 offset;
+	guint64 filesz;
+	guint64 memsz;
+} CdVmcoreSegment;
+
+typedef struct {
+	guint64 offset; /* aligned to CD_VMCORE_WINDOW_SIZE */
+	gsize valid;	/* bytes read, less than the size at the end of the file */
+	guint64 used;	/* for least-recently-used replacement */
+	guint8 *data;	/* NULL while unused */
+} CdVmcoreWindow;
+
+struct _CdVmcore {
+	GObject parent_instance;
+	gchar *name;
+	gint fd;
+	guint64 file_size;
+	guint64 expected_size; /* the end of the furthest segment, as the headers say */
+	const CdArch *arch;
+	GArray *segments; /* of CdVmcoreSegment */
+	guint last_segment;
+	CdVmcoreinfo *vmcoreinfo;
+	guint cpu_count;
+	CdVmcoreWindow windows[CD_VMCORE_WINDOW_COUNT];
+	guint64 clock;
+};
+
+G_DEFINE_TYPE(CdVmcore, cd_vmcore, G_TYPE_OBJECT)
+
+static void
+cd_vmcore_finalize(GObject *object)
+{
+	CdVmcore *self = CD_VMCORE(object);
+
+	for (guint i = 0; i < CD_VMCORE_WINDOW_COUNT; i++)
+		g_free(self->windows[i].data);
+	if (self->fd >= 0)
+		g_close(self->fd, NULL);
+	g_clear_object(&self->vmcoreinfo);
+	g_array_unref(self->segments);
+	g_free(self->name);
+	G_OBJECT_CLASS(cd_vmcore_parent_class)->finalize(object);
+}
+
+static void
+cd_vmcore_class_init(CdVmcoreClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = cd_vmcore_finalize;
+}
+
+static void
+cd_vmcore_init(CdVmcore *self)
+{
+	self->fd = -1;
+	self->segments = g_array_new(FALSE, FALSE, sizeof(CdVmcoreSegment));
+}
+
+static void
+cd_vmcore_set_truncated_error(CdVmcore *self, guint64 offset, GError **error)
+{
+	g_set_error(error,
+		    G_IO_ERROR,
+		    G_IO_ERROR_PARTIAL_INPUT,
+		    "truncated: data at file offset %" G_GUINT64_FORMAT
+		    " is needed but the file has only %" G_GUINT64_FORMAT " bytes",
+		    offset,
+		    self->file_size);
+}
+
+static CdVmcoreWindow *
+cd_vmcore_get_window(CdVmcore *self, guint64 offset, GError **error)
+{
+	guint64 base = offset - offset % CD_VMCORE_WINDOW_SIZE;
+	CdVmcoreWindow *victim = &self->windows[0];
+	gsize want;
+	gsize got = 0;
+
+	self->clock++;
+	for (guint i = 0; i < CD_VMCORE_WINDOW_COUNT; i++) {
+		CdVmcoreWindow *win = &self->windows[i];
+		if (win->data != NULL && win->offset == base) {
+			win->used = self->clock;
+			return win;
+		}
+		if (win->data == NULL || win->used < victim->used)
+			victim = win;
+		if (win->data == NULL)
+			break;
+	}
+
+	if (victim->data == NULL)
+		victim->data = g_malloc(CD_VMCORE_WINDOW_SIZE);
+	victim->offset = base;
+	victim->used = self->clock;
+	victim->valid = 0;
+	want = (gsize)MIN((guint64)CD_VMCORE_WINDOW_SIZE,
+			  self->file_size > base ? self->file_size - base : 0);
+	while (got < want) {
+		gssize n = pread(self->fd, victim->data + got, want - got, (off_t)(base + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			g_set_error(error,
+				    G_IO_ERROR,
+				    g_io_error_from_errno(errno),
+				    "cannot read at offset %" G_GUINT64_FORMAT ": %s",
+				    base + got,
+				    g_strerror(errno));
+			victim->offset = G_MAXUINT64;
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		got += (gsize)n;
+	}
+	victim->valid = got;
+	return victim;
+}
+
+/* reads file bytes through the windows; a short file is an error, not zeros */
+static gboolean
+cd_vmcore_read_file(CdVmcore *self, guint64 offset, guint8 *buf, gsize len, GError **error)
+{
+	while (len > 0) {
+		CdVmcoreWindow *win = cd_vmcore_get_window(self, offset, error);
+		gsize start;
+		gsize chunk;
+
+		if (win == NULL)
+			return FALSE;
+		start = (gsize)(offset - win->offset);
+		if (start >= win->valid) {
+			cd_vmcore_set_truncated_error(self, offset, error);
+			return FALSE;
+		}
+		chunk = MIN(len, win->valid - start);
+		memcpy(buf, win->data + start, chunk);
+		buf += chunk;
+		offset += chunk;
+		len -= chunk;
+	}
+	return TRUE;
+}
+
+static gboolean
+cd_vmcore_parse_notes(CdVmcore *self, const guint8 *buf, gsize size, GError **error)
+{
+	gsize pos = 0;
+
+	while (size - pos >= 12) {
+		guint32 namesz = cd_read_le32(buf + pos);
+		guint32 descsz = cd_read_le32(buf + pos + 4);
+		guint32 type = cd_read_le32(buf + pos + 8);
+		guint64 name_pos = pos + 12;
+		guint64 desc_pos = name_pos + (((guint64)namesz + 3) & ~3ULL);
+		guint64 next = desc_pos + (((guint64)descsz + 3) & ~3ULL);
+		const gchar *name = (const gchar *)buf + name_pos;
+
+		/* kexec pads the merged note segment with zeros */
+		if (namesz == 0 && descsz == 0 && type == 0)
+			break;
+		if (desc_pos + descsz > size || name_pos + namesz > size) {
+			if (self->vmcoreinfo != NULL)
+				break;
+			g_set_error(error,
+				    G_IO_ERROR,
+				    G_IO_ERROR_INVALID_DATA,
+				    "no VMCOREINFO: the note at offset %" G_GSIZE_FORMAT
+				    " claims %u + %u bytes, past the end of its PT_NOTE segment",
+				    pos,
+				    namesz,
+				    descsz);
+			return FALSE;
+		}
+		if ((namesz == 11 || namesz == 10) && memcmp(name, "VMCOREINFO", 10) == 0 &&
+		    type == 0 && self->vmcoreinfo == NULL) {
+			self->vmcoreinfo =
+			    cd_vmcoreinfo_new_from_data((const gchar *)buf + desc_pos, descsz, error);
+			if (self->vmcoreinfo == NULL)
+				return FALSE;
+		} else if (namesz == 5 && memcmp(name, "CORE", 5) == 0 && type == NT_PRSTATUS) {
+			self->cpu_count++;
+		}
+		if (next > size)
+			break;
+		pos = (gsize)next;
+	}
+	return TRUE;
+}
+
+static gboolean
+cd_vmcore_read_notes(CdVmcore *self, guint64 offset, guint64 size, GError **error)
+{
+	g_autofree guint8 *buf = NULL;
+
+	if (size > CD_VMCORE_MAX_NOTES_SIZE) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_DATA,
+			    "PT_NOTE segment of %" G_GUINT64_FORMAT " bytes is over the %u limit",
+			    size,
+			    CD_VMCORE_MAX_NOTES_SIZE);
+		return FALSE;
+	}
+	if (offset > self->file_size || size > self->file_size - offset) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_PARTIAL_INPUT,
+			    "truncated: the PT_NOTE segment (%" G_GUINT64_FORMAT
+			    " bytes at offset %" G_GUINT64_FORMAT
+			    ") lies past the end of the file (%" G_GUINT64_FORMAT " bytes)",
+			    size,
+			    offset,
+			    self->file_size);
+		return FALSE;
+	}
+	buf = g_malloc(size + 1);
+	if (!cd_vmcore_read_file(self, offset, buf, size, error))
+		return FALSE;
+	return cd_vmcore_parse_notes(self, buf, size, error);
+}
+
+static gboolean
+cd_vmcore_read_phnum(CdVmcore *self, const guint8 *ehdr, guint64 *phnum, GError **error)
+{
+	guint64 shoff = cd_read_le64(ehdr + 40);
+	guint16 shentsize = cd_read_le16(ehdr + 58);
+	guint8 shdr[sizeof(Elf64_Shdr)];
+
+	*phnum = cd_read_le16(ehdr + 56);
+	if (*phnum != PN_XNUM)
+		return TRUE;
+
+	/* more than 65534 segments: the real count is section header 0's sh_info */
+	if (shentsize != sizeof(Elf64_Shdr) || shoff > self->file_size ||
+	    self->file_size - shoff < sizeof(shdr)) {
+		g_set_error_literal(error,
+				    G_IO_ERROR,
+				    G_IO_ERROR_INVALID_DATA,
+				    "program header count is PN_XNUM but section header 0 is unreadable");
+		return FALSE;
+	}
+	if (!cd_vmcore_read_file(self, shoff, shdr, sizeof(shdr), error))
+		return FALSE;
+	*phnum = cd_read_le32(shdr + G_STRUCT_OFFSET(Elf64_Shdr, sh_info));
+	return TRUE;
+}
+
+static gboolean
+cd_vmcore_check_ident(CdVmcore *self, const guint8 *ehdr, GError **error)
+{
+	if (memcmp(ehdr, ELFMAG, SELFMAG) != 0) {
+		g_set_error_literal(error,
+				    G_IO_ERROR,
+				    G_IO_ERROR_INVALID_DATA,
+				    "not an ELF file (no \\x7fELF signature): not a vmcore");
+		return FALSE;
+	}
+	if (ehdr[EI_CLASS] != ELFCLASS64) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_NOT_SUPPORTED,
+			    "unsupported ELF class %u: only 64-bit cores are read",
+			    ehdr[EI_CLASS]);
+		return FALSE;
+	}
+	if (ehdr[EI_DATA] != ELFDATA2LSB) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_NOT_SUPPORTED,
+			    "unsupported ELF data encoding %u: only little-endian cores are read",
+			    ehdr[EI_DATA]);
+		return FALSE;
+	}
+	if (ehdr[EI_VERSION] != EV_CURRENT) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_DATA,
+			    "invalid ELF version %u",
+			    ehdr[EI_VERSION]);
+		return FALSE;
+	}
+	if (cd_read_le16(ehdr + 16) != ET_CORE) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_DATA,
+			    "not a core dump: ELF type %u, a vmcore is ET_CORE (4)",
+			    cd_read_le16(ehdr + 16));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+cd_vmcore_add_load(CdVmcore *self, const guint8 *ph, guint index, GError **error)
+{
+	CdVmcoreSegment seg = {
+	    .offset = cd_read_le64(ph + 8),
+	    .vaddr = cd_read_le64(ph + 16),
+	    .paddr = cd_read_le64(ph + 24),
+	    .filesz = cd_read_le64(ph + 32),
+	    .memsz = cd_read_le64(ph + 40),
+	};
+
+	if (seg.memsz == 0)
+		return TRUE;
+	if (seg.filesz > seg.memsz || seg.offset > G_MAXUINT64 - seg.filesz ||
+	    seg.paddr > G_MAXUINT64 - (seg.memsz - 1)) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_DATA,
+			    "PT_LOAD #%u is invalid (offset %" G_GUINT64_FORMAT
+			    ", file size %" G_GUINT64_FORMAT ", memory size %" G_GUINT64_FORMAT ")",
+			    index,
+			    seg.offset,
+			    seg.filesz,
+			    seg.memsz);
+		return FALSE;
+	}
+	/* a segment whose virtual range would wrap can still serve physical lookups */
+	if (seg.vaddr > G_MAXUINT64 - (seg.memsz - 1))
+		seg.vaddr = 0;
+	self->expected_size = MAX(self->expected_size, seg.offset + seg.filesz);
+	g_array_append_val(self->segments, seg);
+	return TRUE;
+}
+
+static gboolean
+cd_vmcore_load(CdVmcore *self, GError **error)
+{
+	guint8 ehdr[sizeof(Elf64_Ehdr)];
+	guint64 phoff;
+	guint64 phnum;
+	g_autofree guint8 *phdrs = NULL;
+	gsize phdrs_size;
+
+	if (self->file_size < sizeof(ehdr)) {
+		guint8 head[SELFMAG] = {0};
+		gsize n = (gsize)MIN(self->file_size, (guint64)SELFMAG);
+		if (n > 0 && !cd_vmcore_read_file(self, 0, head, n, error))
+			return FALSE;
+		if (memcmp(head, ELFMAG, n) != 0) {
+			g_set_error_literal(error,
+					    G_IO_ERROR,
+					    G_IO_ERROR_INVALID_DATA,
+					    "not an ELF file (no \\x7fELF signature): not a vmcore");
+			return FALSE;
+		}
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_PARTIAL_INPUT,
+			    "truncated: %" G_GUINT64_FORMAT
+			    " bytes, shorter than an ELF header (%" G_GSIZE_FORMAT ")",
+			    self->file_size,
+			    sizeof(ehdr));
+		return FALSE;
+	}
+	if (!cd_vmcore_read_file(self, 0, ehdr, sizeof(ehdr), error))
+		return FALSE;
+	if (!cd_vmcore_check_ident(self, ehdr, error))
+		return FALSE;
+	self->arch = cd_arch_find(cd_read_le16(ehdr + 18));
+
+	if (cd_read_le16(ehdr + 54) != sizeof(Elf64_Phdr)) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_DATA,
+			    "program header entry size is %u, expected %" G_GSIZE_FORMAT,
+			    cd_read_le16(ehdr + 54),
+			    sizeof(Elf64_Phdr));
+		return FALSE;
+	}
+	phoff = cd_read_le64(ehdr + 32);
+	if (!cd_vmcore_read_phnum(self, ehdr, &phnum, error))
+		return FALSE;
+	if (phnum == 0 || phnum > CD_VMCORE_MAX_SEGMENTS) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_INVALID_DATA,
+			    "program header count %" G_GUINT64_FORMAT " is out of range (1 to %u)",
+			    phnum,
+			    CD_VMCORE_MAX_SEGMENTS);
+		return FALSE;
+	}
+	phdrs_size = (gsize)phnum * sizeof(Elf64_Phdr);
+	if (phoff > self->file_size || phdrs_size > self->file_size - phoff) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    G_IO_ERROR_PARTIAL_INPUT,
+			    "the program header table (%" G_GUINT64_FORMAT
+			    " entries at offset %" G_GUINT64_FORMAT
+			    ") lies past the end of the file (%" G_GUINT64_FORMAT " bytes)",
+			    phnum,
+			    phoff,
+			    self->file_size);
+		return FALSE;
+	}
+	phdrs = g_malloc(phdrs_size);
+	if (!cd_vmcore_read_file(self, phoff, phdrs, phdrs_size, error))
+		return FALSE;
+
+	for (guint i = 0; i < phnum; i++) {
+		const guint8 *ph = phdrs + (gsize)i * sizeof(Elf64_Phdr);
+		guint32 type = cd_read_le32(ph);
+
+		if (type == PT_LOAD) {
+			if (!cd_vmcore_add_load(self, ph, i, error))
+				return FALSE;
+		} else if (type == PT_NOTE) {
+			if (!cd_vmcore_read_notes(self,
+						  cd_read_le64(ph + 8),
+						  cd_read_le64(ph + 32),
+						  error))
+				return FALSE;
+		}
+	}
+	if (self->vmcoreinfo == NULL) {
+		g_set_error_literal(error,
+				    G_IO_ERROR,
+				    G_IO_ERROR_INVALID_DATA,
+				    "no VMCOREINFO note: not a kernel crash dump, or one from a "
+				    "kernel without CONFIG_CRASH_CORE");
+		return FALSE;
+	}
+	if (self->segments->len == 0) {
+		g_set_error_literal(error,
+				    G_IO_ERROR,
+				    G_IO_ERROR_INVALID_DATA,
+				    "no PT_LOAD segment: the dump holds no memory");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * cd_vmcore_new_from_fd:
+ * @fd: a file descriptor open for reading; the object takes ownership
+ * @name: the name used in messages, usually the path
+ *
+ * Reads the ELF headers and notes of a vmcore. A file shorter than its headers say is
+ * accepted (the kernel log may lie before the cut): cd_vmcore_get_expected_size() tells.
+ *
+ * Returns: (transfer full): the vmcore, or %NULL
+ */
+CdVmcore *
+cd_vmcore_new_from_fd(gint fd, const gchar *name, GError **error)
+{
+	g_autoptr(CdVmcore) self = g_object_new(CD_TYPE_VMCORE, NULL);
+	struct stat st;
+
+	self->fd = fd;
+	self->name = g_strdup(name);
+	if (fstat(fd, &st) < 0) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errno),
+			    "cannot stat: %s",
+			    g_strerror(errno));
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		g_set_error_literal(error,
+				    G_IO_ERROR,
+				    G_IO_ERROR_NOT_REGULAR_FILE,
+				    "not a regular file");
+		return NULL;
+	}
+	self->file_size = (guint64)st.st_size;
+	if (!cd_vmcore_load(self, error))
+		return NULL;
+	return g_steal_pointer(&self);
+}
+
+/**
+ * cd_vmcore_new_from_path:
+ * @path: a vmcore, such as `/proc/vmcore`
+ *
+ * Returns: (transfer full): the vmcore, or %NULL
+ */
+CdVmcore *
+cd_vmcore_new_from_path(const gchar *path, GError **error)
+{
+	gint fd = g_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
+
+	if (fd < 0) {
+		g_set_error(error,
+			    G_IO_ERROR,
+			    g_io_error_from_errno(errno),
+			    "cannot open: %s",
+			    g_strerror(errno));
+		return NULL;
+	}
+	return cd_vmcore_new_from_fd(fd, path, error);
+}
+
+const gchar *
+cd_vmcore_get_name(CdVmcore *self)
+{
+	g_return_val_if_fail(CD_IS_VMCORE(self), NULL);
+	return self->name;
+}
+
+const CdArch *
+cd_vmcore_get_arch(CdVmcore *self)
+{
+	g_return_val_if_fail(CD_IS_VMCORE(self), NULL);
+	return self->arch;
+}
+
+/**
+ * cd_vmcore_get_vmcoreinfo:
+ *
+ * Returns: (transfer none): the crashed kernel's VMCOREINFO
+ */
+CdVmcoreinfo *
+cd_vmcore_get_vmcoreinfo(CdVmcore *self)
+{
+	g_return_val_if_fail(CD_IS_VMCORE(self), NULL);
+	return self->vmcoreinfo;
+}
+
+/**
+ * cd_vmcore_get_cpu_count:
+ *
+ * Returns: the number of NT_PRSTATUS notes, one per CPU that was online
+ */
+guint
+cd_vmcore_get_cpu_count(CdVmcore *self)
+{
+	g_return_val_if_fail(CD_IS_VMCORE(self), 0);
+	return self->cpu_count;
+}
+
+guint64
+cd_vmcore_get_file_size(CdVmcore *self)
+{
+	g_return_val_if_fail(CD_IS_VMCORE(self), 0);
+	return self->file_size;
+}
+
+/**
+ * cd_vmcore_get_expected_size:
+ *
+ * Returns: the size the program headers describe; larger than the file if it was cut
+ */
+guint64
+cd_vmcore_get_expected_size(CdVmcore *self)
+{
+	g_return_val_if_fail(CD_IS_VMCORE(self), 0);
+	return self->expected_size;
+}
+
+static const CdVmcoreSegment *
+cd_vmcore_find_segment(CdVmcore *self, guint64 addr, gboolean physical)
+{
+	guint n = self->segments->len;
+
+	for (guint k = 0; k < n; k++) {
+		guint i = (self->last_segment + k) % n;
+		const CdVmcoreSegment *seg =
+		    &g_array_index(self->segments, CdVmcoreSegment, i);
+		guint64 start = physical ? seg->paddr : seg->vaddr;
+
+		if (!physical && seg->vaddr == 0)
+			continue;
+		if (addr >= start && addr - start < seg->memsz) {
+			self->last_segment = i;
+			return seg;
+		}
+	}
+	return NULL;
+}
+
+/* finds the segment that holds @kvaddr and the position in it */
+static const CdVmcoreSegment *
+cd_vmcore_translate(CdVmcore *self, guint64 kvaddr, guint64 *seg_pos)
+{
+	const CdVmcoreSegment *seg = cd_vmcore_find_segment(self, kvaddr, FALSE);
+	guint64 paddr;
+
+	if (seg != NULL) {
+		*seg_pos = kvaddr - seg->vaddr;
+		return seg;
+	}
+	if (!self->arch->kvaddr_to_paddr(self->vmcoreinfo, kvaddr, &paddr))
+		return NULL;
+	seg = cd_vmcore_find_segment(self, paddr, TRUE);
+	if (seg != NULL)
+		*seg_pos = paddr - seg->paddr;
+	return seg;
+}
+
+static void
+cd_vmcore_set_unmapped_error(guint64 kvaddr, const gchar *what, GError **error)
+{
+	g_set_error(error,
+		    G_IO_ERROR,
+		    G_IO_ERROR_NOT_FOUND,
+		    "%s%s0x%016" G_GINT64_MODIFIER "x is not in the dump",
+		    what != NULL ? what : "",
+		    what != NULL ? " at " : "address ",
+		    kvaddr);
+}
+
+/**
+ * cd_vmcore_read_kvaddr:
+ * @kvaddr: a kernel virtual address of the crashed kernel
+ *
+ * Reads @len bytes, which may span segments. Bytes a segment has in memory but not in
+ * the file (`p_filesz < p_memsz`) read as zeros, as ELF defines.
+ */
+gboolean
+cd_vmcore_read_kvaddr(CdVmcore *self, guint64 kvaddr, gpointer buf, gsize len, GError **error)
+{
+	guint8 *out = buf;
+
+	g_return_val_if_fail(CD_IS_VMCORE(self), FALSE);
+
+	while (len > 0) {
+		guint64 pos;
+		const CdVmcoreSegment *seg = cd_vmcore_translate(self, kvaddr, &pos);
+		gsize chunk;
+
+		if (seg == NULL) {
+			cd_vmcore_set_unmapped_error(kvaddr, NULL, error);
+			return FALSE;
+		}
+		chunk = (gsize)MIN((guint64)len, seg->memsz - pos);
+		if (pos < seg->filesz) {
+			gsize from_file = (gsize)MIN((guint64)chunk, seg->filesz - pos);
+			if (!cd_vmcore_read_file(self, seg->offset + pos, out, from_file, error))
+				return FALSE;
+			memset(out + from_file, 0, chunk - from_file);
+		} else {
+			memset(out, 0, chunk);
+		}
+		out += chunk;
+		len -= chunk;
+		if (len > 0 && kvaddr > G_MAXUINT64 - chunk) {
+			cd_vmcore_set_unmapped_error(G_MAXUINT64, NULL, error);
+			return FALSE;
+		}
+		kvaddr += chunk;
+	}
+	return TRUE;
+}
+
+/**
+ * cd_vmcore_read_ulong:
+ *
+ * Reads a C `unsigned long` (or pointer) of the crashed kernel.
+ */
+gboolean
+cd_vmcore_read_ulong(CdVmcore *self, guint64 kvaddr, guint64 *value, GError **error)
+{
+	guint8 raw[8];
+
+	if (!cd_vmcore_read_kvaddr(self, kvaddr, raw, self->arch->pointer_size, error))
+		return FALSE;
+	*value = self->arch->pointer_size == 8 ? cd_read_le64(raw) : cd_read_le32(raw);
+	return TRUE;
+}
+
+gboolean
+cd_vmcore_read_u32(CdVmcore *self, guint64 kvaddr, guint32 *value, GError **error)
+{
+	guint8 raw[4];
+
+	if (!cd_vmcore_read_kvaddr(self, kvaddr, raw, sizeof(raw), error))
+		return FALSE;
+	*value = cd_read_le32(raw);
+	return TRUE;
+}
+
+/**
+ * cd_vmcore_check_kvaddr_range:
+ * @what: what lives there, for the message
+ *
+ * Checks that every byte of the range is in the file itself (not only described by a
+ * segment, nor past a cut): callers use it before walking a structure whose size comes
+ * from the dump, so that a hostile size cannot make them walk memory that isn't there.
+ */
+gboolean
+cd_vmcore_check_kvaddr_range(CdVmcore *self,
+			     guint64 kvaddr,
+			     guint64 len,
+			     const gchar *what,
+			     GError **error)
+{
+	guint64 addr = kvaddr;
+
+	g_return_val_if_fail(CD_IS_VMCORE(self), FALSE);
+
+	if (len > 0 && kvaddr > G_MAXUINT64 - (len - 1)) {
+		cd_vmcore_set_unmapped_error(kvaddr, what, error);
+		return FALSE;
+	}
+	while (len > 0) {
+		guint64 pos;
+		const CdVmcoreSegment *seg = cd_vmcore_translate(self, addr, &pos);
+		guint64 chunk;
+
+		if (seg == NULL) {
+			cd_vmcore_set_unmapped_error(addr, what, error);
+			return FALSE;
+		}
+		chunk = MIN(len, seg->memsz - pos);
+		if (pos + chunk > seg->filesz) {
+			g_set_error(error,
+				    G_IO_ERROR,
+				    G_IO_ERROR_NOT_FOUND,
+				    "%s at 0x%016" G_GINT64_MODIFIER
+				    "x is not in the dump (excluded from the file)",
+				    what,
+				    addr);
+			return FALSE;
+		}
+		if (seg->offset + pos + chunk > self->file_size) {
+			g_set_error(error,
+				    G_IO_ERROR,
+				    G_IO_ERROR_PARTIAL_INPUT,
+				    "truncated: %s needs file bytes up to %" G_GUINT64_FORMAT
+				    " but the file has only %" G_GUINT64_FORMAT,
+				    what,
+				    seg->offset + pos + chunk,
+				    self->file_size);
+			return FALSE;
+		}
+		len -= chunk;
+		addr += chunk;
+	}
+	return TRUE;
+}
