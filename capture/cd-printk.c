@@ -232,12 +232,16 @@ cd_printk_lockless_layout(CdPrintkWalk *walk, CdPrintkLockless *rb, GError **err
 	/* ids use the bits of an unsigned long that the two state bits leave */
 	rb->id_mask = (G_GUINT64_CONSTANT(1) << (ptr * 8 - 2)) - 1;
 
-	/* all three arrays must be in the file: the walk below is bounded by them */
+	/* the walk steps through the descriptors, so they must be stored in the file; the
+	 * other two are read only for valid descriptors and may be zero-filled */
 	if (!cd_vmcore_check_kvaddr_range(walk->vmcore, rb->descs, rb->count * rb->desc_size,
+					  CD_VMCORE_RANGE_IN_FILE,
 					  "the printk descriptor ring", error) ||
 	    !cd_vmcore_check_kvaddr_range(walk->vmcore, rb->infos, rb->count * rb->info_size,
+					  CD_VMCORE_RANGE_DESCRIBED,
 					  "the printk info ring", error) ||
 	    !cd_vmcore_check_kvaddr_range(walk->vmcore, rb->data, rb->size,
+					  CD_VMCORE_RANGE_DESCRIBED,
 					  "the printk text ring", error))
 		return FALSE;
 	return TRUE;
@@ -390,7 +394,9 @@ cd_printk_read_log_buf(CdPrintkWalk *walk, guint64 *buf, guint32 *len, GError **
 			    CD_PRINTK_MAX_LOG_BUF_LEN);
 		return FALSE;
 	}
-	return cd_vmcore_check_kvaddr_range(walk->vmcore, *buf, *len, "the log_buf ring", error);
+	/* the walk is bounded by the wrap rules, not by the buffer: zero-fill is fine */
+	return cd_vmcore_check_kvaddr_range(walk->vmcore, *buf, *len, CD_VMCORE_RANGE_DESCRIBED,
+					    "the log_buf ring", error);
 }
 
 static gboolean

@@ -707,16 +707,20 @@ cd_vmcore_read_u32(CdVmcore *self, guint64 kvaddr, guint32 *value, GError **erro
 
 /**
  * cd_vmcore_check_kvaddr_range:
+ * @flags: %CD_VMCORE_RANGE_IN_FILE to require every byte stored in the file
  * @what: what lives there, for the message
  *
- * Checks that every byte of the range is in the file itself (not only described by a
- * segment, nor past a cut): callers use it before walking a structure whose size comes
- * from the dump, so that a hostile size cannot make them walk memory that isn't there.
+ * Checks that the range is in the dump and that the file is not cut before it. With
+ * %CD_VMCORE_RANGE_IN_FILE the bytes must also be stored, not zero-filled
+ * (`p_filesz < p_memsz`, as filtered dumps have): callers ask for that before walking
+ * an array whose length comes from the dump, so that the walk is bounded by the size
+ * of the file and a hostile header cannot make it step through terabytes of zeros.
  */
 gboolean
 cd_vmcore_check_kvaddr_range(CdVmcore *self,
 			     guint64 kvaddr,
 			     guint64 len,
+			     CdVmcoreRangeFlags flags,
 			     const gchar *what,
 			     GError **error)
 {
@@ -738,7 +742,7 @@ cd_vmcore_check_kvaddr_range(CdVmcore *self,
 			return FALSE;
 		}
 		chunk = MIN(len, seg->memsz - pos);
-		if (pos + chunk > seg->filesz) {
+		if ((flags & CD_VMCORE_RANGE_IN_FILE) && pos + chunk > seg->filesz) {
 			g_set_error(error,
 				    G_IO_ERROR,
 				    G_IO_ERROR_NOT_FOUND,
@@ -748,14 +752,15 @@ cd_vmcore_check_kvaddr_range(CdVmcore *self,
 				    addr);
 			return FALSE;
 		}
-		if (seg->offset + pos + chunk > self->file_size) {
+		if (pos < seg->filesz &&
+		    seg->offset + MIN(pos + chunk, seg->filesz) > self->file_size) {
 			g_set_error(error,
 				    G_IO_ERROR,
 				    G_IO_ERROR_PARTIAL_INPUT,
 				    "truncated: %s needs file bytes up to %" G_GUINT64_FORMAT
 				    " but the file has only %" G_GUINT64_FORMAT,
 				    what,
-				    seg->offset + pos + chunk,
+				    seg->offset + MIN(pos + chunk, seg->filesz),
 				    self->file_size);
 			return FALSE;
 		}

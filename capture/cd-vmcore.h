@@ -41,10 +41,16 @@ gboolean
 cd_vmcore_read_ulong(CdVmcore *self, guint64 kvaddr, guint64 *value, GError **error);
 gboolean
 cd_vmcore_read_u32(CdVmcore *self, guint64 kvaddr, guint32 *value, GError **error);
+typedef enum {
+	CD_VMCORE_RANGE_DESCRIBED = 0,	   /* a segment describes it; zero-fill counts */
+	CD_VMCORE_RANGE_IN_FILE = 1 << 0, /* every byte is stored in the file */
+} CdVmcoreRangeFlags;
+
 gboolean
 cd_vmcore_check_kvaddr_range(CdVmcore *self,
 			     guint64 kvaddr,
 			     guint64 len,
+			     CdVmcoreRangeFlags flags,
 			     const gchar *what,
 			     GError **error);
 
