@@ -4,7 +4,7 @@
 measure.py --runs 7 --tool NAME='CMD {input}' --tool PEER='CMD {input}' INPUT...
 
 For each input and tool: the median wall time of the runs (after one warm-up run, so
-both read from the page cache), the median peak RSS (wait4's ru_maxrss), the output
+both read from the page cache), the median peak RSS (GNU time's %M), the output
 size, and whether the output equals the first tool's; the ratio column compares the
 first tool with each other one (above 1: the first tool is faster).
 """
@@ -20,15 +20,17 @@ import time
 
 
 def run_once(argv):
-    with tempfile.TemporaryFile() as out:
+    # the peak RSS comes from GNU time: a child forked from Python would carry
+    # Python's own high-water mark across exec
+    with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile('r') as rss:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
+        rc = subprocess.call(['/usr/bin/time', '-f', '%M', '-o', rss.name] + argv,
+                             stdout=out, stderr=subprocess.DEVNULL)
         elapsed = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        peak = int(rss.read().split()[-1]) * 1024
         out.seek(0)
         data = out.read()
-    return elapsed, usage.ru_maxrss * 1024, proc.returncode, data
+    return elapsed, peak, rc, data
 
 
 def main():

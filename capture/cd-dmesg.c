@@ -8,7 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
-#include <gio/gio.h>
+#include "cd-error.h"
 #include <unistd.h>
 
 #include "cd-dmesg.h"
@@ -87,8 +87,8 @@ cd_dmesg_flush(CdDmesgWriter *writer, GError **error)
 			continue;
 		if (n < 0) {
 			g_set_error(error,
-				    G_IO_ERROR,
-				    g_io_error_from_errno(errno),
+				    G_FILE_ERROR,
+				    g_file_error_from_errno(errno),
 				    "cannot write the log: %s",
 				    g_strerror(errno));
 			return FALSE;

@@ -7,7 +7,7 @@
 
 #include "config.h"
 
-#include <gio/gio.h>
+#include <glib.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 
 #include "config.h"
 
-#include <gio/gio.h>
+#include "cd-error.h"
 
 #include "cd-bytes.h"
 #include "cd-printk.h"
@@ -56,8 +56,8 @@ cd_printk_get_struct_size(CdVmcoreinfo *info,
 		return FALSE;
 	if (*value < min || *value > CD_PRINTK_MAX_STRUCT_SIZE) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_DATA,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
 			    "VMCOREINFO SIZE(%s)=%" G_GUINT64_FORMAT " is out of range (%" G_GUINT64_FORMAT
 			    " to %u)",
 			    type,
@@ -87,8 +87,8 @@ cd_printk_get_field(CdVmcoreinfo *info,
 	if (offset > struct_size || base > struct_size - offset ||
 	    width > struct_size - offset - base) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_DATA,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
 			    "VMCOREINFO OFFSET(%s)=%" G_GUINT64_FORMAT
 			    " is out of range: %s is %" G_GUINT64_FORMAT " bytes",
 			    member,
@@ -206,8 +206,8 @@ cd_printk_lockless_layout(CdPrintkWalk *walk, CdPrintkLockless *rb, GError **err
 	rb->size_bits = cd_read_le32(prb + off_size_bits);
 	if (count_bits > CD_PRINTK_MAX_COUNT_BITS) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_DATA,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
 			    "printk descriptor ring count_bits %u is out of range (at most %u)",
 			    count_bits,
 			    (guint)CD_PRINTK_MAX_COUNT_BITS);
@@ -215,8 +215,8 @@ cd_printk_lockless_layout(CdPrintkWalk *walk, CdPrintkLockless *rb, GError **err
 	}
 	if (rb->size_bits < 3 || rb->size_bits > CD_PRINTK_MAX_SIZE_BITS) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_DATA,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
 			    "printk text ring size_bits %u is out of range (3 to %u)",
 			    rb->size_bits,
 			    (guint)CD_PRINTK_MAX_SIZE_BITS);
@@ -387,8 +387,8 @@ cd_printk_read_log_buf(CdPrintkWalk *walk, guint64 *buf, guint32 *len, GError **
 		return FALSE;
 	if (*len == 0 || *len > CD_PRINTK_MAX_LOG_BUF_LEN) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_DATA,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
 			    "log_buf_len %u is out of range (1 to %u)",
 			    *len,
 			    CD_PRINTK_MAX_LOG_BUF_LEN);
@@ -410,8 +410,8 @@ cd_printk_read_index(CdPrintkWalk *walk, const gchar *name, guint32 len, guint32
 		return FALSE;
 	if (*idx >= len) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_DATA,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
 			    "%s %u lies outside log_buf (%u bytes)",
 			    name,
 			    *idx,
@@ -548,8 +548,8 @@ cd_printk_detect_format(CdVmcore *vmcore, CdPrintkFormat *format, GError **error
 		*format = CD_PRINTK_FORMAT_PLAIN;
 	} else {
 		g_set_error_literal(error,
-				    G_IO_ERROR,
-				    G_IO_ERROR_NOT_FOUND,
+				    CD_ERROR,
+				    CD_ERROR_NOT_FOUND,
 				    "VMCOREINFO names no kernel log (neither SYMBOL(prb) nor "
 				    "SYMBOL(log_buf))");
 		return FALSE;

@@ -10,7 +10,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gio.h>
+#include "cd-error.h"
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -92,8 +92,8 @@ static void
 cd_vmcore_set_truncated_error(CdVmcore *self, guint64 offset, GError **error)
 {
 	g_set_error(error,
-		    G_IO_ERROR,
-		    G_IO_ERROR_PARTIAL_INPUT,
+		    CD_ERROR,
+		    CD_ERROR_TRUNCATED,
 		    "truncated: data at file offset %" G_GUINT64_FORMAT
 		    " is needed but the file has only %" G_GUINT64_FORMAT " bytes",
 		    offset,
@@ -134,8 +134,8 @@ cd_vmcore_get_window(CdVmcore *self, guint64 offset, GError **error)
 			continue;
 		if (n < 0) {
 			g_set_error(error,
-				    G_IO_ERROR,
-				    g_io_error_from_errno(errno),
+				    G_FILE_ERROR,
+				    g_file_error_from_errno(errno),
 				    "cannot read at offset %" G_GUINT64_FORMAT ": %s",
 				    base + got,
 				    g_strerror(errno));
@@ -196,8 +196,8 @@ cd_vmcore_parse_notes(CdVmcore *self, const guint8 *buf, gsize size, GError **er
 			if (self->vmcoreinfo != NULL)
 				break;
 			g_set_error(error,
-				    G_IO_ERROR,
-				    G_IO_ERROR_INVALID_DATA,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_DATA,
 				    "no VMCOREINFO: the note at offset %" G_GSIZE_FORMAT
 				    " claims %u + %u bytes, past the end of its PT_NOTE segment",
 				    pos,
@@ -228,8 +228,8 @@ cd_vmcore_read_notes(CdVmcore *self, guint64 offset, guint64 size, GError **erro
 
 	if (size > CD_VMCORE_MAX_NOTES_SIZE) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_DATA,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
 			    "PT_NOTE segment of %" G_GUINT64_FORMAT " bytes is over the %u limit",
 			    size,
 			    CD_VMCORE_MAX_NOTES_SIZE);
@@ -237,8 +237,8 @@ cd_vmcore_read_notes(CdVmcore *self, guint64 offset, guint64 size, GError **erro
 	}
 	if (offset > self->file_size || size > self->file_size - offset) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_PARTIAL_INPUT,
+			    CD_ERROR,
+			    CD_ERROR_TRUNCATED,
 			    "truncated: the PT_NOTE segment (%" G_GUINT64_FORMAT
 			    " bytes at offset %" G_GUINT64_FORMAT
 			    ") lies past the end of the file (%" G_GUINT64_FORMAT " bytes)",
@@ -268,8 +268,8 @@ cd_vmcore_read_phnum(CdVmcore *self, const guint8 *ehdr, guint64 *phnum, GError 
 	if (shentsize != sizeof(Elf64_Shdr) || shoff > self->file_size ||
 	    self->file_size - shoff < sizeof(shdr)) {
 		g_set_error_literal(error,
-				    G_IO_ERROR,
-				    G_IO_ERROR_INVALID_DATA,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_DATA,
 				    "program header count is PN_XNUM but section header 0 is unreadable");
 		return FALSE;
 	}
@@ -284,39 +284,39 @@ cd_vmcore_check_ident(CdVmcore *self, const guint8 *ehdr, GError **error)
 {
 	if (memcmp(ehdr, ELFMAG, SELFMAG) != 0) {
 		g_set_error_literal(error,
-				    G_IO_ERROR,
-				    G_IO_ERROR_INVALID_DATA,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_DATA,
 				    "not an ELF file (no \\x7fELF signature): not a vmcore");
 		return FALSE;
 	}
 	if (ehdr[EI_CLASS] != ELFCLASS64) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_NOT_SUPPORTED,
+			    CD_ERROR,
+			    CD_ERROR_NOT_SUPPORTED,
 			    "unsupported ELF class %u: only 64-bit cores are read",
 			    ehdr[EI_CLASS]);
 		return FALSE;
 	}
 	if (ehdr[EI_DATA] != ELFDATA2LSB) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_NOT_SUPPORTED,
+			    CD_ERROR,
+			    CD_ERROR_NOT_SUPPORTED,
 			    "unsupported ELF data encoding %u: only little-endian cores are read",
 			    ehdr[EI_DATA]);
 		return FALSE;
 	}
 	if (ehdr[EI_VERSION] != EV_CURRENT) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_DATA,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
 			    "invalid ELF version %u",
 			    ehdr[EI_VERSION]);
 		return FALSE;
 	}
 	if (cd_read_le16(ehdr + 16) != ET_CORE) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_DATA,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
 			    "not a core dump: ELF type %u, a vmcore is ET_CORE (4)",
 			    cd_read_le16(ehdr + 16));
 		return FALSE;
@@ -340,8 +340,8 @@ cd_vmcore_add_load(CdVmcore *self, const guint8 *ph, guint index, GError **error
 	if (seg.filesz > seg.memsz || seg.offset > G_MAXUINT64 - seg.filesz ||
 	    seg.paddr > G_MAXUINT64 - (seg.memsz - 1)) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_DATA,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
 			    "PT_LOAD #%u is invalid (offset %" G_GUINT64_FORMAT
 			    ", file size %" G_GUINT64_FORMAT ", memory size %" G_GUINT64_FORMAT ")",
 			    index,
@@ -374,14 +374,14 @@ cd_vmcore_load(CdVmcore *self, GError **error)
 			return FALSE;
 		if (memcmp(head, ELFMAG, n) != 0) {
 			g_set_error_literal(error,
-					    G_IO_ERROR,
-					    G_IO_ERROR_INVALID_DATA,
+					    CD_ERROR,
+					    CD_ERROR_INVALID_DATA,
 					    "not an ELF file (no \\x7fELF signature): not a vmcore");
 			return FALSE;
 		}
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_PARTIAL_INPUT,
+			    CD_ERROR,
+			    CD_ERROR_TRUNCATED,
 			    "truncated: %" G_GUINT64_FORMAT
 			    " bytes, shorter than an ELF header (%" G_GSIZE_FORMAT ")",
 			    self->file_size,
@@ -396,8 +396,8 @@ cd_vmcore_load(CdVmcore *self, GError **error)
 
 	if (cd_read_le16(ehdr + 54) != sizeof(Elf64_Phdr)) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_DATA,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
 			    "program header entry size is %u, expected %" G_GSIZE_FORMAT,
 			    cd_read_le16(ehdr + 54),
 			    sizeof(Elf64_Phdr));
@@ -408,8 +408,8 @@ cd_vmcore_load(CdVmcore *self, GError **error)
 		return FALSE;
 	if (phnum == 0 || phnum > CD_VMCORE_MAX_SEGMENTS) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_DATA,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
 			    "program header count %" G_GUINT64_FORMAT " is out of range (1 to %u)",
 			    phnum,
 			    CD_VMCORE_MAX_SEGMENTS);
@@ -418,8 +418,8 @@ cd_vmcore_load(CdVmcore *self, GError **error)
 	phdrs_size = (gsize)phnum * sizeof(Elf64_Phdr);
 	if (phoff > self->file_size || phdrs_size > self->file_size - phoff) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_PARTIAL_INPUT,
+			    CD_ERROR,
+			    CD_ERROR_TRUNCATED,
 			    "the program header table (%" G_GUINT64_FORMAT
 			    " entries at offset %" G_GUINT64_FORMAT
 			    ") lies past the end of the file (%" G_GUINT64_FORMAT " bytes)",
@@ -449,16 +449,16 @@ cd_vmcore_load(CdVmcore *self, GError **error)
 	}
 	if (self->vmcoreinfo == NULL) {
 		g_set_error_literal(error,
-				    G_IO_ERROR,
-				    G_IO_ERROR_INVALID_DATA,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_DATA,
 				    "no VMCOREINFO note: not a kernel crash dump, or one from a "
 				    "kernel without CONFIG_CRASH_CORE");
 		return FALSE;
 	}
 	if (self->segments->len == 0) {
 		g_set_error_literal(error,
-				    G_IO_ERROR,
-				    G_IO_ERROR_INVALID_DATA,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_DATA,
 				    "no PT_LOAD segment: the dump holds no memory");
 		return FALSE;
 	}
@@ -485,16 +485,16 @@ cd_vmcore_new_from_fd(gint fd, const gchar *name, GError **error)
 	self->name = g_strdup(name);
 	if (fstat(fd, &st) < 0) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    g_io_error_from_errno(errno),
+			    G_FILE_ERROR,
+			    g_file_error_from_errno(errno),
 			    "cannot stat: %s",
 			    g_strerror(errno));
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		g_set_error_literal(error,
-				    G_IO_ERROR,
-				    G_IO_ERROR_NOT_REGULAR_FILE,
+				    CD_ERROR,
+				    CD_ERROR_NOT_SUPPORTED,
 				    "not a regular file");
 		return NULL;
 	}
@@ -517,8 +517,8 @@ cd_vmcore_new_from_path(const gchar *path, GError **error)
 
 	if (fd < 0) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    g_io_error_from_errno(errno),
+			    G_FILE_ERROR,
+			    g_file_error_from_errno(errno),
 			    "cannot open: %s",
 			    g_strerror(errno));
 		return NULL;
@@ -627,8 +627,8 @@ static void
 cd_vmcore_set_unmapped_error(guint64 kvaddr, const gchar *what, GError **error)
 {
 	g_set_error(error,
-		    G_IO_ERROR,
-		    G_IO_ERROR_NOT_FOUND,
+		    CD_ERROR,
+		    CD_ERROR_NOT_FOUND,
 		    "%s%s0x%016" G_GINT64_MODIFIER "x is not in the dump",
 		    what != NULL ? what : "",
 		    what != NULL ? " at " : "address ",
@@ -744,8 +744,8 @@ cd_vmcore_check_kvaddr_range(CdVmcore *self,
 		chunk = MIN(len, seg->memsz - pos);
 		if ((flags & CD_VMCORE_RANGE_IN_FILE) && pos + chunk > seg->filesz) {
 			g_set_error(error,
-				    G_IO_ERROR,
-				    G_IO_ERROR_NOT_FOUND,
+				    CD_ERROR,
+				    CD_ERROR_NOT_FOUND,
 				    "%s at 0x%016" G_GINT64_MODIFIER
 				    "x is not in the dump (excluded from the file)",
 				    what,
@@ -755,8 +755,8 @@ cd_vmcore_check_kvaddr_range(CdVmcore *self,
 		if (pos < seg->filesz &&
 		    seg->offset + MIN(pos + chunk, seg->filesz) > self->file_size) {
 			g_set_error(error,
-				    G_IO_ERROR,
-				    G_IO_ERROR_PARTIAL_INPUT,
+				    CD_ERROR,
+				    CD_ERROR_TRUNCATED,
 				    "truncated: %s needs file bytes up to %" G_GUINT64_FORMAT
 				    " but the file has only %" G_GUINT64_FORMAT,
 				    what,

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "cd-arch.h"
+#include "cd-error.h"
 #include "cd-vmcoreinfo.h"
 
 G_BEGIN_DECLS

@@ -7,7 +7,7 @@
 
 #include "config.h"
 
-#include <gio/gio.h>
+#include "cd-error.h"
 
 #include "cd-vmcoreinfo.h"
 
@@ -76,8 +76,8 @@ cd_vmcoreinfo_new_from_data(const gchar *data, gsize len, GError **error)
 
 	if (len > CD_VMCOREINFO_MAX_SIZE) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_DATA,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
 			    "VMCOREINFO is %" G_GSIZE_FORMAT " bytes, more than the %u a kernel writes",
 			    len,
 			    (guint)CD_VMCOREINFO_MAX_SIZE);
@@ -134,8 +134,8 @@ cd_vmcoreinfo_parse_unsigned(const gchar *key,
 	/* g_ascii_string_to_unsigned() refuses signs, spaces, empty strings and overflow */
 	if (!g_ascii_string_to_unsigned(digits, base, 0, G_MAXUINT64, out, NULL)) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_DATA,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
 			    "VMCOREINFO has an invalid value for %s: \"%s\"",
 			    key,
 			    value);
@@ -159,7 +159,7 @@ cd_vmcoreinfo_get_unsigned(CdVmcoreinfo *self,
 
 	value = cd_vmcoreinfo_lookup(self, key);
 	if (value == NULL) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "VMCOREINFO lacks %s", key);
+		g_set_error(error, CD_ERROR, CD_ERROR_NOT_FOUND, "VMCOREINFO lacks %s", key);
 		return FALSE;
 	}
 	return cd_vmcoreinfo_parse_unsigned(key, value, base, out, error);
@@ -170,7 +170,7 @@ cd_vmcoreinfo_get_unsigned(CdVmcoreinfo *self,
  * @name: the symbol, e.g. `prb`
  * @addr: (out): its kernel virtual address
  *
- * Returns: %FALSE with %G_IO_ERROR_NOT_FOUND if absent, %G_IO_ERROR_INVALID_DATA if malformed
+ * Returns: %FALSE with %CD_ERROR_NOT_FOUND if absent, %CD_ERROR_INVALID_DATA if malformed
  */
 gboolean
 cd_vmcoreinfo_get_symbol(CdVmcoreinfo *self, const gchar *name, guint64 *addr, GError **error)
@@ -214,7 +214,7 @@ cd_vmcoreinfo_get_number(CdVmcoreinfo *self, const gchar *name, gint64 *value, G
 
 	raw = cd_vmcoreinfo_lookup(self, key);
 	if (raw == NULL) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "VMCOREINFO lacks %s", key);
+		g_set_error(error, CD_ERROR, CD_ERROR_NOT_FOUND, "VMCOREINFO lacks %s", key);
 		return FALSE;
 	}
 	if (g_str_has_prefix(raw, "0x") || g_str_has_prefix(raw, "0X")) {
@@ -227,8 +227,8 @@ cd_vmcoreinfo_get_number(CdVmcoreinfo *self, const gchar *name, gint64 *value, G
 	}
 	if (!g_ascii_string_to_signed(raw, 10, G_MININT64, G_MAXINT64, value, NULL)) {
 		g_set_error(error,
-			    G_IO_ERROR,
-			    G_IO_ERROR_INVALID_DATA,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
 			    "VMCOREINFO has an invalid value for %s: \"%s\"",
 			    key,
 			    raw);

@@ -5,7 +5,7 @@
 
 #include "config.h"
 
-#include <gio/gio.h>
+#include "cd-error.h"
 
 #include "cd-vmcoreinfo.h"
 
@@ -70,7 +70,7 @@ test_vmcoreinfo_missing(void)
 	guint64 u;
 
 	g_assert_false(cd_vmcoreinfo_get_symbol(info, "log_buf", &u, &error));
-	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+	g_assert_error(error, CD_ERROR, CD_ERROR_NOT_FOUND);
 	g_assert_nonnull(strstr(error->message, "SYMBOL(log_buf)"));
 }
 
@@ -96,7 +96,7 @@ test_vmcoreinfo_invalid_values(void)
 		else
 			ok = cd_vmcoreinfo_get_offset(info, unsigned_keys[i][1], &u, &error);
 		g_assert_false(ok);
-		g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+		g_assert_error(error, CD_ERROR, CD_ERROR_INVALID_DATA);
 	}
 	g_assert_false(cd_vmcoreinfo_get_number(info, "e", &s, NULL));
 	g_assert_false(cd_vmcoreinfo_get_number(info, "f", &s, NULL));
@@ -119,7 +119,7 @@ test_vmcoreinfo_nul_and_limit(void)
 
 	too_big = cd_vmcoreinfo_new_from_data(huge, CD_VMCOREINFO_MAX_SIZE + 1, &error);
 	g_assert_null(too_big);
-	g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+	g_assert_error(error, CD_ERROR, CD_ERROR_INVALID_DATA);
 }
 
 int

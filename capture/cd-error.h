@@ -1,0 +1,25 @@
+/*
+ * Copyright 2026 The crashdesk authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* what went wrong with the input; failures of the system itself use G_FILE_ERROR */
+#define CD_ERROR (cd_error_quark())
+
+typedef enum {
+	CD_ERROR_INVALID_DATA,	/* the bytes contradict the format or exceed a limit */
+	CD_ERROR_NOT_FOUND,	/* something the format needs is absent */
+	CD_ERROR_TRUNCATED,	/* the file ends before what is needed */
+	CD_ERROR_NOT_SUPPORTED, /* a valid input of a kind not read (yet) */
+} CdError;
+
+GQuark
+cd_error_quark(void);
+
+G_END_DECLS
