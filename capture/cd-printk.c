@@ -375,7 +375,11 @@ cd_printk_structured_name(CdVmcoreinfo *info)
 }
 
 static gboolean
-cd_printk_read_log_buf(CdPrintkWalk *walk, guint64 *buf, guint32 *len, GError **error)
+cd_printk_read_log_buf(CdPrintkWalk *walk,
+		       CdVmcoreRangeFlags flags,
+		       guint64 *buf,
+		       guint32 *len,
+		       GError **error)
 {
 	guint64 sym;
 
@@ -394,9 +398,8 @@ cd_printk_read_log_buf(CdPrintkWalk *walk, guint64 *buf, guint32 *len, GError **
 			    CD_PRINTK_MAX_LOG_BUF_LEN);
 		return FALSE;
 	}
-	/* the walk is bounded by the wrap rules, not by the buffer: zero-fill is fine */
-	return cd_vmcore_check_kvaddr_range(walk->vmcore, *buf, *len, CD_VMCORE_RANGE_DESCRIBED,
-					    "the log_buf ring", error);
+	return cd_vmcore_check_kvaddr_range(walk->vmcore, *buf, *len, flags, "the log_buf ring",
+					    error);
 }
 
 static gboolean
@@ -444,7 +447,9 @@ cd_printk_structured_walk(CdPrintkWalk *walk, GError **error)
 		return FALSE;
 	has_caller = cd_printk_get_field(walk->info, m_caller, 0, 4, hdr_size, type,
 					 &off_caller, NULL);
-	if (!cd_printk_read_log_buf(walk, &log_buf, &len, error) ||
+	/* the walk is bounded by the wrap rules (a zero header ends it), not by the
+	 * buffer's size: zero-fill is fine */
+	if (!cd_printk_read_log_buf(walk, CD_VMCORE_RANGE_DESCRIBED, &log_buf, &len, error) ||
 	    !cd_printk_read_index(walk, "log_first_idx", len, &first, error) ||
 	    !cd_printk_read_index(walk, "log_next_idx", len, &next, error))
 		return FALSE;
@@ -503,7 +508,9 @@ cd_printk_plain_walk(CdPrintkWalk *walk, GError **error)
 	guint64 log_buf, sym;
 	guint32 len, log_end, start, count;
 
-	if (!cd_printk_read_log_buf(walk, &log_buf, &len, error))
+	/* the whole buffer is printed: it must be stored, so that a hostile length cannot
+	 * turn a few bytes of file into gigabytes of zeros */
+	if (!cd_printk_read_log_buf(walk, CD_VMCORE_RANGE_IN_FILE, &log_buf, &len, error))
 		return FALSE;
 	if (!cd_vmcoreinfo_get_symbol(walk->info, "log_end", &sym, error) ||
 	    !cd_vmcore_read_u32(walk->vmcore, sym, &log_end, error))
