@@ -1,0 +1,178 @@
+#!/usr/bin/python3
+"""TAP test: "crashdesk dmesg" on a real kdump vmcore matches vmcore-dmesg.
+
+    check-dmesg.py --kind KIND --crashdesk PATH --cache-dir DIR
+                   [--vmcore-dmesg /usr/sbin/vmcore-dmesg]
+
+Gets the vmcore of KIND from crashvm.py (crashdesk also runs inside the
+capture kernel on /proc/vmcore), then checks crashdesk's log on the host
+and in the guest against Debian's vmcore-dmesg and against what the crash
+must have logged.
+"""
+
+import argparse
+import difflib
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+# No __pycache__ in the source tree.
+sys.dont_write_bytecode = True
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import crashvm  # noqa: E402
+
+# What the log of each kind must contain.
+EXPECTED = {
+    "sysrq": [b"sysrq: Trigger a crash"],
+    "oops": [b"BUG: kernel NULL pointer dereference"],
+    "bug": [b"kernel BUG at"],
+    "panic": [b"Kernel panic - not syncing: "
+              b"crashdesk-test: deliberate panic 42"],
+    "warn": [b"WARNING:", b"crashdesk-test: deliberate warning 42",
+             b"panic_on_warn"],
+    "wrap": [b"sysrq: Trigger a crash"],
+}
+
+# Printed by the test module before every crash (crashdesk_print_samples):
+# control bytes, DEL and UTF-8 escaped, a raw tab, a two-line record.
+SAMPLES = {
+    "escaped bytes": rb"] crashdesk-test: escape \x01 \x7f \xc3\xa9 end"
+                     b"\n",
+    "tab": b"] crashdesk-test: tab\there\n",
+    "multi-line record": b"] crashdesk-test: multi-line first\n"
+                         b"crashdesk-test: multi-line second\n",
+}
+
+# FLOOD_LINES in module/crashdesk_test.c.
+FLOOD_LINES = 20000
+COMMAND_TIMEOUT = 300
+
+
+class Tap:
+    def __init__(self, total):
+        self.number = 0
+        self.failed = 0
+        print(f"1..{total}", flush=True)
+
+    def result(self, ok, description, comments=()):
+        self.number += 1
+        self.failed += not ok
+        print(f"{'ok' if ok else 'not ok'} {self.number} - {description}")
+        # Comments explain failures; a passing check needs none.
+        if not ok:
+            for comment in comments:
+                for line in comment.splitlines():
+                    print(f"# {line}")
+        sys.stdout.flush()
+
+
+def show(text):
+    """bytes as one printable line."""
+    return (text.decode(errors="backslashreplace")
+            .replace("\t", "\\t").replace("\n", "\\n"))
+
+
+def run_dmesg(argv):
+    """(exit code, stdout, stderr) of a dmesg command."""
+    try:
+        result = subprocess.run(argv, capture_output=True,
+                                timeout=COMMAND_TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, b"", str(e).encode()
+    return result.returncode, result.stdout, result.stderr
+
+
+def describe_run(rc, stderr):
+    lines = [f"exit code {rc}"]
+    lines += stderr.decode(errors="backslashreplace").splitlines()[-10:]
+    return lines
+
+
+def short_diff(expected, actual, expected_name, actual_name, limit=30):
+    """The first lines of a unified diff, decoded for a TAP comment."""
+    diff = difflib.diff_bytes(
+        difflib.unified_diff, expected.splitlines(), actual.splitlines(),
+        expected_name.encode(), actual_name.encode(), n=2, lineterm=b"")
+    lines = [f"{expected_name}: {len(expected)} bytes, "
+             f"{actual_name}: {len(actual)} bytes"]
+    lines += [line.decode(errors="backslashreplace") for line in diff]
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"... ({len(lines) - limit} more diff lines)"]
+    return lines
+
+
+def flood_check(log):
+    """The ring wrapped: the surviving flood lines run without a gap from
+    some line after the first to the last one printed."""
+    numbers = [int(n) for n in re.findall(rb"\] crashdesk-test flood line "
+                                          rb"(\d+)$", log, re.M)]
+    if not numbers:
+        return False, ["no flood line in the log"]
+    first, last = numbers[0], numbers[-1]
+    comments = [f"flood lines {first}..{last}, {len(numbers)} in the log"]
+    ok = (1 < first and last == FLOOD_LINES
+          and numbers == list(range(first, last + 1)))
+    return ok, comments
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kind", required=True, choices=sorted(EXPECTED))
+    parser.add_argument("--crashdesk", required=True, type=Path)
+    parser.add_argument("--cache-dir", required=True, type=Path)
+    parser.add_argument("--vmcore-dmesg", default="/usr/sbin/vmcore-dmesg")
+    args = parser.parse_args()
+    kind = args.kind
+    # meson passes the crashdesk target relative to the build directory.
+    crashdesk = args.crashdesk.absolute()
+    out = args.cache_dir / "out" / kind
+
+    tap = Tap(5 + len(EXPECTED[kind]) + len(SAMPLES) + (kind == "wrap"))
+    try:
+        crashvm.obtain(args.cache_dir, kind, out, crashdesk)
+    except crashvm.StepError as e:
+        comments = str(e).splitlines()
+        if (out / "console.log").exists():
+            comments.append(f"console log: {out / 'console.log'}")
+        tap.result(False, f"capture a {kind} vmcore", comments)
+        print("Bail out! no vmcore")
+        return 1
+    tap.result(True, f"capture a {kind} vmcore in {out}")
+    vmcore = str(out / "vmcore")
+
+    rc, log, err = run_dmesg([crashdesk, "dmesg", vmcore])
+    tap.result(rc == 0, "crashdesk dmesg vmcore exits 0",
+               [] if rc == 0 else describe_run(rc, err))
+
+    ref_rc, ref, ref_err = run_dmesg([args.vmcore_dmesg, vmcore])
+    if ref_rc != 0:
+        tap.result(False, "crashdesk dmesg output equals vmcore-dmesg's",
+                   ["vmcore-dmesg failed:"] + describe_run(ref_rc, ref_err))
+    else:
+        tap.result(log == ref, "crashdesk dmesg output equals vmcore-dmesg's",
+                   short_diff(ref, log, "vmcore-dmesg", "crashdesk"))
+
+    guest_rc = (out / "guest-dmesg.rc").read_text().strip()
+    guest_log = (out / "guest-dmesg.txt").read_bytes()
+    tap.result(guest_rc == "0", "crashdesk dmesg /proc/vmcore in the capture "
+               "kernel exits 0", [f"exit code {guest_rc}; stderr is in "
+                                  f"{out / 'console.log'}"])
+    tap.result(guest_log == log, "crashdesk output in the capture kernel "
+               "equals the host's", short_diff(log, guest_log, "host",
+                                               "guest"))
+
+    for text in EXPECTED[kind]:
+        tap.result(text in log, "log contains " + show(text))
+    for name, text in SAMPLES.items():
+        tap.result(text in log, f"log has the {name} sample",
+                   ["expected: " + show(text)])
+    if kind == "wrap":
+        ok, comments = flood_check(log)
+        tap.result(ok, "ring wrapped, surviving flood lines consecutive to "
+                   f"{FLOOD_LINES}", comments)
+    return 1 if tap.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

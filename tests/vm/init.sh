@@ -1,0 +1,140 @@
+#!/bin/sh
+# /init of both kernels of a crashdesk VM test; crashvm.py builds the
+# initramfs around it.  The first kernel loads the capture kernel with
+# kexec and crashes in the way named by crashdesk.kind= on its command line;
+# the capture kernel (it has /proc/vmcore) writes the vmcore to the first
+# virtio disk and the guest tool's "dmesg /proc/vmcore" output to the second.
+#
+# Lines starting with CRASHDESK- are read by crashvm.py on the serial
+# console: STAGE names the step reached, ERROR says why a step failed.
+
+export PATH=/bin:/sbin
+
+mark() {
+	echo "CRASHDESK-$*"
+}
+
+# Power off at once: there is nothing to unmount, and in the first kernel a
+# slow shutdown would only delay the report of the failure.
+power_off() {
+	sync
+	poweroff -f
+	echo o > /proc/sysrq-trigger
+	sleep 60
+}
+
+fail() {
+	mark "ERROR: $*"
+	power_off
+}
+
+cmdline_param() {
+	# shellcheck disable=SC2013 # /proc/cmdline is one line of words
+	for word in $(cat /proc/cmdline); do
+		case $word in
+		crashdesk.$1=*) echo "${word#*=}" ;;
+		esac
+	done
+}
+
+load_test_module() {
+	insmod /lib/modules/crashdesk_test.ko kind="$1" ||
+		fail "insmod crashdesk_test.ko kind=$1 failed"
+}
+
+# The crash recipes, one per kind: crashvm.py takes its list of kinds from
+# the names of these functions.  Each must not return.
+crash_sysrq() {
+	load_test_module sysrq
+	echo c > /proc/sysrq-trigger
+}
+
+crash_oops() {
+	echo 1 > /proc/sys/kernel/panic_on_oops
+	load_test_module oops
+}
+
+crash_bug() {
+	echo 1 > /proc/sys/kernel/panic_on_oops
+	load_test_module bug
+}
+
+crash_panic() {
+	load_test_module panic
+}
+
+crash_warn() {
+	echo 1 > /proc/sys/kernel/panic_on_warn
+	load_test_module warn
+}
+
+# The module floods the ring with numbered lines, then prints its samples.
+crash_wrap() {
+	load_test_module wrap
+	echo c > /proc/sysrq-trigger
+}
+
+first_kernel() {
+	kind=$(cmdline_param kind)
+	mark "STAGE: first kernel, kind $kind"
+	type "crash_$kind" > /dev/null 2>&1 || fail "unknown crash kind '$kind'"
+
+	# irqpoll and reset_devices: devices may be mid-transfer at the crash.
+	kexec -s -p /boot/vmlinuz --initrd=/boot/capture.cpio \
+		--append="console=ttyS0 quiet panic=-1 nr_cpus=1 irqpoll reset_devices" ||
+		fail "kexec -p of the capture kernel failed"
+	[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] ||
+		fail "capture kernel not loaded (is crashkernel= on the command line?)"
+
+	mark "STAGE: crash $kind"
+	"crash_$kind"
+	fail "the kernel survived crash kind $kind"
+}
+
+wait_for_block_device() {
+	for _ in $(seq 100); do
+		[ -b "$1" ] && return 0
+		sleep 0.1
+	done
+	fail "no block device $1 (virtio modules loaded?)"
+}
+
+run_guest_tool() {
+	tool=$(cat /etc/crashdesk-guest-tool)
+	mark "STAGE: guest tool $tool"
+	"$tool" dmesg /proc/vmcore > /tmp/guest-dmesg.txt
+	mark "GUEST-RC: $?"
+	wait_for_block_device /dev/vdb
+	dd if=/tmp/guest-dmesg.txt of=/dev/vdb bs=1M conv=fsync 2> /dev/null ||
+		fail "writing the guest tool's output to /dev/vdb failed"
+	mark "GUEST-SIZE: $(stat -c %s /tmp/guest-dmesg.txt)"
+}
+
+capture_kernel() {
+	mark "STAGE: capture kernel"
+	# Load order (dependencies first) is in the file names: NN-name.ko.
+	for module in /lib/modules/virtio/*.ko; do
+		insmod "$module" || fail "insmod $module failed"
+	done
+	wait_for_block_device /dev/vda
+
+	mark "STAGE: copy /proc/vmcore"
+	size=$(stat -c %s /proc/vmcore)
+	dd if=/proc/vmcore of=/dev/vda bs=1M conv=fsync 2> /dev/null ||
+		fail "copy of /proc/vmcore to /dev/vda failed"
+	mark "VMCORE-SIZE: $size"
+
+	[ -s /etc/crashdesk-guest-tool ] && run_guest_tool
+	mark "STAGE: done"
+	power_off
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+if [ -e /proc/vmcore ]; then
+	capture_kernel
+else
+	first_kernel
+fi

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * crashdesk_test - crash the kernel on purpose, for crashdesk's VM tests.
+ *
+ * Loading the module first prints a few records whose bytes a dmesg
+ * reader must escape or keep as they are, then performs the crash chosen
+ * by the "kind" parameter.  Kinds the module does not crash for itself
+ * (sysrq, wrap) return 0 and leave the crash to the init script.
+ */
+
+#include <linux/bug.h>
+#include <linux/errno.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/panic.h>
+#include <linux/printk.h>
+#include <linux/string.h>
+
+#define FLOOD_LINES 20000
+
+static char *kind = "sysrq";
+module_param(kind, charp, 0444);
+MODULE_PARM_DESC(kind, "sysrq, oops, bug, panic, warn or wrap");
+
+/* Enough records to wrap the ring buffer (128 KiB in Debian's kernel). */
+static void crashdesk_flood(void)
+{
+	int i;
+
+	for (i = 1; i <= FLOOD_LINES; i++)
+		pr_info("crashdesk-test flood line %d\n", i);
+}
+
+/* Printed last before every crash so that they survive a wrapped ring. */
+static void crashdesk_print_samples(void)
+{
+	/* Control bytes, DEL and UTF-8 must come out as \xNN escapes. */
+	pr_info("crashdesk-test: escape \x01 \x7f \xc3\xa9 end\n");
+	/* A tab is printable for dmesg readers and must stay a raw tab. */
+	pr_info("crashdesk-test: tab\there\n");
+	/* One record holding two lines. */
+	pr_info("crashdesk-test: multi-line first\ncrashdesk-test: multi-line second\n");
+}
+
+static void crashdesk_oops(void)
+{
+	/* volatile: the compiler must not see that the store goes to NULL. */
+	int *volatile ptr = NULL;
+
+	*ptr = 42;
+}
+
+static int __init crashdesk_test_init(void)
+{
+	if (!strcmp(kind, "wrap"))
+		crashdesk_flood();
+	crashdesk_print_samples();
+
+	if (!strcmp(kind, "oops"))
+		crashdesk_oops();
+	else if (!strcmp(kind, "bug"))
+		BUG();
+	else if (!strcmp(kind, "panic"))
+		panic("crashdesk-test: deliberate panic %d", 42);
+	else if (!strcmp(kind, "warn"))
+		WARN(1, "crashdesk-test: deliberate warning %d\n", 42);
+	else if (strcmp(kind, "sysrq") && strcmp(kind, "wrap"))
+		return -EINVAL;
+
+	/* Still alive: the init script crashes the kernel next (or failed). */
+	return 0;
+}
+
+static void __exit crashdesk_test_exit(void)
+{
+}
+
+module_init(crashdesk_test_init);
+module_exit(crashdesk_test_exit);
+
+MODULE_DESCRIPTION("Deliberate kernel crashes for crashdesk's VM tests");
+MODULE_LICENSE("GPL");
