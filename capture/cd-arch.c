@@ -55,13 +55,13 @@ cd_arch_x86_64_kvaddr_to_paddr(CdVmcoreinfo *info, guint64 kvaddr, guint64 *padd
 }
 
 static const CdArch cd_arches[] = {
-    {EM_X86_64, "x86_64", 8, cd_arch_x86_64_kvaddr_to_paddr},
-    {EM_AARCH64, "aarch64", 8, cd_arch_direct_map_to_paddr},
-    {EM_RISCV, "riscv64", 8, cd_arch_direct_map_to_paddr},
-    {EM_LOONGARCH, "loongarch64", 8, cd_arch_direct_map_to_paddr},
+	{ EM_X86_64, "x86_64", 8, cd_arch_x86_64_kvaddr_to_paddr },
+	{ EM_AARCH64, "aarch64", 8, cd_arch_direct_map_to_paddr },
+	{ EM_RISCV, "riscv64", 8, cd_arch_direct_map_to_paddr },
+	{ EM_LOONGARCH, "loongarch64", 8, cd_arch_direct_map_to_paddr },
 };
 
-static const CdArch cd_arch_generic = {EM_NONE, "unknown", 8, cd_arch_direct_map_to_paddr};
+static const CdArch cd_arch_generic = { EM_NONE, "unknown", 8, cd_arch_direct_map_to_paddr };
 
 /**
  * cd_arch_find:

@@ -118,14 +118,10 @@ cd_dmesg_write_record(const CdPrintkRecord *record, gpointer user_data, GError *
  * Writes the crashed kernel's log as text, in bounded memory whatever its size.
  */
 gboolean
-cd_dmesg_write(CdVmcore *vmcore,
-	       gint fd,
-	       CdDmesgFlags flags,
-	       GPtrArray *warnings,
-	       GError **error)
+cd_dmesg_write(CdVmcore *vmcore, gint fd, CdDmesgFlags flags, GPtrArray *warnings, GError **error)
 {
 	g_autoptr(GString) buf = g_string_sized_new(CD_DMESG_FLUSH_SIZE + 1024);
-	CdDmesgWriter writer = {.buf = buf, .fd = fd, .flags = flags};
+	CdDmesgWriter writer = { .buf = buf, .fd = fd, .flags = flags };
 
 	if (!cd_printk_foreach(vmcore, cd_dmesg_write_record, &writer, warnings, error)) {
 		/* what was read before the failure is still worth having */

@@ -17,10 +17,6 @@ typedef enum {
 void
 cd_dmesg_append_record(GString *out, const CdPrintkRecord *record, CdDmesgFlags flags);
 gboolean
-cd_dmesg_write(CdVmcore *vmcore,
-	       gint fd,
-	       CdDmesgFlags flags,
-	       GPtrArray *warnings,
-	       GError **error);
+cd_dmesg_write(CdVmcore *vmcore, gint fd, CdDmesgFlags flags, GPtrArray *warnings, GError **error);
 
 G_END_DECLS

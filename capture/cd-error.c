@@ -7,4 +7,8 @@
 
 #include "cd-error.h"
 
-G_DEFINE_QUARK(crashdesk-error-quark, cd_error)
+GQuark
+cd_error_quark(void)
+{
+	return g_quark_from_static_string("crashdesk-error-quark");
+}

@@ -33,7 +33,9 @@ static void
 cd_print_warnings(const gchar *name, GPtrArray *warnings)
 {
 	for (guint i = 0; i < warnings->len; i++)
-		g_printerr("%s: warning: %s\n", name, (const gchar *)g_ptr_array_index(warnings, i));
+		g_printerr("%s: warning: %s\n",
+			   name,
+			   (const gchar *)g_ptr_array_index(warnings, i));
 }
 
 static gint
@@ -42,11 +44,18 @@ cd_cmd_dmesg(gint argc, gchar **argv)
 	gboolean caller_id = FALSE;
 	g_auto(GStrv) files = NULL;
 	const GOptionEntry entries[] = {
-	    {"caller-id", 'c', 0, G_OPTION_ARG_NONE, &caller_id,
-	     "Show the task or CPU that logged each line ([T42], [C1])", NULL},
-	    {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "[FILE]"},
-	    {NULL}};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("[FILE] - print the crashed kernel's log");
+		{ "caller-id",
+		  'c',
+		  0,
+		  G_OPTION_ARG_NONE,
+		  &caller_id,
+		  "Show the task or CPU that logged each line ([T42], [C1])",
+		  NULL },
+		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "[FILE]" },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) ctx =
+		g_option_context_new("[FILE] - print the crashed kernel's log");
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CdVmcore) vmcore = NULL;
 	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
@@ -100,7 +109,7 @@ cd_cmd_dmesg(gint argc, gchar **argv)
 }
 
 static const CdCommand cd_commands[] = {
-    {"dmesg", "Print the crashed kernel's log from a vmcore", cd_cmd_dmesg},
+	{ "dmesg", "Print the crashed kernel's log from a vmcore", cd_cmd_dmesg },
 };
 
 static void

@@ -58,8 +58,8 @@ cd_printk_get_struct_size(CdVmcoreinfo *info,
 		g_set_error(error,
 			    CD_ERROR,
 			    CD_ERROR_INVALID_DATA,
-			    "VMCOREINFO SIZE(%s)=%" G_GUINT64_FORMAT " is out of range (%" G_GUINT64_FORMAT
-			    " to %u)",
+			    "VMCOREINFO SIZE(%s)=%" G_GUINT64_FORMAT
+			    " is out of range (%" G_GUINT64_FORMAT " to %u)",
 			    type,
 			    *value,
 			    min,
@@ -111,33 +111,61 @@ cd_printk_emit(CdPrintkWalk *walk, const CdPrintkRecord *record, GError **error)
 
 typedef struct {
 	guint64 desc_size;
-	guint64 desc_state;	/* offset of state_var.counter in prb_desc */
-	guint64 desc_begin;	/* offset of text_blk_lpos.begin in prb_desc */
-	guint64 desc_next;	/* offset of text_blk_lpos.next in prb_desc */
+	guint64 desc_state; /* offset of state_var.counter in prb_desc */
+	guint64 desc_begin; /* offset of text_blk_lpos.begin in prb_desc */
+	guint64 desc_next;  /* offset of text_blk_lpos.next in prb_desc */
 	guint64 info_size;
 	guint64 info_ts_nsec;
 	guint64 info_text_len;
 	guint64 info_caller_id;
 	gboolean has_caller_id;
-	guint64 descs;		/* kernel address of the descriptor array */
-	guint64 infos;		/* kernel address of the info array */
-	guint64 count;		/* descriptors */
-	guint64 data;		/* kernel address of the text data ring */
+	guint64 descs; /* kernel address of the descriptor array */
+	guint64 infos; /* kernel address of the info array */
+	guint64 count; /* descriptors */
+	guint64 data;  /* kernel address of the text data ring */
 	guint32 size_bits;
-	guint64 size;		/* bytes of the text data ring */
+	guint64 size; /* bytes of the text data ring */
 	guint64 head_id;
 	guint64 tail_id;
 	guint64 id_mask;
 } CdPrintkLockless;
+
+/* one OFFSET() to look up: @width bytes at @base plus the offset must fit in the struct */
+typedef struct {
+	const gchar *member;
+	guint64 base;
+	guint64 width;
+	guint64 struct_size;
+	const gchar *struct_name;
+	guint64 *out;
+} CdPrintkField;
+
+static gboolean
+cd_printk_get_fields(CdVmcoreinfo *info, const CdPrintkField *fields, gsize n, GError **error)
+{
+	for (gsize i = 0; i < n; i++) {
+		const CdPrintkField *f = &fields[i];
+		if (!cd_printk_get_field(info,
+					 f->member,
+					 f->base,
+					 f->width,
+					 f->struct_size,
+					 f->struct_name,
+					 f->out,
+					 error))
+			return FALSE;
+	}
+	return TRUE;
+}
 
 static gboolean
 cd_printk_lockless_layout(CdPrintkWalk *walk, CdPrintkLockless *rb, GError **error)
 {
 	CdVmcoreinfo *info = walk->info;
 	guint ptr = cd_vmcore_get_arch(walk->vmcore)->pointer_size;
-	guint64 prb_sym, prb_addr, prb_size, desc_ring, data_ring, counter;
-	guint64 off_count_bits, off_descs, off_infos, off_head, off_tail;
-	guint64 off_size_bits, off_data, off_lpos, lpos_begin, lpos_next, state_var;
+	guint64 prb_sym, prb_addr, prb_size, counter;
+	guint64 desc_ring, data_ring, lpos;
+	guint64 off_count_bits, off_descs, off_infos, off_head, off_tail, off_size_bits, off_data;
 	guint8 prb[CD_PRINTK_MAX_STRUCT_SIZE];
 	guint32 count_bits;
 
@@ -150,48 +178,99 @@ cd_printk_lockless_layout(CdPrintkWalk *walk, CdPrintkLockless *rb, GError **err
 	if (!cd_vmcoreinfo_get_offset(info, "atomic_long_t.counter", &counter, error))
 		return FALSE;
 
-	/* where struct printk_ringbuffer's members are */
-	if (!cd_printk_get_field(info, "printk_ringbuffer.desc_ring", 0, 0, prb_size,
-				 "printk_ringbuffer", &desc_ring, error) ||
-	    !cd_printk_get_field(info, "printk_ringbuffer.text_data_ring", 0, 0, prb_size,
-				 "printk_ringbuffer", &data_ring, error) ||
-	    !cd_printk_get_field(info, "prb_desc_ring.count_bits", desc_ring, 4, prb_size,
-				 "printk_ringbuffer", &off_count_bits, error) ||
-	    !cd_printk_get_field(info, "prb_desc_ring.descs", desc_ring, ptr, prb_size,
-				 "printk_ringbuffer", &off_descs, error) ||
-	    !cd_printk_get_field(info, "prb_desc_ring.infos", desc_ring, ptr, prb_size,
-				 "printk_ringbuffer", &off_infos, error) ||
-	    !cd_printk_get_field(info, "prb_desc_ring.head_id", desc_ring + counter, ptr,
-				 prb_size, "printk_ringbuffer", &off_head, error) ||
-	    !cd_printk_get_field(info, "prb_desc_ring.tail_id", desc_ring + counter, ptr,
-				 prb_size, "printk_ringbuffer", &off_tail, error) ||
-	    !cd_printk_get_field(info, "prb_data_ring.size_bits", data_ring, 4, prb_size,
-				 "printk_ringbuffer", &off_size_bits, error) ||
-	    !cd_printk_get_field(info, "prb_data_ring.data", data_ring, ptr, prb_size,
-				 "printk_ringbuffer", &off_data, error))
-		return FALSE;
-
-	/* where struct prb_desc's and struct printk_info's members are */
-	if (!cd_printk_get_field(info, "prb_desc.state_var", counter, ptr, rb->desc_size,
-				 "prb_desc", &state_var, error) ||
-	    !cd_printk_get_field(info, "prb_desc.text_blk_lpos", 0, 0, rb->desc_size,
-				 "prb_desc", &off_lpos, error) ||
-	    !cd_printk_get_field(info, "prb_data_blk_lpos.begin", off_lpos, ptr,
-				 rb->desc_size, "prb_desc", &lpos_begin, error) ||
-	    !cd_printk_get_field(info, "prb_data_blk_lpos.next", off_lpos, ptr,
-				 rb->desc_size, "prb_desc", &lpos_next, error) ||
-	    !cd_printk_get_field(info, "printk_info.ts_nsec", 0, 8, rb->info_size,
-				 "printk_info", &rb->info_ts_nsec, error) ||
-	    !cd_printk_get_field(info, "printk_info.text_len", 0, 2, rb->info_size,
-				 "printk_info", &rb->info_text_len, error))
-		return FALSE;
-	rb->desc_state = state_var;
-	rb->desc_begin = lpos_begin;
-	rb->desc_next = lpos_next;
+	/* the nested structs first: the members below are relative to them */
+	{
+		const CdPrintkField outer[] = {
+			{ "printk_ringbuffer.desc_ring",
+			  0,
+			  0,
+			  prb_size,
+			  "printk_ringbuffer",
+			  &desc_ring },
+			{ "printk_ringbuffer.text_data_ring",
+			  0,
+			  0,
+			  prb_size,
+			  "printk_ringbuffer",
+			  &data_ring },
+			{ "prb_desc.text_blk_lpos", 0, 0, rb->desc_size, "prb_desc", &lpos },
+		};
+		if (!cd_printk_get_fields(info, outer, G_N_ELEMENTS(outer), error))
+			return FALSE;
+	}
+	{
+		const gchar *rb_name = "printk_ringbuffer";
+		const CdPrintkField fields[] = {
+			{ "prb_desc_ring.count_bits",
+			  desc_ring,
+			  4,
+			  prb_size,
+			  rb_name,
+			  &off_count_bits },
+			{ "prb_desc_ring.descs", desc_ring, ptr, prb_size, rb_name, &off_descs },
+			{ "prb_desc_ring.infos", desc_ring, ptr, prb_size, rb_name, &off_infos },
+			{ "prb_desc_ring.head_id",
+			  desc_ring + counter,
+			  ptr,
+			  prb_size,
+			  rb_name,
+			  &off_head },
+			{ "prb_desc_ring.tail_id",
+			  desc_ring + counter,
+			  ptr,
+			  prb_size,
+			  rb_name,
+			  &off_tail },
+			{ "prb_data_ring.size_bits",
+			  data_ring,
+			  4,
+			  prb_size,
+			  rb_name,
+			  &off_size_bits },
+			{ "prb_data_ring.data", data_ring, ptr, prb_size, rb_name, &off_data },
+			{ "prb_desc.state_var",
+			  counter,
+			  ptr,
+			  rb->desc_size,
+			  "prb_desc",
+			  &rb->desc_state },
+			{ "prb_data_blk_lpos.begin",
+			  lpos,
+			  ptr,
+			  rb->desc_size,
+			  "prb_desc",
+			  &rb->desc_begin },
+			{ "prb_data_blk_lpos.next",
+			  lpos,
+			  ptr,
+			  rb->desc_size,
+			  "prb_desc",
+			  &rb->desc_next },
+			{ "printk_info.ts_nsec",
+			  0,
+			  8,
+			  rb->info_size,
+			  "printk_info",
+			  &rb->info_ts_nsec },
+			{ "printk_info.text_len",
+			  0,
+			  2,
+			  rb->info_size,
+			  "printk_info",
+			  &rb->info_text_len },
+		};
+		if (!cd_printk_get_fields(info, fields, G_N_ELEMENTS(fields), error))
+			return FALSE;
+	}
 	/* the caller id is optional: only printed on request */
-	rb->has_caller_id = cd_printk_get_field(info, "printk_info.caller_id", 0, 4,
-						rb->info_size, "printk_info",
-						&rb->info_caller_id, NULL);
+	rb->has_caller_id = cd_printk_get_field(info,
+						"printk_info.caller_id",
+						0,
+						4,
+						rb->info_size,
+						"printk_info",
+						&rb->info_caller_id,
+						NULL);
 
 	/* the ring itself: SYMBOL(prb) is a pointer to it */
 	if (!cd_vmcore_read_ulong(walk->vmcore, prb_sym, &prb_addr, error)) {
@@ -234,15 +313,24 @@ cd_printk_lockless_layout(CdPrintkWalk *walk, CdPrintkLockless *rb, GError **err
 
 	/* the walk steps through the descriptors, so they must be stored in the file; the
 	 * other two are read only for valid descriptors and may be zero-filled */
-	if (!cd_vmcore_check_kvaddr_range(walk->vmcore, rb->descs, rb->count * rb->desc_size,
+	if (!cd_vmcore_check_kvaddr_range(walk->vmcore,
+					  rb->descs,
+					  rb->count * rb->desc_size,
 					  CD_VMCORE_RANGE_IN_FILE,
-					  "the printk descriptor ring", error) ||
-	    !cd_vmcore_check_kvaddr_range(walk->vmcore, rb->infos, rb->count * rb->info_size,
+					  "the printk descriptor ring",
+					  error) ||
+	    !cd_vmcore_check_kvaddr_range(walk->vmcore,
+					  rb->infos,
+					  rb->count * rb->info_size,
 					  CD_VMCORE_RANGE_DESCRIBED,
-					  "the printk info ring", error) ||
-	    !cd_vmcore_check_kvaddr_range(walk->vmcore, rb->data, rb->size,
+					  "the printk info ring",
+					  error) ||
+	    !cd_vmcore_check_kvaddr_range(walk->vmcore,
+					  rb->data,
+					  rb->size,
 					  CD_VMCORE_RANGE_DESCRIBED,
-					  "the printk text ring", error))
+					  "the printk text ring",
+					  error))
 		return FALSE;
 	return TRUE;
 }
@@ -284,10 +372,13 @@ cd_printk_lockless_record(CdPrintkWalk *walk,
 	guint64 slot = id & (rb->count - 1);
 	guint64 state_var, begin, next, index = 0, block = 0;
 	guint state;
-	CdPrintkRecord record = {.has_timestamp = TRUE, .text = walk->text};
+	CdPrintkRecord record = { .has_timestamp = TRUE, .text = walk->text };
 
-	if (!cd_vmcore_read_kvaddr(walk->vmcore, rb->descs + slot * rb->desc_size, desc,
-				   rb->desc_size, error))
+	if (!cd_vmcore_read_kvaddr(walk->vmcore,
+				   rb->descs + slot * rb->desc_size,
+				   desc,
+				   rb->desc_size,
+				   error))
 		return FALSE;
 	state_var = cd_read_le64(desc + rb->desc_state);
 	state = (guint)(state_var >> 62);
@@ -312,8 +403,11 @@ cd_printk_lockless_record(CdPrintkWalk *walk,
 		return TRUE;
 	}
 
-	if (!cd_vmcore_read_kvaddr(walk->vmcore, rb->infos + slot * rb->info_size, info,
-				   rb->info_size, error))
+	if (!cd_vmcore_read_kvaddr(walk->vmcore,
+				   rb->infos + slot * rb->info_size,
+				   info,
+				   rb->info_size,
+				   error))
 		return FALSE;
 	record.ts_nsec = cd_read_le64(info + rb->info_ts_nsec);
 	if (rb->has_caller_id) {
@@ -323,8 +417,11 @@ cd_printk_lockless_record(CdPrintkWalk *walk,
 	if (block > 0) {
 		/* the block starts with the id; the text may be shorter than text_len says */
 		record.text_len = MIN((gsize)cd_read_le16(info + rb->info_text_len), block - 8);
-		if (!cd_vmcore_read_kvaddr(walk->vmcore, rb->data + index + 8, walk->text,
-					   record.text_len, error))
+		if (!cd_vmcore_read_kvaddr(walk->vmcore,
+					   rb->data + index + 8,
+					   walk->text,
+					   record.text_len,
+					   error))
 			return FALSE;
 	}
 	return cd_printk_emit(walk, &record, error);
@@ -333,7 +430,7 @@ cd_printk_lockless_record(CdPrintkWalk *walk,
 static gboolean
 cd_printk_lockless_walk(CdPrintkWalk *walk, GError **error)
 {
-	CdPrintkLockless rb = {0};
+	CdPrintkLockless rb = { 0 };
 	guint64 span;
 	guint64 id;
 
@@ -398,12 +495,19 @@ cd_printk_read_log_buf(CdPrintkWalk *walk,
 			    CD_PRINTK_MAX_LOG_BUF_LEN);
 		return FALSE;
 	}
-	return cd_vmcore_check_kvaddr_range(walk->vmcore, *buf, *len, flags, "the log_buf ring",
+	return cd_vmcore_check_kvaddr_range(walk->vmcore,
+					    *buf,
+					    *len,
+					    flags,
+					    "the log_buf ring",
 					    error);
 }
 
 static gboolean
-cd_printk_read_index(CdPrintkWalk *walk, const gchar *name, guint32 len, guint32 *idx,
+cd_printk_read_index(CdPrintkWalk *walk,
+		     const gchar *name,
+		     guint32 len,
+		     guint32 *idx,
 		     GError **error)
 {
 	guint64 sym;
@@ -439,14 +543,20 @@ cd_printk_structured_walk(CdPrintkWalk *walk, GError **error)
 	gboolean has_caller;
 	gboolean wrapped = FALSE;
 
-	if (!cd_printk_get_struct_size(walk->info, type, 8, &hdr_size, error) ||
-	    !cd_printk_get_field(walk->info, m_ts, 0, 8, hdr_size, type, &off_ts, error) ||
-	    !cd_printk_get_field(walk->info, m_len, 0, 2, hdr_size, type, &off_len, error) ||
-	    !cd_printk_get_field(walk->info, m_text_len, 0, 2, hdr_size, type, &off_text_len,
-				 error))
+	if (!cd_printk_get_struct_size(walk->info, type, 8, &hdr_size, error))
 		return FALSE;
-	has_caller = cd_printk_get_field(walk->info, m_caller, 0, 4, hdr_size, type,
-					 &off_caller, NULL);
+	{
+		const CdPrintkField fields[] = {
+			{ m_ts, 0, 8, hdr_size, type, &off_ts },
+			{ m_len, 0, 2, hdr_size, type, &off_len },
+			{ m_text_len, 0, 2, hdr_size, type, &off_text_len },
+		};
+		if (!cd_printk_get_fields(walk->info, fields, G_N_ELEMENTS(fields), error))
+			return FALSE;
+	}
+	/* only kernels with CONFIG_PRINTK_CALLER have it */
+	has_caller =
+		cd_printk_get_field(walk->info, m_caller, 0, 4, hdr_size, type, &off_caller, NULL);
 	/* the walk is bounded by the wrap rules (a zero header ends it), not by the
 	 * buffer's size: zero-fill is fine */
 	if (!cd_printk_read_log_buf(walk, CD_VMCORE_RANGE_DESCRIBED, &log_buf, &len, error) ||
@@ -456,12 +566,15 @@ cd_printk_structured_walk(CdPrintkWalk *walk, GError **error)
 
 	/* each step advances at least one header or wraps once: at most len/hdr_size + 2 */
 	for (idx = first; idx != next;) {
-		CdPrintkRecord record = {.has_timestamp = TRUE, .text = walk->text};
+		CdPrintkRecord record = { .has_timestamp = TRUE, .text = walk->text };
 		guint16 rec_len, text_len;
 
 		if (idx > len || hdr_size > len - idx) {
-			cd_printk_warn(walk, "log_buf record at %u runs past the end of log_buf "
-					     "(%u bytes); the rest of the log is lost", idx, len);
+			cd_printk_warn(walk,
+				       "log_buf record at %u runs past the end of log_buf "
+				       "(%u bytes); the rest of the log is lost",
+				       idx,
+				       len);
 			return TRUE;
 		}
 		if (!cd_vmcore_read_kvaddr(walk->vmcore, log_buf + idx, hdr, hdr_size, error))
@@ -470,8 +583,10 @@ cd_printk_structured_walk(CdPrintkWalk *walk, GError **error)
 		if (rec_len == 0) {
 			/* the writer's marker: the next record is at the start of the buffer */
 			if (wrapped) {
-				cd_printk_warn(walk, "log_buf wraps a second time at %u: the ring "
-						     "is corrupt; the rest of the log is lost", idx);
+				cd_printk_warn(walk,
+					       "log_buf wraps a second time at %u: the ring "
+					       "is corrupt; the rest of the log is lost",
+					       idx);
 				return TRUE;
 			}
 			wrapped = TRUE;
@@ -480,8 +595,11 @@ cd_printk_structured_walk(CdPrintkWalk *walk, GError **error)
 		}
 		text_len = cd_read_le16(hdr + off_text_len);
 		if (rec_len < hdr_size || rec_len > len - idx || text_len > rec_len - hdr_size) {
-			cd_printk_warn(walk, "log_buf record at %u has an invalid length (%u, text "
-					     "%u); the rest of the log is lost", idx, rec_len,
+			cd_printk_warn(walk,
+				       "log_buf record at %u has an invalid length (%u, text "
+				       "%u); the rest of the log is lost",
+				       idx,
+				       rec_len,
 				       text_len);
 			return TRUE;
 		}
@@ -490,8 +608,11 @@ cd_printk_structured_walk(CdPrintkWalk *walk, GError **error)
 		if (has_caller)
 			record.caller_id = cd_read_le32(hdr + off_caller);
 		record.text_len = text_len;
-		if (!cd_vmcore_read_kvaddr(walk->vmcore, log_buf + idx + hdr_size, walk->text,
-					   text_len, error))
+		if (!cd_vmcore_read_kvaddr(walk->vmcore,
+					   log_buf + idx + hdr_size,
+					   walk->text,
+					   text_len,
+					   error))
 			return FALSE;
 		if (!cd_printk_emit(walk, &record, error))
 			return FALSE;
@@ -520,11 +641,10 @@ cd_printk_plain_walk(CdPrintkWalk *walk, GError **error)
 	count = MIN(log_end, len);
 	start = (guint32)(((guint64)log_end - count) % len);
 	while (count > 0) {
-		CdPrintkRecord record = {.text = walk->text};
+		CdPrintkRecord record = { .text = walk->text };
 		guint32 chunk = MIN(count, MIN((guint32)sizeof(walk->text), len - start));
 
-		if (!cd_vmcore_read_kvaddr(walk->vmcore, log_buf + start, walk->text, chunk,
-					   error))
+		if (!cd_vmcore_read_kvaddr(walk->vmcore, log_buf + start, walk->text, chunk, error))
 			return FALSE;
 		record.text_len = chunk;
 		if (!cd_printk_emit(walk, &record, error))

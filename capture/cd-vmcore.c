@@ -208,7 +208,9 @@ cd_vmcore_parse_notes(CdVmcore *self, const guint8 *buf, gsize size, GError **er
 		if ((namesz == 11 || namesz == 10) && memcmp(name, "VMCOREINFO", 10) == 0 &&
 		    type == 0 && self->vmcoreinfo == NULL) {
 			self->vmcoreinfo =
-			    cd_vmcoreinfo_new_from_data((const gchar *)buf + desc_pos, descsz, error);
+				cd_vmcoreinfo_new_from_data((const gchar *)buf + desc_pos,
+							    descsz,
+							    error);
 			if (self->vmcoreinfo == NULL)
 				return FALSE;
 		} else if (namesz == 5 && memcmp(name, "CORE", 5) == 0 && type == NT_PRSTATUS) {
@@ -267,10 +269,11 @@ cd_vmcore_read_phnum(CdVmcore *self, const guint8 *ehdr, guint64 *phnum, GError 
 	/* more than 65534 segments: the real count is section header 0's sh_info */
 	if (shentsize != sizeof(Elf64_Shdr) || shoff > self->file_size ||
 	    self->file_size - shoff < sizeof(shdr)) {
-		g_set_error_literal(error,
-				    CD_ERROR,
-				    CD_ERROR_INVALID_DATA,
-				    "program header count is PN_XNUM but section header 0 is unreadable");
+		g_set_error_literal(
+			error,
+			CD_ERROR,
+			CD_ERROR_INVALID_DATA,
+			"program header count is PN_XNUM but section header 0 is unreadable");
 		return FALSE;
 	}
 	if (!cd_vmcore_read_file(self, shoff, shdr, sizeof(shdr), error))
@@ -328,11 +331,11 @@ static gboolean
 cd_vmcore_add_load(CdVmcore *self, const guint8 *ph, guint index, GError **error)
 {
 	CdVmcoreSegment seg = {
-	    .offset = cd_read_le64(ph + 8),
-	    .vaddr = cd_read_le64(ph + 16),
-	    .paddr = cd_read_le64(ph + 24),
-	    .filesz = cd_read_le64(ph + 32),
-	    .memsz = cd_read_le64(ph + 40),
+		.offset = cd_read_le64(ph + 8),
+		.vaddr = cd_read_le64(ph + 16),
+		.paddr = cd_read_le64(ph + 24),
+		.filesz = cd_read_le64(ph + 32),
+		.memsz = cd_read_le64(ph + 40),
 	};
 
 	if (seg.memsz == 0)
@@ -368,15 +371,16 @@ cd_vmcore_load(CdVmcore *self, GError **error)
 	gsize phdrs_size;
 
 	if (self->file_size < sizeof(ehdr)) {
-		guint8 head[SELFMAG] = {0};
+		guint8 head[SELFMAG] = { 0 };
 		gsize n = (gsize)MIN(self->file_size, (guint64)SELFMAG);
 		if (n > 0 && !cd_vmcore_read_file(self, 0, head, n, error))
 			return FALSE;
 		if (memcmp(head, ELFMAG, n) != 0) {
-			g_set_error_literal(error,
-					    CD_ERROR,
-					    CD_ERROR_INVALID_DATA,
-					    "not an ELF file (no \\x7fELF signature): not a vmcore");
+			g_set_error_literal(
+				error,
+				CD_ERROR,
+				CD_ERROR_INVALID_DATA,
+				"not an ELF file (no \\x7fELF signature): not a vmcore");
 			return FALSE;
 		}
 		g_set_error(error,
@@ -492,10 +496,7 @@ cd_vmcore_new_from_fd(gint fd, const gchar *name, GError **error)
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		g_set_error_literal(error,
-				    CD_ERROR,
-				    CD_ERROR_NOT_SUPPORTED,
-				    "not a regular file");
+		g_set_error_literal(error, CD_ERROR, CD_ERROR_NOT_SUPPORTED, "not a regular file");
 		return NULL;
 	}
 	self->file_size = (guint64)st.st_size;
@@ -590,8 +591,7 @@ cd_vmcore_find_segment(CdVmcore *self, guint64 addr, gboolean physical)
 
 	for (guint k = 0; k < n; k++) {
 		guint i = (self->last_segment + k) % n;
-		const CdVmcoreSegment *seg =
-		    &g_array_index(self->segments, CdVmcoreSegment, i);
+		const CdVmcoreSegment *seg = &g_array_index(self->segments, CdVmcoreSegment, i);
 		guint64 start = physical ? seg->paddr : seg->vaddr;
 
 		if (!physical && seg->vaddr == 0)

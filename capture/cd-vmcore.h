@@ -43,7 +43,7 @@ cd_vmcore_read_ulong(CdVmcore *self, guint64 kvaddr, guint64 *value, GError **er
 gboolean
 cd_vmcore_read_u32(CdVmcore *self, guint64 kvaddr, guint32 *value, GError **error);
 typedef enum {
-	CD_VMCORE_RANGE_DESCRIBED = 0,	   /* a segment describes it; zero-fill counts */
+	CD_VMCORE_RANGE_DESCRIBED = 0,	  /* a segment describes it; zero-fill counts */
 	CD_VMCORE_RANGE_IN_FILE = 1 << 0, /* every byte is stored in the file */
 } CdVmcoreRangeFlags;
 

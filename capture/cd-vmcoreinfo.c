@@ -78,7 +78,8 @@ cd_vmcoreinfo_new_from_data(const gchar *data, gsize len, GError **error)
 		g_set_error(error,
 			    CD_ERROR,
 			    CD_ERROR_INVALID_DATA,
-			    "VMCOREINFO is %" G_GSIZE_FORMAT " bytes, more than the %u a kernel writes",
+			    "VMCOREINFO is %" G_GSIZE_FORMAT
+			    " bytes, more than the %u a kernel writes",
 			    len,
 			    (guint)CD_VMCOREINFO_MAX_SIZE);
 		return NULL;

@@ -39,7 +39,7 @@ test_fixture(gconstpointer data)
 	g_autofree gchar *out = NULL;
 	g_autofree gchar *err = NULL;
 	g_auto(GStrv) err_lines = NULL;
-	const gchar *argv[] = {crashdesk, "dmesg", f->vmcore, NULL};
+	const gchar *argv[] = { crashdesk, "dmesg", f->vmcore, NULL };
 	json_object *root;
 	json_object *node;
 	gint wait_status = 0;
@@ -54,8 +54,16 @@ test_fixture(gconstpointer data)
 		g_test_fail_printf("%s is not JSON", f->json);
 		return;
 	}
-	if (!g_spawn_sync(NULL, (gchar **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-			  &wait_status, &error)) {
+	if (!g_spawn_sync(NULL,
+			  (gchar **)argv,
+			  NULL,
+			  G_SPAWN_DEFAULT,
+			  NULL,
+			  NULL,
+			  &out,
+			  &err,
+			  &wait_status,
+			  &error)) {
 		g_test_fail_printf("cannot run %s: %s", crashdesk, error->message);
 		json_object_put(root);
 		return;
@@ -75,7 +83,7 @@ test_fixture(gconstpointer data)
 	if (json_object_object_get_ex(root, "stderr_contains", &node)) {
 		for (gsize i = 0; i < json_object_array_length(node); i++) {
 			const gchar *needle =
-			    json_object_get_string(json_object_array_get_idx(node, i));
+				json_object_get_string(json_object_array_get_idx(node, i));
 			if (strstr(err, needle) == NULL)
 				g_test_fail_printf("stderr lacks \"%s\": %s", needle, err);
 		}

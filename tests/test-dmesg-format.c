@@ -11,12 +11,12 @@ static gchar *
 format(guint64 ts, const gchar *text, gsize len, guint32 caller, CdDmesgFlags flags)
 {
 	CdPrintkRecord rec = {
-	    .ts_nsec = ts,
-	    .has_timestamp = TRUE,
-	    .has_caller_id = TRUE,
-	    .caller_id = caller,
-	    .text = (const guint8 *)text,
-	    .text_len = len,
+		.ts_nsec = ts,
+		.has_timestamp = TRUE,
+		.has_caller_id = TRUE,
+		.caller_id = caller,
+		.text = (const guint8 *)text,
+		.text_len = len,
 	};
 	GString *out = g_string_new(NULL);
 
@@ -64,7 +64,7 @@ test_dmesg_format_caller(void)
 static void
 test_dmesg_format_plain(void)
 {
-	CdPrintkRecord rec = {.text = (const guint8 *)"<6>raw\x01", .text_len = 7};
+	CdPrintkRecord rec = { .text = (const guint8 *)"<6>raw\x01", .text_len = 7 };
 	g_autoptr(GString) out = g_string_new(NULL);
 
 	/* the pre-3.5 ring is copied as it is, as vmcore-dmesg does */

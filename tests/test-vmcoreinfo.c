@@ -81,8 +81,10 @@ test_vmcoreinfo_invalid_values(void)
 				   "NUMBER(e)=0x\nNUMBER(f)=99999999999999999999\nSIZE(g)=\n"
 				   "PAGESIZE=4095\nCRASHTIME=-1";
 	g_autoptr(CdVmcoreinfo) info = cd_vmcoreinfo_new_from_data(bad, strlen(bad), NULL);
-	const gchar *unsigned_keys[][2] = {{"SYMBOL", "a"}, {"SIZE", "b"}, {"OFFSET", "c.d"},
-					   {"SIZE", "g"}};
+	const gchar *unsigned_keys[][2] = { { "SYMBOL", "a" },
+					    { "SIZE", "b" },
+					    { "OFFSET", "c.d" },
+					    { "SIZE", "g" } };
 	guint64 u;
 	gint64 s;
 
