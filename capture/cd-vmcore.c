@@ -514,7 +514,9 @@ cd_vmcore_new_from_fd(gint fd, const gchar *name, GError **error)
 CdVmcore *
 cd_vmcore_new_from_path(const gchar *path, GError **error)
 {
-	gint fd = g_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; the type is checked next */
+	gint fd = g_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+	gint flags;
 
 	if (fd < 0) {
 		g_set_error(error,
@@ -522,6 +524,16 @@ cd_vmcore_new_from_path(const gchar *path, GError **error)
 			    g_file_error_from_errno(errno),
 			    "cannot open: %s",
 			    g_strerror(errno));
+		return NULL;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		g_set_error(error,
+			    G_FILE_ERROR,
+			    g_file_error_from_errno(errno),
+			    "cannot clear O_NONBLOCK: %s",
+			    g_strerror(errno));
+		g_close(fd, NULL);
 		return NULL;
 	}
 	return cd_vmcore_new_from_fd(fd, path, error);

@@ -1,0 +1,128 @@
+/*
+ * Copyright 2026 The crashdesk authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+/* the crashdesk command as a user meets it: usage errors, paths that are not vmcores */
+
+static const gchar *crashdesk;
+
+typedef struct {
+	gint status;
+	gchar *out;
+	gchar *err;
+} Result;
+
+static void
+result_clear(Result *r)
+{
+	g_free(r->out);
+	g_free(r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Result, result_clear)
+
+static void
+run(Result *r, const gchar *const *args)
+{
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	g_autoptr(GError) error = NULL;
+	gint wait_status = 0;
+
+	g_ptr_array_add(argv, (gpointer)crashdesk);
+	for (guint i = 0; args[i] != NULL; i++)
+		g_ptr_array_add(argv, (gpointer)args[i]);
+	g_ptr_array_add(argv, NULL);
+	g_assert_true(g_spawn_sync(NULL,
+				   (gchar **)argv->pdata,
+				   NULL,
+				   G_SPAWN_DEFAULT,
+				   NULL,
+				   NULL,
+				   &r->out,
+				   &r->err,
+				   &wait_status,
+				   &error));
+	g_assert_no_error(error);
+	g_assert_true(WIFEXITED(wait_status));
+	r->status = WEXITSTATUS(wait_status);
+}
+
+static void
+test_cli_usage(void)
+{
+	g_auto(Result) none = { 0 };
+	g_auto(Result) unknown = { 0 };
+	g_auto(Result) two = { 0 };
+	g_auto(Result) help = { 0 };
+	g_auto(Result) version = { 0 };
+
+	run(&none, (const gchar *[]){ NULL });
+	g_assert_cmpint(none.status, ==, 64);
+	g_assert_nonnull(strstr(none.err, "Usage: crashdesk COMMAND"));
+
+	run(&unknown, (const gchar *[]){ "frobnicate", NULL });
+	g_assert_cmpint(unknown.status, ==, 64);
+	g_assert_nonnull(strstr(unknown.err, "unknown command 'frobnicate'"));
+
+	run(&two, (const gchar *[]){ "dmesg", "a", "b", NULL });
+	g_assert_cmpint(two.status, ==, 64);
+	g_assert_nonnull(strstr(two.err, "one FILE at a time"));
+
+	run(&help, (const gchar *[]){ "dmesg", "--help", NULL });
+	g_assert_cmpint(help.status, ==, 0);
+	g_assert_nonnull(strstr(help.out, "--caller-id"));
+
+	run(&version, (const gchar *[]){ "--version", NULL });
+	g_assert_cmpint(version.status, ==, 0);
+	g_assert_cmpstr(version.out, ==, "crashdesk " PACKAGE_VERSION "\n");
+}
+
+static void
+test_cli_not_a_vmcore(void)
+{
+	g_autofree gchar *dir = g_dir_make_tmp("crashdesk-cli-XXXXXX", NULL);
+	g_autofree gchar *missing = g_build_filename(dir, "missing", NULL);
+	g_autofree gchar *fifo = g_build_filename(dir, "fifo", NULL);
+	const struct {
+		const gchar *path;
+		const gchar *message;
+	} cases[] = {
+		{ missing, "cannot open: No such file or directory" },
+		{ dir, "not a regular file" },
+		{ fifo, "not a regular file" },
+	};
+
+	g_assert_nonnull(dir);
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_auto(Result) r = { 0 };
+		g_autofree gchar *expected =
+			g_strdup_printf("%s: %s\n", cases[i].path, cases[i].message);
+
+		/* a FIFO must not block: the check comes before any read */
+		run(&r, (const gchar *[]){ "dmesg", cases[i].path, NULL });
+		g_assert_cmpint(r.status, ==, 1);
+		g_assert_cmpstr(r.out, ==, "");
+		g_assert_cmpstr(r.err, ==, expected);
+	}
+	g_unlink(fifo);
+	g_rmdir(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	crashdesk = g_getenv("CRASHDESK");
+	g_assert_nonnull(crashdesk);
+	g_test_add_func("/capture/cli/usage", test_cli_usage);
+	g_test_add_func("/capture/cli/not-a-vmcore", test_cli_not_a_vmcore);
+	return g_test_run();
+}
