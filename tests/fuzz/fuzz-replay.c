@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib.h>
+#include <string.h>
 
 /* Runs a libFuzzer target over files and directories of inputs without libFuzzer, so
  * that the corpus (and every crash once found) replays under meson test with any
@@ -15,6 +16,7 @@ int
 LLVMFuzzerTestOneInput(const guint8 *data, gsize size);
 
 static guint n_tests;
+static const gchar *only_suffix; /* --suffix: in directories, replay only these files */
 
 static void
 replay_file(const gchar *path)
@@ -53,8 +55,10 @@ replay_path(const gchar *path)
 		g_print("not ok %u - %s: cannot open\n", ++n_tests, path);
 		return;
 	}
-	while ((name = g_dir_read_name(dir)) != NULL)
-		g_ptr_array_add(names, g_build_filename(path, name, NULL));
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		if (only_suffix == NULL || g_str_has_suffix(name, only_suffix))
+			g_ptr_array_add(names, g_build_filename(path, name, NULL));
+	}
 	/* a stable order makes a failing input easy to find again */
 	g_ptr_array_sort(names, compare_paths);
 	for (guint i = 0; i < names->len; i++)
@@ -64,8 +68,13 @@ replay_path(const gchar *path)
 int
 main(int argc, char **argv)
 {
-	for (gint i = 1; i < argc; i++)
+	for (gint i = 1; i < argc; i++) {
+		if (g_str_has_prefix(argv[i], "--suffix=")) {
+			only_suffix = argv[i] + strlen("--suffix=");
+			continue;
+		}
 		replay_path(argv[i]);
+	}
 	if (n_tests == 0) {
 		g_print("not ok 1 - no inputs found\n1..1\n");
 		return 1;
