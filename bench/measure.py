@@ -6,7 +6,7 @@ measure.py --runs 7 --tool NAME='CMD {input}' --tool PEER='CMD {input}' INPUT...
 For each input and tool: the median wall time of the runs (after one warm-up run, so
 both read from the page cache), the median peak RSS (GNU time's %M), the output
 size, and whether the output equals the first tool's; the ratio column compares the
-first tool with each other one (above 1: the first tool is faster).
+time of each other tool with the first's (above 1: the first tool is faster).
 """
 import argparse
 import hashlib
@@ -48,7 +48,7 @@ def main():
         tools.append((name, template))
 
     header = ['input', 'size MiB', 'tool', 'median ms', 'peak RSS MiB', 'exit', 'output',
-              'same output', 'speed ratio']
+              'same output', 'time / first']
     rows = []
     for path in args.inputs:
         size = os.path.getsize(path) / 2**20
