@@ -16,7 +16,7 @@ meson compile -C build capture/crashdesk >/dev/null
 # the same cache as the VM suite: vmcores it already made are reused
 cache=build/tests/vm/cache
 inputs=()
-for kind in sysrq wrap; do
+for kind in sysrq wrap bigring; do
     out=build/bench/$kind
     python3 tests/vm/crashvm.py --cache-dir "$cache" --kind "$kind" \
         --guest-tool build/capture/crashdesk --out "$out" >/dev/null

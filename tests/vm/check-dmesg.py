@@ -32,6 +32,7 @@ EXPECTED = {
     "warn": [b"WARNING:", b"crashdesk-test: deliberate warning 42",
              b"panic_on_warn"],
     "wrap": [b"sysrq: Trigger a crash"],
+    "bigring": [b"sysrq: Trigger a crash"],
 }
 
 # Printed by the test module before every crash (crashdesk_print_samples):
@@ -44,8 +45,9 @@ SAMPLES = {
                          b"crashdesk-test: multi-line second\n",
 }
 
-# FLOOD_LINES in module/crashdesk_test.c.
-FLOOD_LINES = 20000
+# The kinds that flood the log (lines=N in init.sh): how many lines, and
+# whether the ring wraps so that the oldest are lost.
+FLOODS = {"wrap": (20000, True), "bigring": (150000, False)}
 COMMAND_TIMEOUT = 300
 
 
@@ -102,16 +104,17 @@ def short_diff(expected, actual, expected_name, actual_name, limit=30):
     return lines
 
 
-def flood_check(log):
-    """The ring wrapped: the surviving flood lines run without a gap from
-    some line after the first to the last one printed."""
+def flood_check(log, lines, wraps):
+    """The surviving flood lines run without a gap to the last one printed,
+    from line 1 if the ring holds them all, from a later line if it
+    wrapped."""
     numbers = [int(n) for n in re.findall(rb"\] crashdesk-test flood line "
                                           rb"(\d+)$", log, re.M)]
     if not numbers:
         return False, ["no flood line in the log"]
     first, last = numbers[0], numbers[-1]
     comments = [f"flood lines {first}..{last}, {len(numbers)} in the log"]
-    ok = (1 < first and last == FLOOD_LINES
+    ok = ((1 < first if wraps else first == 1) and last == lines
           and numbers == list(range(first, last + 1)))
     return ok, comments
 
@@ -128,7 +131,7 @@ def main():
     crashdesk = args.crashdesk.absolute()
     out = args.cache_dir / "out" / kind
 
-    tap = Tap(5 + len(EXPECTED[kind]) + len(SAMPLES) + (kind == "wrap"))
+    tap = Tap(5 + len(EXPECTED[kind]) + len(SAMPLES) + (kind in FLOODS))
     try:
         crashvm.obtain(args.cache_dir, kind, out, crashdesk)
     except crashvm.StepError as e:
@@ -167,10 +170,11 @@ def main():
     for name, text in SAMPLES.items():
         tap.result(text in log, f"log has the {name} sample",
                    ["expected: " + show(text)])
-    if kind == "wrap":
-        ok, comments = flood_check(log)
-        tap.result(ok, "ring wrapped, surviving flood lines consecutive to "
-                   f"{FLOOD_LINES}", comments)
+    if kind in FLOODS:
+        lines, wraps = FLOODS[kind]
+        ok, comments = flood_check(log, lines, wraps)
+        tap.result(ok, ("ring wrapped, surviving" if wraps else "every") +
+                   f" flood line consecutive to {lines}", comments)
     return 1 if tap.failed else 0
 
 

@@ -356,8 +356,13 @@ def recipe_for(kind, version, guest_tool):
     return recipe
 
 
+# Kernel options a kind needs beyond the common ones.
+KIND_APPEND = {"bigring": "log_buf_len=16M"}
+
+
 def append_for(kind):
-    return f"{KERNEL_APPEND} crashdesk.kind={kind}"
+    extra = KIND_APPEND.get(kind)
+    return f"{KERNEL_APPEND} crashdesk.kind={kind}" + (f" {extra}" if extra else "")
 
 
 def make_sparse_disk(path, size):

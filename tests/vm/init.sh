@@ -37,9 +37,12 @@ cmdline_param() {
 	done
 }
 
+# load_test_module KIND [PARAM=VALUE...]
 load_test_module() {
-	insmod /lib/modules/crashdesk_test.ko kind="$1" ||
-		fail "insmod crashdesk_test.ko kind=$1 failed"
+	module_kind=$1
+	shift
+	insmod /lib/modules/crashdesk_test.ko kind="$module_kind" "$@" ||
+		fail "insmod crashdesk_test.ko kind=$module_kind $* failed"
 }
 
 # The crash recipes, one per kind: crashvm.py takes its list of kinds from
@@ -70,7 +73,14 @@ crash_warn() {
 
 # The module floods the ring with numbered lines, then prints its samples.
 crash_wrap() {
-	load_test_module wrap
+	load_test_module wrap lines=20000
+	echo c > /proc/sysrq-trigger
+}
+
+# A large ring (crashvm.py boots this kind with log_buf_len=16M), half full:
+# what a busy server's log looks like to a dmesg reader.
+crash_bigring() {
+	load_test_module bigring lines=150000
 	echo c > /proc/sysrq-trigger
 }
 

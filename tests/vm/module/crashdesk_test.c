@@ -5,7 +5,7 @@
  * Loading the module first prints a few records whose bytes a dmesg
  * reader must escape or keep as they are, then performs the crash chosen
  * by the "kind" parameter.  Kinds the module does not crash for itself
- * (sysrq, wrap) return 0 and leave the crash to the init script.
+ * (sysrq, wrap, bigring) return 0 and leave the crash to the init script.
  */
 
 #include <linux/bug.h>
@@ -17,18 +17,21 @@
 #include <linux/printk.h>
 #include <linux/string.h>
 
-#define FLOOD_LINES 20000
-
 static char *kind = "sysrq";
 module_param(kind, charp, 0444);
-MODULE_PARM_DESC(kind, "sysrq, oops, bug, panic, warn or wrap");
+MODULE_PARM_DESC(kind, "sysrq, oops, bug, panic, warn, wrap or bigring");
 
-/* Enough records to wrap the ring buffer (128 KiB in Debian's kernel). */
+static int lines;
+module_param(lines, int, 0444);
+MODULE_PARM_DESC(lines, "numbered lines to print before the crash");
+
+/* 20,000 lines wrap the ring buffer of Debian's kernel (128 KiB); with
+ * log_buf_len=16M, 150,000 lines fill half of it without wrapping. */
 static void crashdesk_flood(void)
 {
 	int i;
 
-	for (i = 1; i <= FLOOD_LINES; i++)
+	for (i = 1; i <= lines; i++)
 		pr_info("crashdesk-test flood line %d\n", i);
 }
 
@@ -53,8 +56,7 @@ static void crashdesk_oops(void)
 
 static int __init crashdesk_test_init(void)
 {
-	if (!strcmp(kind, "wrap"))
-		crashdesk_flood();
+	crashdesk_flood();
 	crashdesk_print_samples();
 
 	if (!strcmp(kind, "oops"))
@@ -65,7 +67,7 @@ static int __init crashdesk_test_init(void)
 		panic("crashdesk-test: deliberate panic %d", 42);
 	else if (!strcmp(kind, "warn"))
 		WARN(1, "crashdesk-test: deliberate warning %d\n", 42);
-	else if (strcmp(kind, "sysrq") && strcmp(kind, "wrap"))
+	else if (strcmp(kind, "sysrq") && strcmp(kind, "wrap") && strcmp(kind, "bigring"))
 		return -EINVAL;
 
 	/* Still alive: the init script crashes the kernel next (or failed). */
