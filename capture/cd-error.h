@@ -17,6 +17,8 @@ typedef enum {
 	CD_ERROR_NOT_FOUND,	/* something the format needs is absent */
 	CD_ERROR_TRUNCATED,	/* the file ends before what is needed */
 	CD_ERROR_NOT_SUPPORTED, /* a valid input of a kind not read (yet) */
+	CD_ERROR_UNSAFE,	/* a place others could tamper with: refused */
+	CD_ERROR_EXISTS,	/* would overwrite: refused */
 } CdError;
 
 GQuark

@@ -1,0 +1,969 @@
+/*
+ * Copyright 2026 The crashdesk authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#define G_LOG_DOMAIN "CdReportStore"
+
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cd-report-store.h"
+
+/* The report root and the reports in it, the one implementation of the on-disk format
+ * (capture/REPORT-FORMAT.md). Everything is reached through the root's directory fd,
+ * never through a path built from a name, and with O_NOFOLLOW: a link planted in the
+ * root cannot redirect a write or a read. A report is written into .partial-<id> and
+ * renamed into place once every file is on disk, so a reader sees a complete report
+ * or none; the files are never rewritten, but for state.json, which is replaced
+ * atomically. An exclusive flock on the root serialises writers, so that the leftovers
+ * of a writer that was killed can be removed by the next. */
+
+#define CD_REPORT_PARTIAL_PREFIX  ".partial-"
+#define CD_REPORT_DELETING_PREFIX ".deleting-"
+#define CD_REPORT_STATE_NEW	  ".state.json.new"
+
+struct _CdReportStore {
+	GObject parent_instance;
+	gchar *root;
+	gint root_fd;
+};
+
+struct _CdReportWriter {
+	GObject parent_instance;
+	CdReportStore *store;
+	gchar *id;
+	gchar *partial;
+	gint dir_fd;
+	gboolean committed;
+};
+
+G_DEFINE_TYPE(CdReportStore, cd_report_store, G_TYPE_OBJECT)
+G_DEFINE_TYPE(CdReportWriter, cd_report_writer, G_TYPE_OBJECT)
+
+static void
+cd_set_errno_error(GError **error, gint errsv, const gchar *format, ...) G_GNUC_PRINTF(3, 4);
+
+static void
+cd_set_errno_error(GError **error, gint errsv, const gchar *format, ...)
+{
+	va_list args;
+	g_autofree gchar *what = NULL;
+
+	va_start(args, format);
+	what = g_strdup_vprintf(format, args);
+	va_end(args);
+	g_set_error(error,
+		    G_FILE_ERROR,
+		    g_file_error_from_errno(errsv),
+		    "%s: %s",
+		    what,
+		    g_strerror(errsv));
+}
+
+/**
+ * cd_report_id_is_valid:
+ * @id: (nullable): a report id from anywhere, trusted or not
+ *
+ * Returns: %TRUE if @id has the form `YYYYMMDD-HHMMSS-xxxxxxxx` (8 lower-case hex digits)
+ */
+gboolean
+cd_report_id_is_valid(const gchar *id)
+{
+	if (id == NULL || strlen(id) != 24)
+		return FALSE;
+	for (guint i = 0; i < 24; i++) {
+		gchar c = id[i];
+		if (i == 8 || i == 15) {
+			if (c != '-')
+				return FALSE;
+		} else if (i < 15) {
+			if (!g_ascii_isdigit(c))
+				return FALSE;
+		} else if (!g_ascii_isdigit(c) && !(c >= 'a' && c <= 'f')) {
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/**
+ * cd_report_id_new:
+ * @time: when the crash happened; formatted in UTC
+ * @suffix_hex: (nullable): 8 lower-case hex digits, or %NULL for random ones
+ *
+ * Returns: (transfer full): a new report id; ids sort in time order
+ */
+gchar *
+cd_report_id_new(GDateTime *time, const gchar *suffix_hex)
+{
+	g_autoptr(GDateTime) utc = g_date_time_to_utc(time);
+	g_autofree gchar *stamp = g_date_time_format(utc, "%Y%m%d-%H%M%S");
+	g_autofree gchar *id = NULL;
+
+	if (suffix_hex != NULL)
+		id = g_strdup_printf("%s-%.8s", stamp, suffix_hex);
+	else
+		id = g_strdup_printf("%s-%08x", stamp, g_random_int());
+	g_return_val_if_fail(cd_report_id_is_valid(id), NULL);
+	return g_steal_pointer(&id);
+}
+
+static gboolean
+cd_file_name_is_plain(const gchar *name)
+{
+	return name != NULL && name[0] != '\0' && strchr(name, '/') == NULL &&
+	       g_strcmp0(name, ".") != 0 && g_strcmp0(name, "..") != 0;
+}
+
+static void
+cd_report_store_finalize(GObject *object)
+{
+	CdReportStore *self = CD_REPORT_STORE(object);
+
+	if (self->root_fd >= 0)
+		g_close(self->root_fd, NULL);
+	g_free(self->root);
+	G_OBJECT_CLASS(cd_report_store_parent_class)->finalize(object);
+}
+
+static void
+cd_report_store_class_init(CdReportStoreClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = cd_report_store_finalize;
+}
+
+static void
+cd_report_store_init(CdReportStore *self)
+{
+	self->root_fd = -1;
+}
+
+static gint
+cd_report_store_open_root(const gchar *root, CdReportStoreFlags flags, GError **error)
+{
+	gint fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0 && errno == ENOENT && (flags & CD_REPORT_STORE_FLAG_CREATE)) {
+		g_autofree gchar *parent = g_path_get_dirname(root);
+		/* the parents are ordinary directories (/var/crash is 0755 on Debian) */
+		if (g_mkdir_with_parents(parent, 0755) < 0 && errno != EEXIST) {
+			cd_set_errno_error(error, errno, "cannot create %s", parent);
+			return -1;
+		}
+		if (mkdir(root, 0700) < 0 && errno != EEXIST) {
+			cd_set_errno_error(error, errno, "cannot create %s", root);
+			return -1;
+		}
+		fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd >= 0)
+		return fd;
+	if ((errno == ELOOP || errno == ENOTDIR) && lstat(root, &st) == 0 && S_ISLNK(st.st_mode)) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_UNSAFE,
+			    "%s is a symbolic link: reports are kept only in a real directory; "
+			    "remove the link and run 'mkdir -m 0700 %s'",
+			    root,
+			    root);
+		return -1;
+	}
+	if (errno == EACCES) {
+		g_set_error(error,
+			    G_FILE_ERROR,
+			    G_FILE_ERROR_ACCES,
+			    "%s: permission denied: crash reports are readable by root only",
+			    root);
+		return -1;
+	}
+	cd_set_errno_error(error, errno, "cannot open %s", root);
+	return -1;
+}
+
+/* reports are secret: only the user crashdesk runs as (root) may reach them */
+static gboolean
+cd_report_store_check_root(const gchar *root, gint fd, GError **error)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0) {
+		cd_set_errno_error(error, errno, "cannot stat %s", root);
+		return FALSE;
+	}
+	if (st.st_uid != geteuid()) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_UNSAFE,
+			    "%s is owned by uid %u, not by %s: others could change the reports; "
+			    "run 'chown %s: %s'",
+			    root,
+			    (guint)st.st_uid,
+			    geteuid() == 0 ? "root" : "the user crashdesk runs as",
+			    geteuid() == 0 ? "root" : g_get_user_name(),
+			    root);
+		return FALSE;
+	}
+	if ((st.st_mode & 077) != 0) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_UNSAFE,
+			    "%s is open to group or others (mode %04o): crash reports hold "
+			    "kernel memory; run 'chmod 0700 %s'",
+			    root,
+			    (guint)(st.st_mode & 07777),
+			    root);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * cd_report_store_new:
+ * @root: the report root, usually %CD_REPORT_ROOT_DEFAULT
+ *
+ * Opens the report root. A root that is a symbolic link, owned by another user than
+ * the caller (root), or open to group or others is refused with a message saying how
+ * to fix it: crashdesk does not silently change the permissions of a directory an
+ * administrator set up.
+ *
+ * Returns: (transfer full): the store, or %NULL
+ */
+CdReportStore *
+cd_report_store_new(const gchar *root, CdReportStoreFlags flags, GError **error)
+{
+	g_autoptr(CdReportStore) self = g_object_new(CD_TYPE_REPORT_STORE, NULL);
+
+	self->root = g_strdup(root);
+	self->root_fd = cd_report_store_open_root(root, flags, error);
+	if (self->root_fd < 0)
+		return NULL;
+	if (!cd_report_store_check_root(root, self->root_fd, error))
+		return NULL;
+	return g_steal_pointer(&self);
+}
+
+const gchar *
+cd_report_store_get_root(CdReportStore *self)
+{
+	g_return_val_if_fail(CD_IS_REPORT_STORE(self), NULL);
+	return self->root;
+}
+
+static gboolean
+cd_report_store_lock(CdReportStore *self, gboolean lock, GError **error)
+{
+	while (flock(self->root_fd, lock ? LOCK_EX : LOCK_UN) < 0) {
+		if (errno == EINTR)
+			continue;
+		cd_set_errno_error(error, errno, "cannot lock %s", self->root);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* names in a directory fd, at most @max, "." and ".." left out */
+static GPtrArray *
+cd_dir_list(gint dir_fd, guint max, const gchar *what, GError **error)
+{
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	gint fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 3);
+	DIR *dir;
+	struct dirent *de;
+
+	if (fd < 0) {
+		cd_set_errno_error(error, errno, "cannot read %s", what);
+		return NULL;
+	}
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		cd_set_errno_error(error, errno, "cannot read %s", what);
+		close(fd);
+		return NULL;
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir)) != NULL) {
+		if (g_strcmp0(de->d_name, ".") == 0 || g_strcmp0(de->d_name, "..") == 0)
+			continue;
+		if (names->len >= max) {
+			g_set_error(error,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_DATA,
+				    "%s holds more than %u entries",
+				    what,
+				    max);
+			closedir(dir);
+			return NULL;
+		}
+		g_ptr_array_add(names, g_strdup(de->d_name));
+	}
+	closedir(dir);
+	return g_steal_pointer(&names);
+}
+
+/* removes a report directory that holds only files, then the directory */
+static gboolean
+cd_report_store_remove_dir(CdReportStore *self, const gchar *name, GError **error)
+{
+	g_autoptr(GPtrArray) files = NULL;
+	gint fd = openat(self->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		cd_set_errno_error(error, errno, "cannot open %s/%s", self->root, name);
+		return FALSE;
+	}
+	files = cd_dir_list(fd, CD_REPORT_MAX_FILES, name, error);
+	for (guint i = 0; files != NULL && i < files->len; i++) {
+		const gchar *file = g_ptr_array_index(files, i);
+		if (unlinkat(fd, file, 0) < 0 && errno != ENOENT) {
+			cd_set_errno_error(error,
+					   errno,
+					   "cannot remove %s/%s/%s",
+					   self->root,
+					   name,
+					   file);
+			g_clear_pointer(&files, g_ptr_array_unref);
+		}
+	}
+	close(fd);
+	if (files == NULL)
+		return FALSE;
+	if (unlinkat(self->root_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+		cd_set_errno_error(error, errno, "cannot remove %s/%s", self->root, name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+cd_report_store_remove_leftovers_locked(CdReportStore *self, guint *removed, GError **error)
+{
+	g_autoptr(GPtrArray) names =
+		cd_dir_list(self->root_fd, CD_REPORT_MAX_REPORTS * 2, self->root, error);
+
+	if (names == NULL)
+		return FALSE;
+	for (guint i = 0; i < names->len; i++) {
+		const gchar *name = g_ptr_array_index(names, i);
+		if (!g_str_has_prefix(name, CD_REPORT_PARTIAL_PREFIX) &&
+		    !g_str_has_prefix(name, CD_REPORT_DELETING_PREFIX))
+			continue;
+		if (!cd_report_store_remove_dir(self, name, error))
+			return FALSE;
+		if (removed != NULL)
+			(*removed)++;
+	}
+	return TRUE;
+}
+
+/**
+ * cd_report_store_remove_leftovers:
+ * @removed: (out) (optional): how many were removed
+ *
+ * Removes what a writer that was killed left behind (`.partial-*`) and deletions that
+ * were interrupted (`.deleting-*`). Takes the store's lock.
+ */
+gboolean
+cd_report_store_remove_leftovers(CdReportStore *self, guint *removed, GError **error)
+{
+	gboolean ok;
+
+	g_return_val_if_fail(CD_IS_REPORT_STORE(self), FALSE);
+
+	if (!cd_report_store_lock(self, TRUE, error))
+		return FALSE;
+	ok = cd_report_store_remove_leftovers_locked(self, removed, error);
+	cd_report_store_lock(self, FALSE, NULL);
+	return ok;
+}
+
+static gint
+cd_compare_names(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+/**
+ * cd_report_store_list:
+ *
+ * Returns: (transfer container) (element-type utf8): the ids of the complete reports,
+ * oldest first
+ */
+GPtrArray *
+cd_report_store_list(CdReportStore *self, GError **error)
+{
+	g_autoptr(GPtrArray) names = NULL;
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+
+	g_return_val_if_fail(CD_IS_REPORT_STORE(self), NULL);
+
+	/* partial and deleting entries sit beside the reports: allow room for them */
+	names = cd_dir_list(self->root_fd, CD_REPORT_MAX_REPORTS * 2, self->root, error);
+	if (names == NULL)
+		return NULL;
+	for (guint i = 0; i < names->len; i++) {
+		const gchar *name = g_ptr_array_index(names, i);
+		struct stat st;
+		if (!cd_report_id_is_valid(name))
+			continue;
+		if (fstatat(self->root_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		g_ptr_array_add(ids, g_strdup(name));
+	}
+	g_ptr_array_sort(ids, cd_compare_names);
+	return g_steal_pointer(&ids);
+}
+
+/**
+ * cd_report_store_has:
+ *
+ * Returns: %TRUE if @id is valid and names a complete report
+ */
+gboolean
+cd_report_store_has(CdReportStore *self, const gchar *id)
+{
+	struct stat st;
+
+	g_return_val_if_fail(CD_IS_REPORT_STORE(self), FALSE);
+	return cd_report_id_is_valid(id) &&
+	       fstatat(self->root_fd, id, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+static gint
+cd_report_store_open_report(CdReportStore *self, const gchar *id, GError **error)
+{
+	gint fd;
+
+	if (!cd_report_id_is_valid(id)) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
+			    "invalid report id (expected YYYYMMDD-HHMMSS-xxxxxxxx)");
+		return -1;
+	}
+	fd = openat(self->root_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		g_set_error(error, CD_ERROR, CD_ERROR_NOT_FOUND, "no report %s", id);
+		return -1;
+	}
+	if (fd < 0)
+		cd_set_errno_error(error, errno, "cannot open report %s", id);
+	return fd;
+}
+
+/**
+ * cd_report_store_open_file:
+ * @id: a report id, validated here
+ * @name: one of the CD_REPORT_FILE_ names
+ *
+ * Returns: a read-only descriptor of a regular file of the report, or -1
+ */
+gint
+cd_report_store_open_file(CdReportStore *self, const gchar *id, const gchar *name, GError **error)
+{
+	struct stat st;
+	gint dir_fd;
+	gint fd;
+
+	g_return_val_if_fail(CD_IS_REPORT_STORE(self), -1);
+	g_return_val_if_fail(cd_file_name_is_plain(name), -1);
+
+	dir_fd = cd_report_store_open_report(self, id, error);
+	if (dir_fd < 0)
+		return -1;
+	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dir_fd);
+	if (fd < 0 && errno == ENOENT) {
+		g_set_error(error, CD_ERROR, CD_ERROR_NOT_FOUND, "report %s has no %s", id, name);
+		return -1;
+	}
+	if (fd < 0) {
+		cd_set_errno_error(error, errno, "cannot open %s of report %s", name, id);
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_UNSAFE,
+			    "%s of report %s is not a regular file",
+			    name,
+			    id);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/**
+ * cd_report_store_read_file:
+ * @max_size: the largest file accepted
+ *
+ * Returns: (transfer full): the whole file, NUL-terminated beyond its size, or %NULL
+ */
+GBytes *
+cd_report_store_read_file(CdReportStore *self,
+			  const gchar *id,
+			  const gchar *name,
+			  gsize max_size,
+			  GError **error)
+{
+	gint fd = cd_report_store_open_file(self, id, name, error);
+	g_autofree gchar *buf = NULL;
+	struct stat st;
+	gsize got = 0;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || (guint64)st.st_size > max_size) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
+			    "%s of report %s is larger than the %" G_GSIZE_FORMAT " bytes allowed",
+			    name,
+			    id,
+			    max_size);
+		close(fd);
+		return NULL;
+	}
+	buf = g_malloc((gsize)st.st_size + 1);
+	while (got < (gsize)st.st_size) {
+		gssize n = read(fd, buf + got, (gsize)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			cd_set_errno_error(error,
+					   n < 0 ? errno : EIO,
+					   "cannot read %s of %s",
+					   name,
+					   id);
+			close(fd);
+			return NULL;
+		}
+		got += (gsize)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return g_bytes_new_take(g_steal_pointer(&buf), got);
+}
+
+/**
+ * cd_report_store_get_size:
+ *
+ * Returns: the disk space the report takes, in bytes (0 if it does not exist)
+ */
+guint64
+cd_report_store_get_size(CdReportStore *self, const gchar *id)
+{
+	g_autoptr(GPtrArray) files = NULL;
+	guint64 total = 0;
+	gint fd = cd_report_store_open_report(self, id, NULL);
+
+	if (fd < 0)
+		return 0;
+	files = cd_dir_list(fd, CD_REPORT_MAX_FILES, id, NULL);
+	for (guint i = 0; files != NULL && i < files->len; i++) {
+		struct stat st;
+		if (fstatat(fd, g_ptr_array_index(files, i), &st, AT_SYMLINK_NOFOLLOW) == 0)
+			total += (guint64)st.st_blocks * 512;
+	}
+	close(fd);
+	return total;
+}
+
+static gboolean
+cd_report_store_delete_locked(CdReportStore *self, const gchar *id, GError **error)
+{
+	g_autofree gchar *doomed = g_strconcat(CD_REPORT_DELETING_PREFIX, id, NULL);
+
+	/* out of sight at once; what remains of an interrupted removal is a leftover */
+	if (renameat(self->root_fd, id, self->root_fd, doomed) < 0) {
+		if (errno == ENOENT)
+			g_set_error(error, CD_ERROR, CD_ERROR_NOT_FOUND, "no report %s", id);
+		else
+			cd_set_errno_error(error, errno, "cannot remove report %s", id);
+		return FALSE;
+	}
+	return cd_report_store_remove_dir(self, doomed, error) && fsync(self->root_fd) == 0;
+}
+
+/**
+ * cd_report_store_delete:
+ * @id: a report id, validated here
+ */
+gboolean
+cd_report_store_delete(CdReportStore *self, const gchar *id, GError **error)
+{
+	gboolean ok;
+
+	g_return_val_if_fail(CD_IS_REPORT_STORE(self), FALSE);
+
+	if (!cd_report_id_is_valid(id)) {
+		g_set_error(error, CD_ERROR, CD_ERROR_INVALID_DATA, "invalid report id");
+		return FALSE;
+	}
+	if (!cd_report_store_lock(self, TRUE, error))
+		return FALSE;
+	ok = cd_report_store_delete_locked(self, id, error);
+	cd_report_store_lock(self, FALSE, NULL);
+	return ok;
+}
+
+static gboolean
+cd_write_all(gint fd, const gchar *data, gsize len, const gchar *what, GError **error)
+{
+	while (len > 0) {
+		gssize n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			cd_set_errno_error(error, errno, "cannot write %s", what);
+			return FALSE;
+		}
+		data += n;
+		len -= (gsize)n;
+	}
+	return TRUE;
+}
+
+/**
+ * cd_report_store_write_state:
+ * @data: the new state.json
+ *
+ * Replaces the report's state.json atomically: the one file of a report that changes,
+ * written by the helper only (seen, submissions).
+ */
+gboolean
+cd_report_store_write_state(CdReportStore *self,
+			    const gchar *id,
+			    const gchar *data,
+			    gsize len,
+			    GError **error)
+{
+	gint dir_fd;
+	gint fd;
+	gboolean ok;
+
+	g_return_val_if_fail(CD_IS_REPORT_STORE(self), FALSE);
+
+	if (len > CD_REPORT_MAX_STATE_SIZE) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
+			    "state of %" G_GSIZE_FORMAT " bytes is over the limit",
+			    len);
+		return FALSE;
+	}
+	dir_fd = cd_report_store_open_report(self, id, error);
+	if (dir_fd < 0)
+		return FALSE;
+	/* a file left by an interrupted update is stale: the rename never happened */
+	unlinkat(dir_fd, CD_REPORT_STATE_NEW, 0);
+	fd = openat(dir_fd,
+		    CD_REPORT_STATE_NEW,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+	if (fd < 0) {
+		cd_set_errno_error(error, errno, "cannot create the state of %s", id);
+		close(dir_fd);
+		return FALSE;
+	}
+	ok = cd_write_all(fd, data, len, "state.json", error);
+	if (ok && fsync(fd) < 0) {
+		cd_set_errno_error(error, errno, "cannot write the state of %s", id);
+		ok = FALSE;
+	}
+	close(fd);
+	if (ok && renameat(dir_fd, CD_REPORT_STATE_NEW, dir_fd, CD_REPORT_FILE_STATE) < 0) {
+		cd_set_errno_error(error, errno, "cannot replace the state of %s", id);
+		ok = FALSE;
+	}
+	if (ok)
+		fsync(dir_fd);
+	else
+		unlinkat(dir_fd, CD_REPORT_STATE_NEW, 0);
+	close(dir_fd);
+	return ok;
+}
+
+/**
+ * cd_report_store_apply_retention:
+ * @max_reports: keep at most this many reports, 0 for no limit
+ * @max_total_size: keep at most this many bytes of reports, 0 for no limit
+ *
+ * Removes the oldest reports until both limits hold, but never the newest one.
+ *
+ * Returns: (transfer container) (element-type utf8): the ids removed, or %NULL
+ */
+GPtrArray *
+cd_report_store_apply_retention(CdReportStore *self,
+				guint max_reports,
+				guint64 max_total_size,
+				GError **error)
+{
+	g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autoptr(GArray) sizes = g_array_new(FALSE, FALSE, sizeof(guint64));
+	guint64 total = 0;
+	gboolean ok = TRUE;
+
+	g_return_val_if_fail(CD_IS_REPORT_STORE(self), NULL);
+
+	if (!cd_report_store_lock(self, TRUE, error))
+		return NULL;
+	ids = cd_report_store_list(self, error);
+	if (ids == NULL) {
+		cd_report_store_lock(self, FALSE, NULL);
+		return NULL;
+	}
+	for (guint i = 0; i < ids->len; i++) {
+		guint64 size = cd_report_store_get_size(self, g_ptr_array_index(ids, i));
+		g_array_append_val(sizes, size);
+		total += size;
+	}
+	for (guint i = 0; ok && i + 1 < ids->len; i++) {
+		const gchar *id = g_ptr_array_index(ids, i);
+		guint remaining = ids->len - i;
+		if ((max_reports == 0 || remaining <= max_reports) &&
+		    (max_total_size == 0 || total <= max_total_size))
+			break;
+		ok = cd_report_store_delete_locked(self, id, error);
+		if (ok) {
+			total -= g_array_index(sizes, guint64, i);
+			g_ptr_array_add(removed, g_strdup(id));
+		}
+	}
+	cd_report_store_lock(self, FALSE, NULL);
+	return ok ? g_steal_pointer(&removed) : NULL;
+}
+
+/* ---- writing one report ---- */
+
+static void
+cd_report_writer_finalize(GObject *object)
+{
+	CdReportWriter *self = CD_REPORT_WRITER(object);
+
+	if (self->dir_fd >= 0)
+		g_close(self->dir_fd, NULL);
+	/* not committed: the report must not appear, half or whole */
+	if (!self->committed && self->partial != NULL) {
+		g_autoptr(GError) error = NULL;
+		if (!cd_report_store_remove_dir(self->store, self->partial, &error))
+			g_warning("%s", error->message);
+	}
+	if (!self->committed)
+		cd_report_store_lock(self->store, FALSE, NULL);
+	g_object_unref(self->store);
+	g_free(self->partial);
+	g_free(self->id);
+	G_OBJECT_CLASS(cd_report_writer_parent_class)->finalize(object);
+}
+
+static void
+cd_report_writer_class_init(CdReportWriterClass *klass)
+{
+	G_OBJECT_CLASS(klass)->finalize = cd_report_writer_finalize;
+}
+
+static void
+cd_report_writer_init(CdReportWriter *self)
+{
+	self->dir_fd = -1;
+}
+
+/**
+ * cd_report_store_begin:
+ * @id: the new report's id
+ *
+ * Starts a report: takes the store's lock (held until the writer is committed or
+ * dropped), removes the leftovers of writers that were killed, and creates
+ * `.partial-<id>`. Dropping the writer without cd_report_writer_commit() removes it.
+ *
+ * Returns: (transfer full): the writer, or %NULL
+ */
+CdReportWriter *
+cd_report_store_begin(CdReportStore *self, const gchar *id, GError **error)
+{
+	g_autoptr(CdReportWriter) writer = NULL;
+	g_autofree gchar *partial = NULL;
+	struct stat st;
+
+	g_return_val_if_fail(CD_IS_REPORT_STORE(self), NULL);
+
+	if (!cd_report_id_is_valid(id)) {
+		g_set_error(error, CD_ERROR, CD_ERROR_INVALID_DATA, "invalid report id");
+		return NULL;
+	}
+	if (!cd_report_store_lock(self, TRUE, error))
+		return NULL;
+	/* from here the writer owns the lock: dropping it unlocks */
+	writer = g_object_new(CD_TYPE_REPORT_WRITER, NULL);
+	writer->store = g_object_ref(self);
+	if (!cd_report_store_remove_leftovers_locked(self, NULL, error))
+		return NULL;
+	if (fstatat(self->root_fd, id, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		g_set_error(error, CD_ERROR, CD_ERROR_EXISTS, "report %s exists already", id);
+		return NULL;
+	}
+	partial = g_strconcat(CD_REPORT_PARTIAL_PREFIX, id, NULL);
+	if (mkdirat(self->root_fd, partial, 0700) < 0) {
+		cd_set_errno_error(error, errno, "cannot create %s/%s", self->root, partial);
+		return NULL;
+	}
+	writer->id = g_strdup(id);
+	writer->partial = g_steal_pointer(&partial);
+	writer->dir_fd = openat(self->root_fd,
+				writer->partial,
+				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (writer->dir_fd < 0) {
+		cd_set_errno_error(error, errno, "cannot open %s/%s", self->root, writer->partial);
+		return NULL;
+	}
+	return g_steal_pointer(&writer);
+}
+
+const gchar *
+cd_report_writer_get_id(CdReportWriter *self)
+{
+	g_return_val_if_fail(CD_IS_REPORT_WRITER(self), NULL);
+	return self->id;
+}
+
+/**
+ * cd_report_writer_create_file:
+ * @name: a file name of the report
+ *
+ * Creates a new file in the report, mode 0600; it must not exist (O_EXCL) and cannot be
+ * a link (O_NOFOLLOW). Hand the descriptor back to cd_report_writer_finish_file().
+ *
+ * Returns: a descriptor open for writing, or -1
+ */
+gint
+cd_report_writer_create_file(CdReportWriter *self, const gchar *name, GError **error)
+{
+	gint fd;
+
+	g_return_val_if_fail(CD_IS_REPORT_WRITER(self), -1);
+	g_return_val_if_fail(cd_file_name_is_plain(name), -1);
+	g_return_val_if_fail(!self->committed, -1);
+
+	fd = openat(self->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		cd_set_errno_error(error, errno, "cannot create %s", name);
+	return fd;
+}
+
+/**
+ * cd_report_writer_finish_file:
+ * @fd: (transfer full): from cd_report_writer_create_file()
+ *
+ * Flushes the file to disk and closes it.
+ */
+gboolean
+cd_report_writer_finish_file(CdReportWriter *self, gint fd, GError **error)
+{
+	gboolean ok = TRUE;
+
+	if (fsync(fd) < 0) {
+		cd_set_errno_error(error, errno, "cannot write a file of report %s", self->id);
+		ok = FALSE;
+	}
+	if (close(fd) < 0 && ok) {
+		cd_set_errno_error(error, errno, "cannot write a file of report %s", self->id);
+		ok = FALSE;
+	}
+	return ok;
+}
+
+/**
+ * cd_report_writer_add_file:
+ *
+ * Creates, writes and flushes a whole file of the report.
+ */
+gboolean
+cd_report_writer_add_file(CdReportWriter *self,
+			  const gchar *name,
+			  const gchar *data,
+			  gsize len,
+			  GError **error)
+{
+	gint fd = cd_report_writer_create_file(self, name, error);
+
+	if (fd < 0)
+		return FALSE;
+	if (!cd_write_all(fd, data, len, name, error)) {
+		close(fd);
+		return FALSE;
+	}
+	return cd_report_writer_finish_file(self, fd, error);
+}
+
+/**
+ * cd_report_writer_remove_file:
+ *
+ * Removes a file the writer created, such as a dump that did not fit.
+ */
+gboolean
+cd_report_writer_remove_file(CdReportWriter *self, const gchar *name, GError **error)
+{
+	g_return_val_if_fail(CD_IS_REPORT_WRITER(self), FALSE);
+	g_return_val_if_fail(cd_file_name_is_plain(name), FALSE);
+
+	if (unlinkat(self->dir_fd, name, 0) < 0 && errno != ENOENT) {
+		cd_set_errno_error(error, errno, "cannot remove %s", name);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * cd_report_writer_commit:
+ *
+ * Publishes the report: its directory is flushed, renamed from `.partial-<id>` to
+ * `<id>` (never over an existing one) and the root is flushed, so that after a crash
+ * of the machine itself the report is either all there or not at all.
+ */
+gboolean
+cd_report_writer_commit(CdReportWriter *self, GError **error)
+{
+	CdReportStore *store = self->store;
+
+	g_return_val_if_fail(CD_IS_REPORT_WRITER(self), FALSE);
+	g_return_val_if_fail(!self->committed, FALSE);
+
+	if (fsync(self->dir_fd) < 0) {
+		cd_set_errno_error(error, errno, "cannot write report %s", self->id);
+		return FALSE;
+	}
+	if (renameat2(store->root_fd, self->partial, store->root_fd, self->id, RENAME_NOREPLACE) <
+	    0) {
+		if (errno == EEXIST)
+			g_set_error(error,
+				    CD_ERROR,
+				    CD_ERROR_EXISTS,
+				    "report %s exists already",
+				    self->id);
+		else
+			cd_set_errno_error(error, errno, "cannot publish report %s", self->id);
+		return FALSE;
+	}
+	self->committed = TRUE;
+	if (fsync(store->root_fd) < 0) {
+		cd_set_errno_error(error, errno, "cannot flush %s", store->root);
+		cd_report_store_lock(store, FALSE, NULL);
+		return FALSE;
+	}
+	cd_report_store_lock(store, FALSE, NULL);
+	return TRUE;
+}

@@ -1,0 +1,99 @@
+/*
+ * Copyright 2026 The crashdesk authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#pragma once
+
+#include <glib-object.h>
+
+#include "cd-error.h"
+
+G_BEGIN_DECLS
+
+#define CD_REPORT_ROOT_DEFAULT "/var/crash/kernel"
+
+/* named limits on what a report directory may hold when read back */
+#define CD_REPORT_MAX_META_SIZE	 (1024 * 1024)
+#define CD_REPORT_MAX_STATE_SIZE (64 * 1024)
+#define CD_REPORT_MAX_TEXT_SIZE	 (256 * 1024 * 1024)
+#define CD_REPORT_MAX_FILES	 64
+#define CD_REPORT_MAX_REPORTS	 10000
+
+/* the files of a report, see capture/REPORT-FORMAT.md */
+#define CD_REPORT_FILE_META   "meta.json"
+#define CD_REPORT_FILE_DMESG  "dmesg.txt"
+#define CD_REPORT_FILE_APPORT "report.crash"
+#define CD_REPORT_FILE_DUMP   "dump.kdump"
+#define CD_REPORT_FILE_STATE  "state.json"
+
+gboolean
+cd_report_id_is_valid(const gchar *id);
+gchar *
+cd_report_id_new(GDateTime *time, const gchar *suffix_hex);
+
+typedef enum {
+	CD_REPORT_STORE_FLAG_NONE = 0,
+	CD_REPORT_STORE_FLAG_CREATE = 1 << 0, /* create the root (mode 0700) if missing */
+} CdReportStoreFlags;
+
+#define CD_TYPE_REPORT_STORE (cd_report_store_get_type())
+G_DECLARE_FINAL_TYPE(CdReportStore, cd_report_store, CD, REPORT_STORE, GObject)
+
+#define CD_TYPE_REPORT_WRITER (cd_report_writer_get_type())
+G_DECLARE_FINAL_TYPE(CdReportWriter, cd_report_writer, CD, REPORT_WRITER, GObject)
+
+CdReportStore *
+cd_report_store_new(const gchar *root, CdReportStoreFlags flags, GError **error);
+const gchar *
+cd_report_store_get_root(CdReportStore *self);
+GPtrArray *
+cd_report_store_list(CdReportStore *self, GError **error);
+gboolean
+cd_report_store_has(CdReportStore *self, const gchar *id);
+GBytes *
+cd_report_store_read_file(CdReportStore *self,
+			  const gchar *id,
+			  const gchar *name,
+			  gsize max_size,
+			  GError **error);
+gint
+cd_report_store_open_file(CdReportStore *self, const gchar *id, const gchar *name, GError **error);
+guint64
+cd_report_store_get_size(CdReportStore *self, const gchar *id);
+gboolean
+cd_report_store_delete(CdReportStore *self, const gchar *id, GError **error);
+gboolean
+cd_report_store_write_state(CdReportStore *self,
+			    const gchar *id,
+			    const gchar *data,
+			    gsize len,
+			    GError **error);
+GPtrArray *
+cd_report_store_apply_retention(CdReportStore *self,
+				guint max_reports,
+				guint64 max_total_size,
+				GError **error);
+gboolean
+cd_report_store_remove_leftovers(CdReportStore *self, guint *removed, GError **error);
+
+CdReportWriter *
+cd_report_store_begin(CdReportStore *self, const gchar *id, GError **error);
+gint
+cd_report_writer_create_file(CdReportWriter *self, const gchar *name, GError **error);
+gboolean
+cd_report_writer_add_file(CdReportWriter *self,
+			  const gchar *name,
+			  const gchar *data,
+			  gsize len,
+			  GError **error);
+gboolean
+cd_report_writer_finish_file(CdReportWriter *self, gint fd, GError **error);
+gboolean
+cd_report_writer_remove_file(CdReportWriter *self, const gchar *name, GError **error);
+gboolean
+cd_report_writer_commit(CdReportWriter *self, GError **error);
+const gchar *
+cd_report_writer_get_id(CdReportWriter *self);
+
+G_END_DECLS
