@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include "cd-error.h"
+#include <string.h>
 #include <unistd.h>
 
 #include "cd-dmesg.h"
@@ -22,6 +23,7 @@ typedef struct {
 	GString *buf;
 	gint fd;
 	CdDmesgFlags flags;
+	CdDmesgResult *result;
 } CdDmesgWriter;
 
 /* vmcore-dmesg keeps what C's isprint() or isspace() accept in the "C" locale */
@@ -76,10 +78,45 @@ cd_dmesg_append_record(GString *out, const CdPrintkRecord *record, CdDmesgFlags 
 	g_string_append_c(out, '\n');
 }
 
+/* keeps the last tail_max bytes, from a line start, so that the tail reads as a log */
+static void
+cd_dmesg_keep_tail(CdDmesgResult *result, const gchar *data, gsize len)
+{
+	GString *tail = result->tail;
+	gchar before_cut = '\n';
+
+	if (len > result->tail_max) {
+		before_cut = data[len - result->tail_max - 1];
+		g_string_truncate(tail, 0);
+		g_string_append_len(tail, data + len - result->tail_max, (gssize)result->tail_max);
+	} else {
+		g_string_append_len(tail, data, (gssize)len);
+		if (tail->len > result->tail_max) {
+			gsize excess = tail->len - result->tail_max;
+			before_cut = tail->str[excess - 1];
+			g_string_erase(tail, 0, (gssize)excess);
+		}
+	}
+	/* cut inside a line: drop the rest of it */
+	if (before_cut != '\n') {
+		const gchar *nl = memchr(tail->str, '\n', tail->len);
+		g_string_erase(tail, 0, nl != NULL ? (gssize)(nl + 1 - tail->str) : -1);
+	}
+}
+
 static gboolean
 cd_dmesg_flush(CdDmesgWriter *writer, GError **error)
 {
 	gsize done = 0;
+
+	if (writer->result != NULL) {
+		CdDmesgResult *result = writer->result;
+		for (gsize i = 0; i < writer->buf->len; i++)
+			result->lines += writer->buf->str[i] == '\n';
+		result->bytes += writer->buf->len;
+		if (result->tail != NULL && result->tail_max > 0)
+			cd_dmesg_keep_tail(result, writer->buf->str, writer->buf->len);
+	}
 
 	while (done < writer->buf->len) {
 		gssize n = write(writer->fd, writer->buf->str + done, writer->buf->len - done);
@@ -113,15 +150,21 @@ cd_dmesg_write_record(const CdPrintkRecord *record, gpointer user_data, GError *
 /**
  * cd_dmesg_write:
  * @fd: where the text goes
+ * @result: (nullable): counts, and the end of the text if asked for
  * @warnings: (nullable): receives a message for each part of the log that was lost
  *
  * Writes the crashed kernel's log as text, in bounded memory whatever its size.
  */
 gboolean
-cd_dmesg_write(CdVmcore *vmcore, gint fd, CdDmesgFlags flags, GPtrArray *warnings, GError **error)
+cd_dmesg_write(CdVmcore *vmcore,
+	       gint fd,
+	       CdDmesgFlags flags,
+	       CdDmesgResult *result,
+	       GPtrArray *warnings,
+	       GError **error)
 {
 	g_autoptr(GString) buf = g_string_sized_new(CD_DMESG_FLUSH_SIZE + 1024);
-	CdDmesgWriter writer = { .buf = buf, .fd = fd, .flags = flags };
+	CdDmesgWriter writer = { .buf = buf, .fd = fd, .flags = flags, .result = result };
 
 	if (!cd_printk_foreach(vmcore, cd_dmesg_write_record, &writer, warnings, error)) {
 		/* what was read before the failure is still worth having */

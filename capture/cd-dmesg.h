@@ -14,9 +14,22 @@ typedef enum {
 	CD_DMESG_FLAG_CALLER_ID = 1 << 0, /* "[    T42]" after the time, as CONFIG_PRINTK_CALLER */
 } CdDmesgFlags;
 
+/* what a caller may want back from writing the log */
+typedef struct {
+	guint64 lines;	/* out: newline characters written */
+	guint64 bytes;	/* out: bytes written */
+	gsize tail_max; /* in: keep at most this many of the last bytes in @tail */
+	GString *tail;	/* in, nullable: receives the end of the text, from a line start */
+} CdDmesgResult;
+
 void
 cd_dmesg_append_record(GString *out, const CdPrintkRecord *record, CdDmesgFlags flags);
 gboolean
-cd_dmesg_write(CdVmcore *vmcore, gint fd, CdDmesgFlags flags, GPtrArray *warnings, GError **error);
+cd_dmesg_write(CdVmcore *vmcore,
+	       gint fd,
+	       CdDmesgFlags flags,
+	       CdDmesgResult *result,
+	       GPtrArray *warnings,
+	       GError **error);
 
 G_END_DECLS

@@ -98,6 +98,7 @@ cd_cmd_dmesg(gint argc, gchar **argv)
 	if (!cd_dmesg_write(vmcore,
 			    STDOUT_FILENO,
 			    caller_id ? CD_DMESG_FLAG_CALLER_ID : CD_DMESG_FLAG_NONE,
+			    NULL,
 			    warnings,
 			    &error)) {
 		cd_print_warnings(path, warnings);
