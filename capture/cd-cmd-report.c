@@ -1,0 +1,262 @@
+/*
+ * Copyright 2026 The crashdesk authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#define G_LOG_DOMAIN "crashdesk"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cd-cmd.h"
+#include "cd-report-meta.h"
+#include "cd-report-store.h"
+
+/* crashdesk list and crashdesk show: the saved reports, for root */
+
+#define CD_SHOW_LOG_LINES 25
+
+static CdReportStore *
+cd_cmd_open_store(const gchar *dir)
+{
+	g_autoptr(GError) error = NULL;
+	CdReportStore *store = cd_report_store_new(dir, CD_REPORT_STORE_FLAG_NONE, &error);
+
+	if (store != NULL)
+		return store;
+	if (g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+		/* no crash was ever saved: an empty list, not an error */
+		return NULL;
+	}
+	g_printerr("%s: %s\n", g_get_prgname(), error->message);
+	if (g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_ACCES) && geteuid() != 0)
+		g_printerr("%s: run it as root, e.g. with sudo\n", g_get_prgname());
+	return NULL;
+}
+
+static CdReportSummary *
+cd_cmd_load_summary(CdReportStore *store, const gchar *id, GError **error)
+{
+	g_autoptr(GBytes) meta = cd_report_store_read_file(store,
+							   id,
+							   CD_REPORT_FILE_META,
+							   CD_REPORT_MAX_META_SIZE,
+							   error);
+	gsize len = 0;
+	const gchar *data;
+
+	if (meta == NULL)
+		return NULL;
+	data = g_bytes_get_data(meta, &len);
+	return cd_report_summary_new_from_data(data, len, error);
+}
+
+static json_object *
+cd_json_string_or_null(const gchar *s)
+{
+	return s != NULL ? json_object_new_string(s) : NULL;
+}
+
+gint
+cd_cmd_list(gint argc, gchar **argv)
+{
+	gboolean json = FALSE;
+	g_autofree gchar *dir = NULL;
+	const GOptionEntry entries[] = {
+		{ "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir, "The report root", "DIR" },
+		{ "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- list the saved crash reports");
+	g_autoptr(CdReportStore) store = NULL;
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(json_object) array = json_object_new_array();
+	gint status = CD_EXIT_OK;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!cd_cmd_parse(ctx, &argc, &argv))
+		return CD_EXIT_USAGE;
+	if (argc > 1) {
+		g_printerr("%s: no arguments expected\n", g_get_prgname());
+		return CD_EXIT_USAGE;
+	}
+	if (dir == NULL)
+		dir = g_strdup(CD_REPORT_ROOT_DEFAULT);
+	if (!g_file_test(dir, G_FILE_TEST_EXISTS) && geteuid() == 0) {
+		ids = g_ptr_array_new_with_free_func(g_free);
+	} else {
+		store = cd_cmd_open_store(dir);
+		if (store == NULL)
+			return CD_EXIT_FAILURE;
+		ids = cd_report_store_list(store, &error);
+		if (ids == NULL) {
+			g_printerr("%s: %s\n", g_get_prgname(), error->message);
+			return CD_EXIT_FAILURE;
+		}
+	}
+
+	if (!json && ids->len == 0)
+		printf("No crash reports in %s.\n", dir);
+	else if (!json)
+		printf("%-24s  %-12s  %-20s  %s\n", "ID", "KIND", "KERNEL", "MESSAGE");
+	for (guint i = 0; i < ids->len; i++) {
+		const gchar *id = g_ptr_array_index(ids, i);
+		g_autoptr(GError) error_local = NULL;
+		g_autoptr(CdReportSummary) s = cd_cmd_load_summary(store, id, &error_local);
+
+		if (s == NULL) {
+			g_printerr("%s: report %s: %s\n",
+				   g_get_prgname(),
+				   id,
+				   error_local->message);
+			status = CD_EXIT_FAILURE;
+			continue;
+		}
+		if (json) {
+			json_object *obj = json_object_new_object();
+			json_object_object_add(obj, "id", json_object_new_string(s->id));
+			json_object_object_add(obj,
+					       "captured_at",
+					       json_object_new_string(s->captured_at));
+			json_object_object_add(obj,
+					       "crash_time",
+					       cd_json_string_or_null(s->crash_time));
+			json_object_object_add(obj, "kind", json_object_new_string(s->kind));
+			json_object_object_add(obj, "message", cd_json_string_or_null(s->message));
+			json_object_object_add(obj, "release", cd_json_string_or_null(s->release));
+			json_object_object_add(obj,
+					       "signature",
+					       json_object_new_string(s->signature));
+			json_object_object_add(obj,
+					       "dump_bytes",
+					       json_object_new_int64((gint64)s->dump_bytes));
+			json_object_array_add(array, obj);
+		} else {
+			printf("%-24s  %-12s  %-20s  %s\n",
+			       s->id,
+			       s->kind,
+			       s->release != NULL ? s->release : "?",
+			       s->message != NULL ? s->message : "");
+		}
+	}
+	if (json)
+		printf("%s\n", json_object_to_json_string_ext(array, JSON_C_TO_STRING_PRETTY));
+	return status;
+}
+
+static void
+cd_cmd_show_tail(CdReportStore *store, const gchar *id)
+{
+	g_autoptr(GBytes) dmesg = cd_report_store_read_file(store,
+							    id,
+							    CD_REPORT_FILE_DMESG,
+							    CD_REPORT_MAX_TEXT_SIZE,
+							    NULL);
+	const gchar *text;
+	const gchar *start;
+	gsize len = 0;
+	guint lines = 0;
+
+	if (dmesg == NULL)
+		return;
+	text = g_bytes_get_data(dmesg, &len);
+	start = text + len;
+	/* back over the last lines: the crash is at the end of the log */
+	while (start > text && lines <= CD_SHOW_LOG_LINES) {
+		start--;
+		if (*start == '\n' && start != text + len - 1)
+			lines++;
+	}
+	if (lines > CD_SHOW_LOG_LINES)
+		start++;
+	printf("\nThe end of the crashed kernel's log (%s):\n", CD_REPORT_FILE_DMESG);
+	fwrite(start, 1, (gsize)(text + len - start), stdout);
+}
+
+gint
+cd_cmd_show(gint argc, gchar **argv)
+{
+	gboolean json = FALSE;
+	g_autofree gchar *dir = NULL;
+	const GOptionEntry entries[] = {
+		{ "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir, "The report root", "DIR" },
+		{ "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print the report's meta.json", NULL },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("ID - show a saved crash report");
+	g_autoptr(CdReportStore) store = NULL;
+	g_autoptr(CdReportSummary) s = NULL;
+	g_autoptr(GError) error = NULL;
+	const gchar *id;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!cd_cmd_parse(ctx, &argc, &argv))
+		return CD_EXIT_USAGE;
+	if (argc != 2) {
+		g_printerr("%s: one report ID expected (see 'crashdesk list')\n", g_get_prgname());
+		return CD_EXIT_USAGE;
+	}
+	id = argv[1];
+	if (!cd_report_id_is_valid(id)) {
+		g_printerr("%s: '%s' is not a report ID (YYYYMMDD-HHMMSS-xxxxxxxx)\n",
+			   g_get_prgname(),
+			   id);
+		return CD_EXIT_USAGE;
+	}
+	if (dir == NULL)
+		dir = g_strdup(CD_REPORT_ROOT_DEFAULT);
+	store = cd_cmd_open_store(dir);
+	if (store == NULL) {
+		if (!g_file_test(dir, G_FILE_TEST_EXISTS))
+			g_printerr("%s: no report %s\n", g_get_prgname(), id);
+		return CD_EXIT_FAILURE;
+	}
+	if (json) {
+		g_autoptr(GBytes) meta = cd_report_store_read_file(store,
+								   id,
+								   CD_REPORT_FILE_META,
+								   CD_REPORT_MAX_META_SIZE,
+								   &error);
+		if (meta == NULL) {
+			g_printerr("%s: %s\n", g_get_prgname(), error->message);
+			return CD_EXIT_FAILURE;
+		}
+		fwrite(g_bytes_get_data(meta, NULL), 1, g_bytes_get_size(meta), stdout);
+		return CD_EXIT_OK;
+	}
+	s = cd_cmd_load_summary(store, id, &error);
+	if (s == NULL) {
+		g_printerr("%s: report %s: %s\n", g_get_prgname(), id, error->message);
+		return CD_EXIT_FAILURE;
+	}
+	printf("Report       %s/%s\n", dir, s->id);
+	printf("Crashed      %s, kernel %s\n",
+	       s->crash_time != NULL ? s->crash_time : "(time unknown)",
+	       s->release != NULL ? s->release : "(unknown)");
+	printf("Kind         %s\n", s->kind);
+	if (s->message != NULL)
+		printf("Message      %s\n", s->message);
+	if (s->panic_message != NULL)
+		printf("Panic        %s\n", s->panic_message);
+	if (s->comm != NULL)
+		printf("Process      %s\n", s->comm);
+	if (s->ip_symbol != NULL)
+		printf("Instruction  %s\n", s->ip_symbol);
+	printf("Signature    %s\n", s->signature);
+	printf("Log          %s, %" G_GUINT64_FORMAT " lines%s\n",
+	       CD_REPORT_FILE_DMESG,
+	       s->dmesg_lines,
+	       s->dmesg_complete ? "" : " (part was lost to a damaged ring)");
+	if (s->dump_file != NULL)
+		printf("Dump         %s, %" G_GUINT64_FORMAT " bytes\n",
+		       s->dump_file,
+		       s->dump_bytes);
+	else
+		printf("Dump         none: %s\n",
+		       s->dump_omitted_reason != NULL ? s->dump_omitted_reason : "not saved");
+	cd_cmd_show_tail(store, id);
+	return CD_EXIT_OK;
+}

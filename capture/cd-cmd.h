@@ -1,0 +1,34 @@
+/*
+ * Copyright 2026 The crashdesk authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* exit codes of the crashdesk command, documented in crashdesk(1) */
+#define CD_EXIT_OK	0
+#define CD_EXIT_FAILURE 1
+#define CD_EXIT_PARTIAL 2 /* done, but part of the log was lost */
+#define CD_EXIT_USAGE	64
+
+#define CD_PROC_VMCORE "/proc/vmcore"
+
+gint
+cd_cmd_dmesg(gint argc, gchar **argv);
+gint
+cd_cmd_save(gint argc, gchar **argv);
+gint
+cd_cmd_list(gint argc, gchar **argv);
+gint
+cd_cmd_show(gint argc, gchar **argv);
+
+void
+cd_cmd_print_warnings(const gchar *name, GPtrArray *warnings);
+gboolean
+cd_cmd_parse(GOptionContext *ctx, gint *argc, gchar ***argv);
+
+G_END_DECLS

@@ -1,0 +1,50 @@
+/*
+ * Copyright 2026 The crashdesk authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+#include <json-c/json.h>
+
+#include "cd-error.h"
+
+G_BEGIN_DECLS
+
+/* the newest meta.json schema this code reads and writes; see REPORT-FORMAT.md */
+#define CD_REPORT_META_SCHEMA 1
+
+/* what list and show need of a report, read back from its meta.json */
+typedef struct {
+	gint schema;
+	gchar *id;
+	gchar *source;
+	gchar *captured_at;
+	gchar *crash_time; /* nullable */
+	gchar *kind;
+	gchar *message;	      /* nullable */
+	gchar *panic_message; /* nullable */
+	gchar *comm;	      /* nullable */
+	gchar *ip_symbol;     /* nullable */
+	gchar *release;	      /* nullable */
+	gchar *signature;
+	guint64 dmesg_lines;
+	gboolean dmesg_complete;
+	gchar *dump_file; /* nullable */
+	guint64 dump_bytes;
+	gchar *dump_omitted_reason; /* nullable */
+} CdReportSummary;
+
+CdReportSummary *
+cd_report_summary_new_from_data(const gchar *data, gsize len, GError **error);
+void
+cd_report_summary_free(CdReportSummary *summary);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdReportSummary, cd_report_summary_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
+
+gchar *
+cd_report_meta_format_time(gint64 unix_time);
+
+G_END_DECLS
