@@ -75,7 +75,8 @@
  *  - any other backend (pstore/zone and pstore/blk keep Part1 only, like ramoops):
  *    the general rule below, with the mtime as the time.
  * The general rule: records of one backend with the same reason and count are put in
- * order of time (efi: the id's timestamp; others: the mtime) and id; a record starts a
+ * order of time (efi: the id's timestamp; others: the mtime) and id (erst: the id
+ * alone, the order the records were written in); a record starts a
  * new dump when its part is not above the previous one's (a dump restarts at Part1)
  * or when it was written more than CD_PSTORE_DUMP_SPAN seconds after it (a later
  * boot). A missing part leaves a gap, reported as a warning. A record without a
@@ -94,12 +95,12 @@ typedef struct {
 	gchar *backend;
 	guint64 id;
 	gint64 mtime;
-	gint64 time; /* the clock records are grouped by */
+	gint64 time;   /* the clock records are grouped by */
 	gchar *reason; /* NULL without a header line */
 	guint count;
 	guint part;
 	GByteArray *data; /* the record, inflated */
-	gsize body; /* where the log starts in data */
+	gsize body;	  /* where the log starts in data */
 } CdPstoreRecord;
 
 static void
@@ -134,7 +135,10 @@ cd_pstore_crash_free(CdPstoreCrash *crash)
 	g_free(crash);
 }
 
-static void G_GNUC_PRINTF(2, 3)
+static void
+cd_pstore_warn(GPtrArray *warnings, const gchar *format, ...) G_GNUC_PRINTF(2, 3);
+
+static void
 cd_pstore_warn(GPtrArray *warnings, const gchar *format, ...)
 {
 	va_list args;
@@ -173,6 +177,13 @@ cd_pstore_parse_name(const gchar *name, gchar **backend, guint64 *id, gboolean *
 	/* g_ascii_string_to_unsigned() refuses signs, spaces, empty strings and overflow */
 	if (!g_ascii_string_to_unsigned(digits, 10, 0, G_MAXUINT64, id, NULL))
 		return FALSE;
+	/* backends are C identifiers or dashed words: "efi_pstore", "powerpc-nvram" */
+	if (!g_ascii_isalnum(rest[0]) || !g_ascii_isalnum(dash[-1]))
+		return FALSE;
+	for (const gchar *p = rest; p < dash; p++) {
+		if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-')
+			return FALSE;
+	}
 	*backend = g_strndup(rest, (gsize)(dash - rest));
 	return TRUE;
 }
@@ -249,10 +260,7 @@ cd_pstore_read_file(gint dirfd, const gchar *name, gint64 *mtime, GError **error
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		g_set_error_literal(error,
-				    CD_ERROR,
-				    CD_ERROR_NOT_SUPPORTED,
-				    "not a regular file");
+		g_set_error_literal(error, CD_ERROR, CD_ERROR_NOT_SUPPORTED, "not a regular file");
 		g_close(fd, NULL);
 		return NULL;
 	}
@@ -371,11 +379,7 @@ cd_pstore_inflate(const guint8 *buf, gsize len, GError **error)
 		g_propagate_error(error, g_steal_pointer(&error_first));
 		return NULL;
 	}
-	out = cd_pstore_inflate_with(buf,
-				     len,
-				     zlib_first ? -MAX_WBITS : MAX_WBITS,
-				     &too_big,
-				     NULL);
+	out = cd_pstore_inflate_with(buf, len, zlib_first ? -MAX_WBITS : MAX_WBITS, &too_big, NULL);
 	if (out != NULL)
 		return out;
 	g_propagate_error(error, g_steal_pointer(&error_first));
@@ -558,7 +562,8 @@ cd_pstore_record_cmp(gconstpointer a, gconstpointer b)
 		return rc;
 	if (ra->count != rb->count)
 		return ra->count < rb->count ? -1 : 1;
-	if (ra->time != rb->time)
+	/* CPER record ids are the order of writing, finer than the seconds */
+	if (ra->time != rb->time && !g_str_equal(ra->backend, "erst"))
 		return ra->time < rb->time ? -1 : 1;
 	if (ra->id != rb->id)
 		return ra->id < rb->id ? -1 : 1;
@@ -646,21 +651,24 @@ cd_pstore_assemble(GPtrArray *records, guint first, guint last, GPtrArray *warni
 
 typedef struct {
 	CdPstoreCrash *crash;
-	gint64 time;  /* the newest grouping time */
-	guint64 id;   /* the highest id */
+	gint64 time; /* the newest grouping time */
+	guint64 id;  /* the id of the newest chunk */
 } CdPstoreDump;
 
+/* newest first: by time, then, within a second, the later dump of a boot has the higher
+ * count, then the higher id of its Part1 (efi: time and count; erst: the sequence) */
 static gint
 cd_pstore_dump_cmp(gconstpointer a, gconstpointer b)
 {
 	const CdPstoreDump *da = a;
 	const CdPstoreDump *db = b;
 
-	/* newest first */
 	if (da->crash->time != db->crash->time)
 		return da->crash->time > db->crash->time ? -1 : 1;
 	if (da->time != db->time)
 		return da->time > db->time ? -1 : 1;
+	if (da->crash->count != db->crash->count)
+		return da->crash->count > db->crash->count ? -1 : 1;
 	if (da->id != db->id)
 		return da->id > db->id ? -1 : 1;
 	return g_strcmp0(da->crash->backend, db->crash->backend);
@@ -682,10 +690,10 @@ cd_pstore_group(GPtrArray *records, GPtrArray *warnings)
 						  g_ptr_array_index(records, last + 1)))
 			last++;
 		dump.crash = cd_pstore_assemble(records, first, last, warnings);
+		dump.id = ((CdPstoreRecord *)g_ptr_array_index(records, first))->id;
 		for (guint i = first; i <= last; i++) {
 			CdPstoreRecord *record = g_ptr_array_index(records, i);
 			dump.time = MAX(dump.time, record->time);
-			dump.id = MAX(dump.id, record->id);
 		}
 		g_array_append_val(dumps, dump);
 		first = last + 1;
@@ -715,7 +723,7 @@ GPtrArray *
 cd_pstore_read(const gchar *dir, GPtrArray *warnings, GError **error)
 {
 	g_autoptr(GPtrArray) records =
-	    g_ptr_array_new_with_free_func((GDestroyNotify)cd_pstore_record_free);
+		g_ptr_array_new_with_free_func((GDestroyNotify)cd_pstore_record_free);
 	DIR *dp;
 	gint fd;
 	guint entries = 0;

@@ -1,0 +1,706 @@
+/*
+ * Copyright 2026 The crashdesk authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <utime.h>
+
+#define ZLIB_CONST
+#include <zlib.h>
+
+#include "cd-error.h"
+
+#include "cd-pstore.h"
+
+/* Record sets shaped as the kernel leaves them in /sys/fs/pstore: the names
+ * pstore_mkfile() gives, the ids each backend makes, the "Reason#N PartN" header
+ * pstore_dump() writes, and mtimes set to the records' times as the kernel sets them. */
+
+/* 2025-11-22 14:25:30 UTC */
+#define TS 1763821530
+
+typedef struct {
+	gchar *dir;
+	GPtrArray *warnings;
+} Fixture;
+
+static void
+rm_rf(const gchar *path)
+{
+	GDir *dir = g_dir_open(path, 0, NULL);
+	const gchar *name;
+
+	if (dir == NULL) {
+		g_unlink(path);
+		return;
+	}
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *child = g_build_filename(path, name, NULL);
+		if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
+		    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+			rm_rf(child);
+		else
+			g_unlink(child);
+	}
+	g_dir_close(dir);
+	g_rmdir(path);
+}
+
+static void
+fixture_set_up(Fixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	fx->dir = g_dir_make_tmp("crashdesk-pstore-XXXXXX", &error);
+	g_assert_no_error(error);
+	fx->warnings = g_ptr_array_new_with_free_func(g_free);
+}
+
+static void
+fixture_tear_down(Fixture *fx, gconstpointer user_data)
+{
+	rm_rf(fx->dir);
+	g_free(fx->dir);
+	g_ptr_array_unref(fx->warnings);
+}
+
+static gchar *
+write_record(Fixture *fx, const gchar *name, const void *data, gsize len, gint64 mtime)
+{
+	g_autoptr(GError) error = NULL;
+	gchar *path = g_build_filename(fx->dir, name, NULL);
+	struct utimbuf times = { .actime = (time_t)mtime, .modtime = (time_t)mtime };
+
+	g_file_set_contents(path, data, (gssize)len, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(g_utime(path, &times), ==, 0);
+	return path;
+}
+
+static gchar *
+write_text(Fixture *fx, const gchar *name, const gchar *text, gint64 mtime)
+{
+	return write_record(fx, name, text, strlen(text), mtime);
+}
+
+/* efi-pstore.c generic_id(): (timestamp * 100 + part) * 1000 + count */
+static gchar *
+efi_name(const gchar *backend, gint64 timestamp, guint part, guint count, const gchar *suffix)
+{
+	guint64 id = ((guint64)timestamp * 100 + part) * 1000 + count;
+	return g_strdup_printf("dmesg-%s-%" G_GUINT64_FORMAT "%s", backend, id, suffix);
+}
+
+/* cper_next_record_id(): the boot's first time << 32, then one more per record */
+static gchar *
+erst_name(gint64 boot_time, guint seq, const gchar *suffix)
+{
+	guint64 id = ((guint64)boot_time << 32) + seq;
+	return g_strdup_printf("dmesg-erst-%" G_GUINT64_FORMAT "%s", id, suffix);
+}
+
+/* the kernel's deflate: windowBits 12 with a zlib header up to 4.18, raw -11 through the
+ * crypto API up to 6.5, raw -MAX_WBITS from 6.6 */
+static GByteArray *
+deflate_like_kernel(const gchar *text, gsize len, gint level, gint window_bits, gint mem_level)
+{
+	GByteArray *out = g_byte_array_new();
+	z_stream zs = { 0 };
+	uLong bound;
+
+	g_assert_cmpint(
+		deflateInit2(&zs, level, Z_DEFLATED, window_bits, mem_level, Z_DEFAULT_STRATEGY),
+		==,
+		Z_OK);
+	bound = deflateBound(&zs, (uLong)len);
+	g_byte_array_set_size(out, (guint)bound);
+	zs.next_in = (const Bytef *)text;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out->data;
+	zs.avail_out = (uInt)bound;
+	g_assert_cmpint(deflate(&zs, Z_FINISH), ==, Z_STREAM_END);
+	g_byte_array_set_size(out, (guint)zs.total_out);
+	deflateEnd(&zs);
+	return out;
+}
+
+static gboolean
+warnings_have(GPtrArray *warnings, const gchar *needle)
+{
+	for (guint i = 0; i < warnings->len; i++) {
+		if (strstr(g_ptr_array_index(warnings, i), needle) != NULL)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+static void
+dump_warnings(GPtrArray *warnings)
+{
+	for (guint i = 0; i < warnings->len; i++)
+		g_test_message("warning: %s", (const gchar *)g_ptr_array_index(warnings, i));
+}
+
+static GPtrArray *
+read_ok(Fixture *fx)
+{
+	g_autoptr(GError) error = NULL;
+	GPtrArray *crashes = cd_pstore_read(fx->dir, fx->warnings, &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(crashes);
+	dump_warnings(fx->warnings);
+	return crashes;
+}
+
+static CdPstoreCrash *
+crash_at(GPtrArray *crashes, guint i)
+{
+	return g_ptr_array_index(crashes, i);
+}
+
+static const gchar efi_part3[] =
+	"Panic#1 Part3\n"
+	"<6>[   41.120004] sysrq: Trigger a crash\n"
+	"<0>[   41.120031] Kernel panic - not syncing: sysrq triggered crash\n";
+static const gchar efi_part2[] =
+	"Panic#1 Part2\n"
+	"<4>[   41.120077] CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0-56-amd64 "
+	"#1  Debian 6.1.158-1\n"
+	"<4>[   41.120110] Call Trace:\n"
+	"<4>[   41.120113]  <TASK>\n";
+static const gchar efi_part1[] =
+	"Panic#1 Part1\n"
+	"<4>[   41.120201]  panic+0x11b/0x2e8\n"
+	"<4>[   41.120210]  </TASK>\n"
+	"<0>[   41.120390] Kernel Offset: 0x1f000000 from 0xffffffff81000000\n";
+static const gchar efi_text[] =
+	"<6>[   41.120004] sysrq: Trigger a crash\n"
+	"<0>[   41.120031] Kernel panic - not syncing: sysrq triggered crash\n"
+	"<4>[   41.120077] CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0-56-amd64 #1  Debian 6.1.158-1\n"
+	"<4>[   41.120110] Call Trace:\n"
+	"<4>[   41.120113]  <TASK>\n"
+	"<4>[   41.120201]  panic+0x11b/0x2e8\n"
+	"<4>[   41.120210]  </TASK>\n"
+	"<0>[   41.120390] Kernel Offset: 0x1f000000 from 0xffffffff81000000\n";
+
+static void
+test_pstore_efi_multipart(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree gchar *n1 = efi_name("efi_pstore", TS, 1, 1, "");
+	g_autofree gchar *n2 = efi_name("efi_pstore", TS, 2, 1, "");
+	/* the loop crossed a second: Part3's id has the next timestamp */
+	g_autofree gchar *n3 = efi_name("efi_pstore", TS + 1, 3, 1, "");
+	g_autofree gchar *p1 = NULL;
+	g_autofree gchar *p2 = NULL;
+	g_autofree gchar *p3 = NULL;
+	g_autoptr(GPtrArray) crashes = NULL;
+	CdPstoreCrash *crash;
+
+	/* given out of order */
+	p2 = write_text(fx, n2, efi_part2, TS);
+	p3 = write_text(fx, n3, efi_part3, TS + 1);
+	p1 = write_text(fx, n1, efi_part1, TS);
+
+	crashes = read_ok(fx);
+	g_assert_cmpuint(crashes->len, ==, 1);
+	crash = crash_at(crashes, 0);
+	g_assert_cmpstr(crash->backend, ==, "efi_pstore");
+	g_assert_cmpstr(crash->reason, ==, "Panic");
+	g_assert_cmpuint(crash->count, ==, 1);
+	g_assert_cmpint(crash->time, ==, TS + 1);
+	g_assert_cmpstr(crash->text, ==, efi_text);
+	g_assert_cmpuint(crash->files->len, ==, 3);
+	g_assert_cmpstr(g_ptr_array_index(crash->files, 0), ==, p3);
+	g_assert_cmpstr(g_ptr_array_index(crash->files, 1), ==, p2);
+	g_assert_cmpstr(g_ptr_array_index(crash->files, 2), ==, p1);
+	g_assert_cmpuint(fx->warnings->len, ==, 0);
+}
+
+static void
+test_pstore_efi_oops_then_panic(Fixture *fx, gconstpointer user_data)
+{
+	/* one boot: an Oops dumped in two parts, then the panic it led to, all in one
+	 * second; the old backend name */
+	g_autofree gchar *o1 = efi_name("efi", TS, 1, 1, "");
+	g_autofree gchar *o2 = efi_name("efi", TS, 2, 1, "");
+	g_autofree gchar *pn = efi_name("efi", TS, 1, 2, "");
+	g_autofree gchar *po1 = NULL;
+	g_autofree gchar *po2 = NULL;
+	g_autofree gchar *ppn = NULL;
+	g_autoptr(GPtrArray) crashes = NULL;
+
+	po1 = write_text(fx,
+			 o1,
+			 "Oops#1 Part1\n<4>[    9.000002] RIP: 0010:tg3_poll+0x10/0x20\n",
+			 TS);
+	po2 = write_text(fx,
+			 o2,
+			 "Oops#1 Part2\n<1>[    9.000001] BUG: kernel NULL pointer dereference\n",
+			 TS);
+	ppn = write_text(fx,
+			 pn,
+			 "Panic#2 Part1\n<0>[    9.000003] Kernel panic - not syncing: Fatal "
+			 "exception in interrupt\n",
+			 TS);
+
+	crashes = read_ok(fx);
+	g_assert_cmpuint(crashes->len, ==, 2);
+	g_assert_cmpstr(crash_at(crashes, 0)->reason, ==, "Panic");
+	g_assert_cmpuint(crash_at(crashes, 0)->count, ==, 2);
+	g_assert_cmpstr(crash_at(crashes, 0)->text,
+			==,
+			"<0>[    9.000003] Kernel panic - not syncing: Fatal exception in "
+			"interrupt\n");
+	g_assert_cmpuint(crash_at(crashes, 0)->files->len, ==, 1);
+	g_assert_cmpstr(crash_at(crashes, 1)->reason, ==, "Oops");
+	g_assert_cmpuint(crash_at(crashes, 1)->count, ==, 1);
+	g_assert_cmpstr(crash_at(crashes, 1)->text,
+			==,
+			"<1>[    9.000001] BUG: kernel NULL pointer dereference\n"
+			"<4>[    9.000002] RIP: 0010:tg3_poll+0x10/0x20\n");
+	g_assert_cmpuint(crash_at(crashes, 1)->files->len, ==, 2);
+	g_assert_cmpuint(fx->warnings->len, ==, 0);
+}
+
+static void
+test_pstore_ramoops_single(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree gchar *path = NULL;
+	g_autoptr(GPtrArray) crashes = NULL;
+	CdPstoreCrash *crash;
+
+	/* ramoops.ecc=1: ram.c appends its ECC notice to the record */
+	path = write_text(fx,
+			  "dmesg-ramoops-0",
+			  "Panic#1 Part1\n"
+			  "<6>[    3.490101] sysrq: Trigger a crash\n"
+			  "<0>[    3.490200] Kernel panic - not syncing: sysrq triggered crash\n"
+			  "<0>[    3.491035] Kernel Offset: disabled\n"
+			  "\nECC: No errors detected\n",
+			  TS);
+	/* not dumps: ignored without a word */
+	g_free(write_text(fx,
+			  "console-ramoops-0",
+			  "[    0.000000] Linux version 6.12.0\n"
+			  "[    3.516247] Rebooting in 5 seconds..\n\nECC: No errors detected\n",
+			  TS));
+	g_free(write_text(fx, "pmsg-ramoops-0", "BB-PMSG: written by user space\n", TS));
+
+	crashes = read_ok(fx);
+	g_assert_cmpuint(crashes->len, ==, 1);
+	crash = crash_at(crashes, 0);
+	g_assert_cmpstr(crash->backend, ==, "ramoops");
+	g_assert_cmpstr(crash->reason, ==, "Panic");
+	g_assert_cmpuint(crash->count, ==, 1);
+	g_assert_cmpint(crash->time, ==, TS);
+	g_assert_cmpstr(crash->text,
+			==,
+			"<6>[    3.490101] sysrq: Trigger a crash\n"
+			"<0>[    3.490200] Kernel panic - not syncing: sysrq triggered crash\n"
+			"<0>[    3.491035] Kernel Offset: disabled\n");
+	g_assert_cmpuint(crash->files->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(crash->files, 0), ==, path);
+	g_assert_cmpuint(fx->warnings->len, ==, 0);
+}
+
+static void
+test_pstore_ramoops_two_dumps(Fixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GPtrArray) crashes = NULL;
+
+	/* zone 1 holds the newer dump, zone 0 an older one of the same boot */
+	g_free(write_text(fx,
+			  "dmesg-ramoops-0",
+			  "Oops#1 Part1\n<1>[   12.000001] BUG: unable to handle page fault\n"
+			  "\nECC: 3 Corrected bytes, 0 unrecoverable blocks\n",
+			  TS));
+	g_free(write_text(fx,
+			  "dmesg-ramoops-1",
+			  "Panic#2 Part1\n<0>[   12.000009] Kernel panic - not syncing: Fatal "
+			  "exception\n",
+			  TS + 3));
+	crashes = read_ok(fx);
+	g_assert_cmpuint(crashes->len, ==, 2);
+	g_assert_cmpstr(crash_at(crashes, 0)->reason, ==, "Panic");
+	g_assert_cmpuint(crash_at(crashes, 0)->count, ==, 2);
+	g_assert_cmpint(crash_at(crashes, 0)->time, ==, TS + 3);
+	g_assert_cmpstr(crash_at(crashes, 0)->text,
+			==,
+			"<0>[   12.000009] Kernel panic - not syncing: Fatal exception\n");
+	g_assert_cmpstr(crash_at(crashes, 1)->reason, ==, "Oops");
+	g_assert_cmpstr(crash_at(crashes, 1)->text,
+			==,
+			"<1>[   12.000001] BUG: unable to handle page fault\n");
+	g_assert_cmpuint(fx->warnings->len, ==, 0);
+}
+
+static void
+test_pstore_ramoops_zone_reused(Fixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GPtrArray) crashes = NULL;
+
+	/* dump_write_cnt starts at 0 each boot: the later boot's panic went to zone 0,
+	 * so the zone index is no order, and both are "Panic#1 Part1" */
+	g_free(write_text(
+		fx,
+		"dmesg-ramoops-0",
+		"Panic#1 Part1\n<0>[    5.000000] Kernel panic - not syncing: second boot\n",
+		TS + 100));
+	g_free(write_text(
+		fx,
+		"dmesg-ramoops-1",
+		"Panic#1 Part1\n<0>[    7.000000] Kernel panic - not syncing: first boot\n",
+		TS));
+	crashes = read_ok(fx);
+	g_assert_cmpuint(crashes->len, ==, 2);
+	g_assert_cmpstr(crash_at(crashes, 0)->text,
+			==,
+			"<0>[    5.000000] Kernel panic - not syncing: second boot\n");
+	g_assert_cmpint(crash_at(crashes, 0)->time, ==, TS + 100);
+	g_assert_cmpstr(crash_at(crashes, 1)->text,
+			==,
+			"<0>[    7.000000] Kernel panic - not syncing: first boot\n");
+}
+
+static void
+test_pstore_erst(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree gchar *a1 = erst_name(TS, 1, "");
+	g_autofree gchar *a2 = erst_name(TS, 2, "");
+	g_autofree gchar *a3 = erst_name(TS, 3, "");
+	g_autofree gchar *b1 = erst_name(TS + 600, 1, "");
+	g_autofree gchar *b2 = erst_name(TS + 600, 2, "");
+	g_autoptr(GPtrArray) crashes = NULL;
+	CdPstoreCrash *crash;
+
+	/* boot A: a panic in three CPER records with consecutive ids */
+	g_free(write_text(fx, a3, "Panic#1 Part3\n<6>[  100.000001] first line\n", TS + 61));
+	g_free(write_text(fx, a1, "Panic#1 Part1\n<0>[  100.000003] last line\n", TS + 60));
+	g_free(write_text(fx, a2, "Panic#1 Part2\n<4>[  100.000002] middle line\n", TS + 61));
+	/* boot B, ten minutes later: the same count again, ids seeded by its boot time */
+	g_free(write_text(fx, b2, "Panic#1 Part2\n<6>[   20.000001] b first\n", TS + 700));
+	g_free(write_text(fx, b1, "Panic#1 Part1\n<0>[   20.000002] b last\n", TS + 700));
+
+	crashes = read_ok(fx);
+	g_assert_cmpuint(crashes->len, ==, 2);
+	crash = crash_at(crashes, 0);
+	g_assert_cmpstr(crash->backend, ==, "erst");
+	g_assert_cmpint(crash->time, ==, TS + 700);
+	g_assert_cmpstr(crash->text,
+			==,
+			"<6>[   20.000001] b first\n"
+			"<0>[   20.000002] b last\n");
+	crash = crash_at(crashes, 1);
+	g_assert_cmpint(crash->time, ==, TS + 61);
+	g_assert_cmpstr(crash->text,
+			==,
+			"<6>[  100.000001] first line\n"
+			"<4>[  100.000002] middle line\n"
+			"<0>[  100.000003] last line\n");
+	g_assert_cmpuint(crash->files->len, ==, 3);
+	g_assert_true(g_str_has_suffix(g_ptr_array_index(crash->files, 0), a3));
+	g_assert_true(g_str_has_suffix(g_ptr_array_index(crash->files, 2), a1));
+	g_assert_cmpuint(fx->warnings->len, ==, 0);
+}
+
+static void
+test_pstore_compressed(Fixture *fx, gconstpointer user_data)
+{
+	static const gchar old_era[] = "Panic#1 Part1\n<0>[    1.000001] zlib header, 4.x\n";
+	static const gchar crypto_era[] = "Oops#1 Part1\n<0>[    2.000001] raw, crypto API\n";
+	static const gchar new_era[] = "Panic#1 Part1\n<0>[    3.000002] raw, 6.6 and later\n";
+	static const gchar ramoops[] = "Panic#1 Part1\n<0>[    4.000001] ramoops, compressed\n";
+	static const gchar ecc[] = "\nECC: No errors detected\n";
+	g_autoptr(GByteArray) z_old = deflate_like_kernel(old_era, strlen(old_era), 6, 12, 4);
+	g_autoptr(GByteArray) z_crypto =
+		deflate_like_kernel(crypto_era, strlen(crypto_era), Z_DEFAULT_COMPRESSION, -11, 9);
+	g_autoptr(GByteArray) z_new =
+		deflate_like_kernel(new_era, strlen(new_era), Z_DEFAULT_COMPRESSION, -MAX_WBITS, 8);
+	g_autoptr(GByteArray) z_ram =
+		deflate_like_kernel(ramoops, strlen(ramoops), Z_DEFAULT_COMPRESSION, -MAX_WBITS, 8);
+	g_autofree gchar *n_old = efi_name("efi", TS - 3000, 1, 1, ".enc.z");
+	g_autofree gchar *n_crypto = erst_name(TS - 2000, 1, ".enc.z");
+	g_autofree gchar *n_new1 = efi_name("efi_pstore", TS, 1, 1, ".enc.z");
+	/* compression failed for this part: stored plain, next to a compressed one */
+	g_autofree gchar *n_new2 = efi_name("efi_pstore", TS, 2, 1, "");
+	g_autoptr(GPtrArray) crashes = NULL;
+
+	g_assert_cmphex(z_old->data[0], ==, 0x48); /* CMF: deflate, 4 KiB window */
+	g_byte_array_append(z_ram, (const guint8 *)ecc, strlen(ecc));
+
+	g_free(write_record(fx, n_old, z_old->data, z_old->len, TS - 3000));
+	g_free(write_record(fx, n_crypto, z_crypto->data, z_crypto->len, TS - 2000));
+	g_free(write_record(fx, n_new1, z_new->data, z_new->len, TS));
+	g_free(write_text(fx, n_new2, "Panic#1 Part2\n<6>[    3.000001] plain part\n", TS));
+	g_free(write_record(fx, "dmesg-ramoops-0.enc.z", z_ram->data, z_ram->len, TS - 1000));
+
+	crashes = read_ok(fx);
+	g_assert_cmpuint(fx->warnings->len, ==, 0);
+	g_assert_cmpuint(crashes->len, ==, 4);
+	g_assert_cmpstr(crash_at(crashes, 0)->backend, ==, "efi_pstore");
+	g_assert_cmpstr(crash_at(crashes, 0)->text,
+			==,
+			"<6>[    3.000001] plain part\n"
+			"<0>[    3.000002] raw, 6.6 and later\n");
+	g_assert_cmpuint(crash_at(crashes, 0)->files->len, ==, 2);
+	g_assert_true(
+		g_str_has_suffix(g_ptr_array_index(crash_at(crashes, 0)->files, 1), ".enc.z"));
+	g_assert_cmpstr(crash_at(crashes, 1)->backend, ==, "ramoops");
+	g_assert_cmpstr(crash_at(crashes, 1)->text, ==, "<0>[    4.000001] ramoops, compressed\n");
+	g_assert_cmpstr(crash_at(crashes, 2)->backend, ==, "erst");
+	g_assert_cmpstr(crash_at(crashes, 2)->reason, ==, "Oops");
+	g_assert_cmpstr(crash_at(crashes, 2)->text, ==, "<0>[    2.000001] raw, crypto API\n");
+	g_assert_cmpstr(crash_at(crashes, 3)->backend, ==, "efi");
+	g_assert_cmpstr(crash_at(crashes, 3)->text, ==, "<0>[    1.000001] zlib header, 4.x\n");
+}
+
+static void
+test_pstore_corrupt(Fixture *fx, gconstpointer user_data)
+{
+	static const gchar good[] = "Panic#1 Part1\n<0>[    1.000000] still read\n";
+	static const guint8 garbage[] = { 0xde, 0xad, 0xbe, 0xef, 0xff, 0xff, 0x00, 0x13, 0x37 };
+	static const guint8 zstd[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58, 0x01, 0x00 };
+	g_autoptr(GByteArray) cut = deflate_like_kernel(
+		"Panic#1 Part1\n<0>[    1.000000] cut short, cut short, cut short\n",
+		65,
+		Z_DEFAULT_COMPRESSION,
+		-MAX_WBITS,
+		8);
+	g_autofree gchar *n_garbage = efi_name("efi_pstore", TS, 1, 1, ".enc.z");
+	g_autofree gchar *n_cut = erst_name(TS, 1, ".enc.z");
+	g_autoptr(GPtrArray) crashes = NULL;
+
+	g_free(write_record(fx, n_garbage, garbage, sizeof(garbage), TS));
+	g_free(write_record(fx, n_cut, cut->data, cut->len / 2, TS));
+	g_free(write_record(fx, "dmesg-ramoops-1.enc.z", zstd, sizeof(zstd), TS));
+	g_free(write_text(fx, "dmesg-ramoops-0", good, TS));
+
+	crashes = read_ok(fx);
+	g_assert_cmpuint(crashes->len, ==, 1);
+	g_assert_cmpstr(crash_at(crashes, 0)->text, ==, "<0>[    1.000000] still read\n");
+	g_assert_cmpuint(fx->warnings->len, ==, 3);
+	g_assert_true(warnings_have(fx->warnings, n_garbage));
+	g_assert_true(warnings_have(fx->warnings, n_cut));
+	g_assert_true(warnings_have(fx->warnings, "cut short"));
+	g_assert_true(warnings_have(fx->warnings, "zstd"));
+}
+
+static void
+test_pstore_bomb(Fixture *fx, gconstpointer user_data)
+{
+	gsize len = CD_PSTORE_MAX_INFLATED_SIZE + 4096;
+	g_autofree gchar *zeros = g_malloc0(len);
+	g_autoptr(GByteArray) bomb = NULL;
+	g_autoptr(GPtrArray) crashes = NULL;
+
+	memcpy(zeros, "Panic#1 Part1\n", 14);
+	bomb = deflate_like_kernel(zeros, len, 9, -MAX_WBITS, 8);
+	g_assert_cmpuint(bomb->len, <, 64 * 1024);
+	g_free(write_record(fx, "dmesg-ramoops-0.enc.z", bomb->data, bomb->len, TS));
+
+	crashes = read_ok(fx);
+	g_assert_cmpuint(crashes->len, ==, 0);
+	g_assert_cmpuint(fx->warnings->len, ==, 1);
+	g_assert_true(warnings_have(fx->warnings, "inflates to more than"));
+}
+
+static void
+test_pstore_not_regular(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree gchar *outside = g_strconcat(fx->dir, "-outside", NULL);
+	g_autofree gchar *link = g_build_filename(fx->dir, "dmesg-efi-123", NULL);
+	g_autofree gchar *subdir = g_build_filename(fx->dir, "dmesg-erst-5", NULL);
+	g_autofree gchar *fifo = g_build_filename(fx->dir, "dmesg-ramoops-7", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) crashes = NULL;
+
+	/* a link to a valid record elsewhere: not followed */
+	g_file_set_contents(outside, "Panic#1 Part1\n<0>[ 1.0] planted\n", -1, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(symlink(outside, link), ==, 0);
+	g_assert_cmpint(g_mkdir(subdir, 0700), ==, 0);
+	/* a FIFO must not hang the reader */
+	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+	g_free(write_text(fx, "dmesg-ramoops-0", "Panic#1 Part1\n<0>[ 2.0] real\n", TS));
+
+	crashes = read_ok(fx);
+	g_unlink(outside);
+	g_assert_cmpuint(crashes->len, ==, 1);
+	g_assert_cmpstr(crash_at(crashes, 0)->text, ==, "<0>[ 2.0] real\n");
+	g_assert_cmpuint(fx->warnings->len, ==, 3);
+	g_assert_true(warnings_have(fx->warnings, "dmesg-efi-123: a symbolic link"));
+	g_assert_true(warnings_have(fx->warnings, "dmesg-erst-5: not a regular file"));
+	g_assert_true(warnings_have(fx->warnings, "dmesg-ramoops-7: not a regular file"));
+}
+
+static void
+test_pstore_bad_names_and_sizes(Fixture *fx, gconstpointer user_data)
+{
+	gsize big_len = CD_PSTORE_MAX_FILE_SIZE + 1;
+	g_autofree gchar *big = g_malloc(big_len);
+	g_autoptr(GPtrArray) crashes = NULL;
+
+	memset(big, 'a', big_len);
+	memcpy(big, "Panic#1 Part1\n", 14);
+	g_free(write_record(fx, "dmesg-ramoops-3", big, big_len, TS));
+	g_free(write_text(fx, "dmesg-efi-12x", "Panic#1 Part1\n", TS));
+	g_free(write_text(fx, "dmesg-42", "Panic#1 Part1\n", TS));
+	g_free(write_text(fx, "dmesg-efi--1", "Panic#1 Part1\n", TS));
+
+	crashes = read_ok(fx);
+	g_assert_cmpuint(crashes->len, ==, 0);
+	g_assert_cmpuint(fx->warnings->len, ==, 4);
+	g_assert_true(warnings_have(fx->warnings, "dmesg-ramoops-3: 4194305 bytes, more than"));
+	g_assert_true(warnings_have(fx->warnings, "dmesg-efi-12x: not named"));
+	g_assert_true(warnings_have(fx->warnings, "dmesg-42: not named"));
+	g_assert_true(warnings_have(fx->warnings, "dmesg-efi--1: not named"));
+}
+
+static void
+test_pstore_missing_part(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree gchar *n1 = efi_name("efi_pstore", TS, 1, 1, "");
+	g_autofree gchar *n3 = efi_name("efi_pstore", TS, 3, 1, "");
+	g_autoptr(GPtrArray) crashes = NULL;
+
+	/* Part2 was deleted, or never written when the variable store was full */
+	g_free(write_text(fx, n1, efi_part1, TS));
+	g_free(write_text(fx, n3, efi_part3, TS));
+	crashes = read_ok(fx);
+	g_assert_cmpuint(crashes->len, ==, 1);
+	g_assert_cmpstr(crash_at(crashes, 0)->text,
+			==,
+			"<6>[   41.120004] sysrq: Trigger a crash\n"
+			"<0>[   41.120031] Kernel panic - not syncing: sysrq triggered crash\n"
+			"<4>[   41.120201]  panic+0x11b/0x2e8\n"
+			"<4>[   41.120210]  </TASK>\n"
+			"<0>[   41.120390] Kernel Offset: 0x1f000000 from 0xffffffff81000000\n");
+	g_assert_cmpuint(fx->warnings->len, ==, 1);
+	g_assert_true(warnings_have(fx->warnings, "efi_pstore Panic#1: Part2 is missing"));
+}
+
+static void
+test_pstore_no_header_and_nul(Fixture *fx, gconstpointer user_data)
+{
+	static const gchar decayed[] = "P\x01nic#1 Part1\n<0>[ 1.0] decayed header\n";
+	static const gchar with_nul[] = "Panic#1 Part1\n<0>[ 2.0] a\0b\n<0>[ 2.1] \xe2\x9c\x93\n";
+	/* a chunk cut mid-line, as when compression failed and the record was truncated */
+	static const gchar cut[] = "Panic#1 Part2\n<4>[ 1.9] cut mid-li";
+	g_autofree gchar *n_cut = efi_name("efi", TS, 2, 1, "");
+	g_autofree gchar *n_nul = efi_name("efi", TS, 1, 1, "");
+	g_autoptr(GPtrArray) crashes = NULL;
+
+	g_free(write_text(fx, "dmesg-ramoops-0", decayed, TS - 50));
+	g_free(write_record(fx, n_nul, with_nul, sizeof(with_nul) - 1, TS));
+	g_free(write_text(fx, n_cut, cut, TS));
+
+	crashes = read_ok(fx);
+	g_assert_cmpuint(crashes->len, ==, 2);
+	g_assert_cmpstr(crash_at(crashes, 0)->backend, ==, "efi");
+	g_assert_cmpstr(crash_at(crashes, 0)->text,
+			==,
+			"<4>[ 1.9] cut mid-li\n<0>[ 2.0] a\\x00b\n<0>[ 2.1] \xe2\x9c\x93\n");
+	g_assert_cmpstr(crash_at(crashes, 1)->reason, ==, "Unknown");
+	g_assert_cmpuint(crash_at(crashes, 1)->count, ==, 0);
+	g_assert_cmpstr(crash_at(crashes, 1)->text, ==, decayed);
+	g_assert_cmpuint(fx->warnings->len, ==, 1);
+	g_assert_true(warnings_have(fx->warnings, "dmesg-ramoops-0: no \"Reason#N PartN\""));
+}
+
+static void
+test_pstore_empty_and_missing(Fixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *missing = g_build_filename(fx->dir, "absent", NULL);
+	g_autofree gchar *file = NULL;
+	g_autoptr(GPtrArray) empty = NULL;
+	g_autoptr(GPtrArray) absent = NULL;
+	g_autoptr(GPtrArray) not_dir = NULL;
+
+	empty = cd_pstore_read(fx->dir, fx->warnings, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(empty);
+	g_assert_cmpuint(empty->len, ==, 0);
+
+	absent = cd_pstore_read(missing, fx->warnings, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(absent);
+	g_assert_cmpuint(absent->len, ==, 0);
+	g_assert_cmpuint(fx->warnings->len, ==, 0);
+
+	/* something is there but cannot be listed: an error, not "no crash" */
+	file = write_text(fx, "console-ramoops-0", "not a directory\n", TS);
+	not_dir = cd_pstore_read(file, NULL, &error);
+	g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR);
+	g_assert_null(not_dir);
+}
+
+static void
+test_pstore_remove_files(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree gchar *n1 = efi_name("efi_pstore", TS, 1, 1, "");
+	g_autofree gchar *n2 = efi_name("efi_pstore", TS, 2, 1, "");
+	g_autofree gchar *p1 = write_text(fx, n1, efi_part1, TS);
+	g_autofree gchar *p2 = write_text(fx, n2, efi_part2, TS);
+	g_autofree gchar *console = write_text(fx, "console-efi_pstore-0", "kept\n", TS);
+	g_autofree gchar *subdir = g_build_filename(fx->dir, "busy", NULL);
+	g_autofree gchar *inner = g_build_filename(subdir, "x", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) crashes = read_ok(fx);
+	g_autoptr(CdPstoreCrash) fake = g_new0(CdPstoreCrash, 1);
+
+	g_assert_cmpuint(crashes->len, ==, 1);
+	g_assert_true(cd_pstore_crash_remove_files(crash_at(crashes, 0), &error));
+	g_assert_no_error(error);
+	g_assert_false(g_file_test(p1, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(p2, G_FILE_TEST_EXISTS));
+	g_assert_true(g_file_test(console, G_FILE_TEST_EXISTS));
+
+	/* already gone is fine */
+	g_assert_true(cd_pstore_crash_remove_files(crash_at(crashes, 0), &error));
+	g_assert_no_error(error);
+
+	/* a failure is reported, and the files after it are still deleted */
+	g_assert_cmpint(g_mkdir(subdir, 0700), ==, 0);
+	g_file_set_contents(inner, "x", -1, &error);
+	g_assert_no_error(error);
+	fake->files = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(fake->files, g_strdup(subdir));
+	g_ptr_array_add(fake->files, g_strdup(console));
+	g_assert_false(cd_pstore_crash_remove_files(fake, &error));
+	g_assert_error(error, G_FILE_ERROR, G_FILE_ERROR_ISDIR);
+	g_assert_nonnull(strstr(error->message, subdir));
+	g_assert_false(g_file_test(console, G_FILE_TEST_EXISTS));
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+#define ADD(path, func)                                                                            \
+	g_test_add("/capture/pstore/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+	ADD("efi-multipart", test_pstore_efi_multipart);
+	ADD("efi-oops-then-panic", test_pstore_efi_oops_then_panic);
+	ADD("ramoops-single", test_pstore_ramoops_single);
+	ADD("ramoops-two-dumps", test_pstore_ramoops_two_dumps);
+	ADD("ramoops-zone-reused", test_pstore_ramoops_zone_reused);
+	ADD("erst", test_pstore_erst);
+	ADD("compressed", test_pstore_compressed);
+	ADD("corrupt", test_pstore_corrupt);
+	ADD("bomb", test_pstore_bomb);
+	ADD("not-regular", test_pstore_not_regular);
+	ADD("bad-names-and-sizes", test_pstore_bad_names_and_sizes);
+	ADD("missing-part", test_pstore_missing_part);
+	ADD("no-header-and-nul", test_pstore_no_header_and_nul);
+	ADD("empty-and-missing", test_pstore_empty_and_missing);
+	ADD("remove-files", test_pstore_remove_files);
+#undef ADD
+	return g_test_run();
+}
