@@ -53,12 +53,6 @@ cd_cmd_load_summary(CdReportStore *store, const gchar *id, GError **error)
 	return cd_report_summary_new_from_data(data, len, error);
 }
 
-static json_object *
-cd_json_string_or_null(const gchar *s)
-{
-	return s != NULL ? json_object_new_string(s) : NULL;
-}
-
 gint
 cd_cmd_list(gint argc, gchar **argv)
 {
@@ -123,10 +117,14 @@ cd_cmd_list(gint argc, gchar **argv)
 					       json_object_new_string(s->captured_at));
 			json_object_object_add(obj,
 					       "crash_time",
-					       cd_json_string_or_null(s->crash_time));
+					       cd_report_json_string_or_null(s->crash_time));
 			json_object_object_add(obj, "kind", json_object_new_string(s->kind));
-			json_object_object_add(obj, "message", cd_json_string_or_null(s->message));
-			json_object_object_add(obj, "release", cd_json_string_or_null(s->release));
+			json_object_object_add(obj,
+					       "message",
+					       cd_report_json_string_or_null(s->message));
+			json_object_object_add(obj,
+					       "release",
+					       cd_report_json_string_or_null(s->release));
 			json_object_object_add(obj,
 					       "signature",
 					       json_object_new_string(s->signature));

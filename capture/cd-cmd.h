@@ -22,6 +22,8 @@ cd_cmd_dmesg(gint argc, gchar **argv);
 gint
 cd_cmd_save(gint argc, gchar **argv);
 gint
+cd_cmd_pstore(gint argc, gchar **argv);
+gint
 cd_cmd_list(gint argc, gchar **argv);
 gint
 cd_cmd_show(gint argc, gchar **argv);

@@ -23,6 +23,8 @@ typedef struct {
 
 static const CdCommand cd_commands[] = {
 	{ "dmesg", "Print the crashed kernel's log from a vmcore", cd_cmd_dmesg },
+	{ "save", "Save the crashed kernel's report from a vmcore", cd_cmd_save },
+	{ "pstore", "Save the panic logs the kernel left in pstore", cd_cmd_pstore },
 	{ "list", "List the saved crash reports", cd_cmd_list },
 	{ "show", "Show a saved crash report", cd_cmd_show },
 };

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "cd-report-meta.h"
 
 /* meta.json read back: the file was written by crashdesk as root, but it is still parsed
@@ -49,6 +51,150 @@ cd_report_meta_format_time(gint64 unix_time)
 	if (dt == NULL)
 		return NULL;
 	return g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/**
+ * cd_report_json_string_or_null:
+ *
+ * Returns: (transfer full) (nullable): a JSON string, or JSON null for %NULL
+ */
+json_object *
+cd_report_json_string_or_null(const gchar *s)
+{
+	return s != NULL ? json_object_new_string(s) : NULL;
+}
+
+static json_object *
+cd_json_new_seconds(gdouble seconds)
+{
+	gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+	g_ascii_formatd(buf, sizeof(buf), "%.6f", seconds);
+	return json_object_new_double_s(seconds, buf);
+}
+
+static json_object *
+cd_json_strv(const gchar *const *strv)
+{
+	json_object *array = json_object_new_array();
+
+	for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
+		json_object_array_add(array, json_object_new_string(strv[i]));
+	return array;
+}
+
+static json_object *
+cd_report_meta_build_crash(const CdReportMetaInput *in)
+{
+	CdCrashAnalysis *a = in->analysis;
+	json_object *crash = json_object_new_object();
+	json_object *backtrace = json_object_new_array();
+	GPtrArray *frames = cd_crash_analysis_get_backtrace(a);
+	gdouble uptime = cd_crash_analysis_get_uptime(a);
+	gint cpu = cd_crash_analysis_get_cpu(a);
+	gint pid = cd_crash_analysis_get_pid(a);
+	g_autofree gchar *time =
+		in->crash_time >= 0 ? cd_report_meta_format_time(in->crash_time) : NULL;
+
+	json_object_object_add(crash, "time", cd_report_json_string_or_null(time));
+	/* microseconds, as the kernel prints them, not binary floating-point noise */
+	json_object_object_add(crash, "uptime_s", uptime >= 0 ? cd_json_new_seconds(uptime) : NULL);
+	json_object_object_add(crash,
+			       "kind",
+			       json_object_new_string(cd_crash_analysis_get_kind(a)));
+	json_object_object_add(crash,
+			       "message",
+			       cd_report_json_string_or_null(cd_crash_analysis_get_message(a)));
+	json_object_object_add(
+		crash,
+		"panic_message",
+		cd_report_json_string_or_null(cd_crash_analysis_get_panic_message(a)));
+	json_object_object_add(crash,
+			       "taint",
+			       cd_report_json_string_or_null(cd_crash_analysis_get_taint(a)));
+	json_object_object_add(
+		crash,
+		"taint_words",
+		cd_json_strv((const gchar *const *)cd_crash_analysis_get_taint_words(a)));
+	json_object_object_add(crash, "cpu", cpu >= 0 ? json_object_new_int(cpu) : NULL);
+	json_object_object_add(crash, "pid", pid >= 0 ? json_object_new_int(pid) : NULL);
+	json_object_object_add(crash,
+			       "comm",
+			       cd_report_json_string_or_null(cd_crash_analysis_get_comm(a)));
+	json_object_object_add(crash,
+			       "ip_symbol",
+			       cd_report_json_string_or_null(cd_crash_analysis_get_ip_symbol(a)));
+	json_object_object_add(
+		crash,
+		"modules",
+		cd_json_strv((const gchar *const *)cd_crash_analysis_get_modules(a)));
+	for (guint i = 0; frames != NULL && i < frames->len; i++) {
+		const CdCrashFrame *f = g_ptr_array_index(frames, i);
+		json_object *frame = json_object_new_object();
+		json_object_object_add(frame, "symbol", json_object_new_string(f->symbol));
+		json_object_object_add(frame, "module", cd_report_json_string_or_null(f->module));
+		json_object_object_add(frame, "reliable", json_object_new_boolean(f->reliable));
+		json_object_array_add(backtrace, frame);
+	}
+	json_object_object_add(crash, "backtrace", backtrace);
+	return crash;
+}
+
+/**
+ * cd_report_meta_build:
+ * @len: (out): the length of the text
+ *
+ * Returns: (transfer full): a new meta.json, schema %CD_REPORT_META_SCHEMA
+ */
+gchar *
+cd_report_meta_build(const CdReportMetaInput *in, gsize *len)
+{
+	g_autoptr(json_object) root = json_object_new_object();
+	json_object *kernel = json_object_new_object();
+	json_object *dmesg = json_object_new_object();
+	json_object *dump = json_object_new_object();
+	g_autofree gchar *captured_at = cd_report_meta_format_time(in->captured_at);
+	gboolean complete = in->dmesg_warnings == NULL || in->dmesg_warnings->len == 0;
+	const gchar *text;
+
+	json_object_object_add(root, "schema", json_object_new_int(CD_REPORT_META_SCHEMA));
+	json_object_object_add(root, "id", json_object_new_string(in->id));
+	json_object_object_add(root, "source", json_object_new_string(in->source));
+	json_object_object_add(root, "captured_at", json_object_new_string(captured_at));
+	json_object_object_add(kernel, "release", cd_report_json_string_or_null(in->release));
+	json_object_object_add(kernel, "version", cd_report_json_string_or_null(in->version));
+	json_object_object_add(kernel, "machine", cd_report_json_string_or_null(in->machine));
+	json_object_object_add(root, "kernel", kernel);
+	json_object_object_add(root, "crash", cd_report_meta_build_crash(in));
+	json_object_object_add(
+		root,
+		"signature",
+		json_object_new_string(cd_crash_analysis_get_signature(in->analysis)));
+	json_object_object_add(dmesg, "file", json_object_new_string("dmesg.txt"));
+	json_object_object_add(dmesg, "lines", json_object_new_int64((gint64)in->dmesg_lines));
+	json_object_object_add(dmesg, "bytes", json_object_new_int64((gint64)in->dmesg_bytes));
+	json_object_object_add(dmesg, "complete", json_object_new_boolean(complete));
+	if (!complete) {
+		json_object *warnings = json_object_new_array();
+		for (guint i = 0; i < in->dmesg_warnings->len; i++) {
+			const gchar *w = g_ptr_array_index(in->dmesg_warnings, i);
+			json_object_array_add(warnings, json_object_new_string(w));
+		}
+		json_object_object_add(dmesg, "warnings", warnings);
+	}
+	json_object_object_add(root, "dmesg", dmesg);
+	json_object_object_add(dump, "file", NULL);
+	json_object_object_add(dump, "complete", json_object_new_boolean(FALSE));
+	json_object_object_add(dump,
+			       "omitted_reason",
+			       cd_report_json_string_or_null(in->dump_omitted_reason));
+	json_object_object_add(root, "dump", dump);
+
+	text = json_object_to_json_string_ext(root,
+					      JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						      JSON_C_TO_STRING_NOSLASHESCAPE);
+	*len = strlen(text);
+	return g_strndup(text, *len);
 }
 
 static json_object *

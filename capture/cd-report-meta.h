@@ -8,6 +8,7 @@
 #include <glib.h>
 #include <json-c/json.h>
 
+#include "cd-crash-analysis.h"
 #include "cd-error.h"
 
 G_BEGIN_DECLS
@@ -44,7 +45,27 @@ cd_report_summary_free(CdReportSummary *summary);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdReportSummary, cd_report_summary_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
+/* what a new meta.json says; every string nullable unless noted */
+typedef struct {
+	const gchar *id;     /* not null */
+	const gchar *source; /* "kdump" or "pstore", not null */
+	gint64 captured_at;  /* seconds since the epoch */
+	gint64 crash_time;   /* seconds since the epoch, or -1 if unknown */
+	const gchar *release;
+	const gchar *version;
+	const gchar *machine;
+	CdCrashAnalysis *analysis; /* not null */
+	guint64 dmesg_lines;
+	guint64 dmesg_bytes;
+	GPtrArray *dmesg_warnings; /* of gchar*, nullable: the log is complete */
+	const gchar *dump_omitted_reason;
+} CdReportMetaInput;
+
+gchar *
+cd_report_meta_build(const CdReportMetaInput *in, gsize *len);
 gchar *
 cd_report_meta_format_time(gint64 unix_time);
+json_object *
+cd_report_json_string_or_null(const gchar *s);
 
 G_END_DECLS

@@ -26,6 +26,7 @@ import crashvm  # noqa: E402
 EXPECTED = {
     "sysrq": [b"sysrq: Trigger a crash"],
     "oops": [b"BUG: kernel NULL pointer dereference"],
+    "oops_again": [b"BUG: kernel NULL pointer dereference"],
     "bug": [b"kernel BUG at"],
     "panic": [b"Kernel panic - not syncing: "
               b"crashdesk-test: deliberate panic 42"],

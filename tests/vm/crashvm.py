@@ -357,7 +357,7 @@ def recipe_for(kind, version, guest_tool):
 
 
 # Kernel options a kind needs beyond the common ones.
-KIND_APPEND = {"bigring": "log_buf_len=16M"}
+KIND_APPEND = {"bigring": "log_buf_len=16M", "oops_again": "nokaslr"}
 
 
 def append_for(kind):
@@ -533,7 +533,8 @@ def publish(entry, out):
 
 def obtain(cache, kind, out, guest_tool=None):
     """Make sure a vmcore of kind exists for the current recipe and publish
-    it to out.  Returns the recipe; raises StepError."""
+    it to out, which belongs to this caller alone (it is emptied first).
+    Returns the recipe; raises StepError."""
     cache = Path(cache).absolute()
     out = Path(out)
     if kind not in kinds():

@@ -57,6 +57,13 @@ crash_oops() {
 	load_test_module oops
 }
 
+# The same bug as crash_oops in a kernel laid out differently (crashvm.py
+# boots it with nokaslr): addresses and timing differ, the signature must not.
+crash_oops_again() {
+	echo 1 > /proc/sys/kernel/panic_on_oops
+	load_test_module oops
+}
+
 crash_bug() {
 	echo 1 > /proc/sys/kernel/panic_on_oops
 	load_test_module bug

@@ -1,0 +1,409 @@
+/*
+ * Copyright 2026 The crashdesk authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#define G_LOG_DOMAIN "crashdesk"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+#include "cd-apport.h"
+#include "cd-cmd.h"
+#include "cd-crash-analysis.h"
+#include "cd-dmesg.h"
+#include "cd-pstore.h"
+#include "cd-report-meta.h"
+#include "cd-report-store.h"
+#include "cd-utsname.h"
+
+/* crashdesk save: the report from a vmcore; crashdesk pstore: the report from the log
+ * the kernel left in pstore. Both write through the report store, so a report appears
+ * whole or not at all, and both log one structured journal entry per report. */
+
+/* the journal catalog entry data/crashdesk.catalog describes */
+#define CD_JOURNAL_MESSAGE_ID_SAVED "da65dce897be4380975d591cef1057ab"
+
+/* the end of the log kept in memory for the analysis and apport's VmCoreDmesg */
+#define CD_SAVE_TAIL_MAX (16 * 1024 * 1024)
+
+/* the report's pieces, from whichever source */
+typedef struct {
+	const gchar *source;
+	gint64 crash_time;
+	const gchar *release;
+	const gchar *version;
+	const gchar *machine;
+	const gchar *dmesg_tail; /* the end of the log, or all of it */
+	guint64 dmesg_lines;
+	guint64 dmesg_bytes;
+	GPtrArray *dmesg_warnings;
+	const gchar *dump_omitted_reason;
+} CdSaveInput;
+
+/* Debian's name for the architecture, as apport writes it */
+static const gchar *
+cd_save_debian_arch(const gchar *machine)
+{
+	static const gchar *const map[][2] = { { "x86_64", "amd64" },
+					       { "aarch64", "arm64" },
+					       { "i686", "i386" },
+					       { "loongarch64", "loong64" },
+					       { "ppc64le", "ppc64el" } };
+
+	for (gsize i = 0; machine != NULL && i < G_N_ELEMENTS(map); i++) {
+		if (g_strcmp0(machine, map[i][0]) == 0)
+			return map[i][1];
+	}
+	return machine;
+}
+
+static GBytes *
+cd_save_build_apport(const gchar *id,
+		     const CdSaveInput *in,
+		     CdCrashAnalysis *analysis,
+		     GError **error)
+{
+	g_autoptr(CdApportReport) report = cd_apport_report_new();
+	g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(
+		in->crash_time >= 0 ? in->crash_time : g_get_real_time() / G_USEC_PER_SEC);
+	/* apport's Date is time.asctime() */
+	g_autofree gchar *date = g_date_time_format(when, "%a %b %e %H:%M:%S %Y");
+	g_autofree gchar *uname = g_strdup_printf("Linux %s %s",
+						  in->release != NULL ? in->release : "unknown",
+						  in->machine != NULL ? in->machine : "unknown");
+	g_autofree gchar *package =
+		in->release != NULL ? g_strdup_printf("linux-image-%s", in->release) : NULL;
+	const gchar *message = cd_crash_analysis_get_message(analysis);
+
+	/* the crashed kernel's release, not the running one's as apport itself writes */
+	if (!cd_apport_report_set_text(report, "ProblemType", "KernelCrash", error) ||
+	    !cd_apport_report_set_text(report, "Date", date, error) ||
+	    !cd_apport_report_set_text(report, "Uname", uname, error) ||
+	    (in->machine != NULL && !cd_apport_report_set_text(report,
+							       "Architecture",
+							       cd_save_debian_arch(in->machine),
+							       error)) ||
+	    (package != NULL && !cd_apport_report_set_text(report, "Package", package, error)) ||
+	    (message != NULL && !cd_apport_report_set_text(report, "Title", message, error)) ||
+	    !cd_apport_report_set_text(report,
+				       "DuplicateSignature",
+				       cd_crash_analysis_get_signature(analysis),
+				       error) ||
+	    !cd_apport_report_set_text(report, "CrashdeskReportId", id, error) ||
+	    !cd_apport_report_set_text(report, "VmCoreDmesg", in->dmesg_tail, error))
+		return NULL;
+	return cd_apport_report_to_bytes(report, error);
+}
+
+static void
+cd_save_log_journal(const gchar *root, const gchar *id, const CdSaveInput *in, CdCrashAnalysis *a)
+{
+	const gchar *message = cd_crash_analysis_get_message(a);
+
+	/* in a capture kernel there may be no journald: the report itself is what counts */
+	sd_journal_send("MESSAGE=Saved the crash of kernel %s (%s: %s) as report %s",
+			in->release != NULL ? in->release : "unknown",
+			cd_crash_analysis_get_kind(a),
+			message != NULL ? message : "no message",
+			id,
+			"MESSAGE_ID=" CD_JOURNAL_MESSAGE_ID_SAVED,
+			"PRIORITY=%i",
+			LOG_CRIT,
+			"CRASHDESK_REPORT_ID=%s",
+			id,
+			"CRASHDESK_REPORT_DIR=%s/%s",
+			root,
+			id,
+			"CRASHDESK_SOURCE=%s",
+			in->source,
+			"CRASHDESK_KIND=%s",
+			cd_crash_analysis_get_kind(a),
+			"CRASHDESK_SIGNATURE=%s",
+			cd_crash_analysis_get_signature(a),
+			"CRASHDESK_KERNEL_RELEASE=%s",
+			in->release != NULL ? in->release : "unknown",
+			NULL);
+}
+
+/* writes meta.json and report.crash, commits the report and logs it */
+static gboolean
+cd_save_finish(CdReportStore *store, CdReportWriter *writer, const CdSaveInput *in, GError **error)
+{
+	const gchar *id = cd_report_writer_get_id(writer);
+	g_autoptr(CdCrashAnalysis) analysis =
+		cd_crash_analysis_new_from_text(in->dmesg_tail, strlen(in->dmesg_tail));
+	g_autoptr(GBytes) apport = NULL;
+	g_autofree gchar *meta = NULL;
+	CdReportMetaInput meta_in = {
+		.id = id,
+		.source = in->source,
+		.captured_at = g_get_real_time() / G_USEC_PER_SEC,
+		.crash_time = in->crash_time,
+		.release = in->release,
+		.version = in->version,
+		.machine = in->machine,
+		.analysis = analysis,
+		.dmesg_lines = in->dmesg_lines,
+		.dmesg_bytes = in->dmesg_bytes,
+		.dmesg_warnings = in->dmesg_warnings,
+		.dump_omitted_reason = in->dump_omitted_reason,
+	};
+	gsize meta_len = 0;
+
+	apport = cd_save_build_apport(id, in, analysis, error);
+	if (apport == NULL)
+		return FALSE;
+	if (!cd_report_writer_add_file(writer,
+				       CD_REPORT_FILE_APPORT,
+				       g_bytes_get_data(apport, NULL),
+				       g_bytes_get_size(apport),
+				       error))
+		return FALSE;
+	/* meta.json last: a report whose meta.json exists has everything else */
+	meta = cd_report_meta_build(&meta_in, &meta_len);
+	if (!cd_report_writer_add_file(writer, CD_REPORT_FILE_META, meta, meta_len, error))
+		return FALSE;
+	if (!cd_report_writer_commit(writer, error))
+		return FALSE;
+	cd_save_log_journal(cd_report_store_get_root(store), id, in, analysis);
+	printf("%s/%s\n", cd_report_store_get_root(store), id);
+	return TRUE;
+}
+
+static CdReportStore *
+cd_save_open_store(const gchar *dir)
+{
+	g_autoptr(GError) error = NULL;
+	CdReportStore *store = cd_report_store_new(dir, CD_REPORT_STORE_FLAG_CREATE, &error);
+
+	if (store == NULL)
+		g_printerr("%s: %s\n", g_get_prgname(), error->message);
+	return store;
+}
+
+static CdReportWriter *
+cd_save_begin(CdReportStore *store, gint64 time)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(time);
+	g_autofree gchar *id = cd_report_id_new(dt, NULL);
+	CdReportWriter *writer = cd_report_store_begin(store, id, &error);
+
+	if (writer == NULL)
+		g_printerr("%s: %s\n", g_get_prgname(), error->message);
+	return writer;
+}
+
+gint
+cd_cmd_save(gint argc, gchar **argv)
+{
+	g_autofree gchar *input = NULL;
+	g_autofree gchar *dir = NULL;
+	gboolean no_dump = FALSE;
+	const GOptionEntry entries[] = { { "input",
+					   'i',
+					   0,
+					   G_OPTION_ARG_FILENAME,
+					   &input,
+					   "The vmcore (default: " CD_PROC_VMCORE ")",
+					   "FILE" },
+					 { "dir",
+					   'd',
+					   0,
+					   G_OPTION_ARG_FILENAME,
+					   &dir,
+					   "The report root (default: " CD_REPORT_ROOT_DEFAULT ")",
+					   "DIR" },
+					 { "no-dump",
+					   0,
+					   0,
+					   G_OPTION_ARG_NONE,
+					   &no_dump,
+					   "Save the log and the analysis only, not the memory",
+					   NULL },
+					 { NULL } };
+	g_autoptr(GOptionContext) ctx =
+		g_option_context_new("- save the crashed kernel's report from a vmcore");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdVmcore) vmcore = NULL;
+	g_autoptr(CdReportStore) store = NULL;
+	g_autoptr(CdReportWriter) writer = NULL;
+	g_autoptr(CdUtsname) uts = NULL;
+	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GString) tail = g_string_new(NULL);
+	CdDmesgResult result = { .tail_max = CD_SAVE_TAIL_MAX, .tail = tail };
+	CdSaveInput in = { .source = "kdump", .dmesg_warnings = warnings };
+	gint64 crash_time = -1;
+	gint fd;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!cd_cmd_parse(ctx, &argc, &argv))
+		return CD_EXIT_USAGE;
+	if (argc > 1) {
+		g_printerr("%s: no arguments expected (the vmcore is --input FILE)\n",
+			   g_get_prgname());
+		return CD_EXIT_USAGE;
+	}
+	if (!no_dump) {
+		/* the dump writer is the next piece of work; never pretend to have saved one */
+		g_printerr("%s: saving the memory dump is not implemented yet: use --no-dump\n",
+			   g_get_prgname());
+		return CD_EXIT_USAGE;
+	}
+	if (input == NULL)
+		input = g_strdup(CD_PROC_VMCORE);
+	if (dir == NULL)
+		dir = g_strdup(CD_REPORT_ROOT_DEFAULT);
+
+	vmcore = cd_vmcore_new_from_path(input, &error);
+	if (vmcore == NULL) {
+		g_printerr("%s: %s\n", input, error->message);
+		return CD_EXIT_FAILURE;
+	}
+	uts = cd_utsname_new_from_vmcore(vmcore, &error);
+	if (uts == NULL) {
+		/* the log is what matters: save it without the version */
+		g_printerr("%s: warning: %s\n", input, error->message);
+		g_clear_error(&error);
+	}
+	if (!cd_vmcoreinfo_get_crash_time(cd_vmcore_get_vmcoreinfo(vmcore), &crash_time))
+		crash_time = -1;
+
+	store = cd_save_open_store(dir);
+	if (store == NULL)
+		return CD_EXIT_FAILURE;
+	writer = cd_save_begin(store,
+			       crash_time >= 0 ? crash_time : g_get_real_time() / G_USEC_PER_SEC);
+	if (writer == NULL)
+		return CD_EXIT_FAILURE;
+
+	fd = cd_report_writer_create_file(writer, CD_REPORT_FILE_DMESG, &error);
+	if (fd < 0) {
+		g_printerr("%s: %s\n", g_get_prgname(), error->message);
+		return CD_EXIT_FAILURE;
+	}
+	if (!cd_dmesg_write(vmcore, fd, CD_DMESG_FLAG_NONE, &result, warnings, &error)) {
+		close(fd);
+		cd_cmd_print_warnings(input, warnings);
+		g_printerr("%s: %s\n", input, error->message);
+		return CD_EXIT_FAILURE;
+	}
+	if (!cd_report_writer_finish_file(writer, fd, &error)) {
+		g_printerr("%s: %s\n", g_get_prgname(), error->message);
+		return CD_EXIT_FAILURE;
+	}
+	cd_cmd_print_warnings(input, warnings);
+
+	in.crash_time = crash_time;
+	in.release = uts != NULL ? uts->release
+				 : cd_vmcoreinfo_get_osrelease(cd_vmcore_get_vmcoreinfo(vmcore));
+	in.version = uts != NULL ? uts->version : NULL;
+	in.machine = uts != NULL ? uts->machine : cd_vmcore_get_arch(vmcore)->name;
+	in.dmesg_tail = tail->str;
+	in.dmesg_lines = result.lines;
+	in.dmesg_bytes = result.bytes;
+	in.dump_omitted_reason = "not requested (--no-dump)";
+	if (!cd_save_finish(store, writer, &in, &error)) {
+		g_printerr("%s: %s\n", g_get_prgname(), error->message);
+		return CD_EXIT_FAILURE;
+	}
+	return warnings->len > 0 ? CD_EXIT_PARTIAL : CD_EXIT_OK;
+}
+
+gint
+cd_cmd_pstore(gint argc, gchar **argv)
+{
+	g_autofree gchar *pstore_dir = NULL;
+	g_autofree gchar *dir = NULL;
+	const GOptionEntry entries[] = { { "pstore-dir",
+					   'p',
+					   0,
+					   G_OPTION_ARG_FILENAME,
+					   &pstore_dir,
+					   "Where pstore is mounted (default: " CD_PSTORE_DIR ")",
+					   "DIR" },
+					 { "dir",
+					   'd',
+					   0,
+					   G_OPTION_ARG_FILENAME,
+					   &dir,
+					   "The report root (default: " CD_REPORT_ROOT_DEFAULT ")",
+					   "DIR" },
+					 { NULL } };
+	g_autoptr(GOptionContext) ctx =
+		g_option_context_new("- save the panic logs the kernel left in pstore");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GPtrArray) crashes = NULL;
+	g_autoptr(CdReportStore) store = NULL;
+	gint status = CD_EXIT_OK;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!cd_cmd_parse(ctx, &argc, &argv))
+		return CD_EXIT_USAGE;
+	if (argc > 1) {
+		g_printerr("%s: no arguments expected\n", g_get_prgname());
+		return CD_EXIT_USAGE;
+	}
+	if (pstore_dir == NULL)
+		pstore_dir = g_strdup(CD_PSTORE_DIR);
+	if (dir == NULL)
+		dir = g_strdup(CD_REPORT_ROOT_DEFAULT);
+
+	crashes = cd_pstore_read(pstore_dir, warnings, &error);
+	cd_cmd_print_warnings(pstore_dir, warnings);
+	if (crashes == NULL) {
+		g_printerr("%s: %s\n", pstore_dir, error->message);
+		return CD_EXIT_FAILURE;
+	}
+	if (crashes->len == 0)
+		return CD_EXIT_OK;
+	store = cd_save_open_store(dir);
+	if (store == NULL)
+		return CD_EXIT_FAILURE;
+
+	/* oldest first, so that report ids keep the order of the crashes */
+	for (guint i = crashes->len; i > 0; i--) {
+		const CdPstoreCrash *crash = g_ptr_array_index(crashes, i - 1);
+		g_autoptr(CdReportWriter) writer = cd_save_begin(store, crash->time);
+		g_autoptr(GError) error_local = NULL;
+		gsize len = strlen(crash->text);
+		guint64 lines = 0;
+		CdSaveInput in = {
+			.source = "pstore",
+			.crash_time = crash->time,
+			.dmesg_tail = crash->text,
+			.dmesg_bytes = len,
+			.dump_omitted_reason = "pstore holds the log only",
+		};
+
+		if (writer == NULL) {
+			status = CD_EXIT_FAILURE;
+			continue;
+		}
+		for (gsize j = 0; j < len; j++)
+			lines += crash->text[j] == '\n';
+		in.dmesg_lines = lines;
+		if (!cd_report_writer_add_file(writer,
+					       CD_REPORT_FILE_DMESG,
+					       crash->text,
+					       len,
+					       &error_local) ||
+		    !cd_save_finish(store, writer, &in, &error_local)) {
+			g_printerr("%s: %s\n", g_get_prgname(), error_local->message);
+			status = CD_EXIT_FAILURE;
+			continue;
+		}
+		/* only now that the report is on disk may the kernel's copy go */
+		if (!cd_pstore_crash_remove_files(crash, &error_local)) {
+			g_printerr("%s: %s\n", pstore_dir, error_local->message);
+			status = CD_EXIT_FAILURE;
+		}
+	}
+	return status;
+}
