@@ -31,6 +31,14 @@
 /* the end of the log kept in memory for the analysis and apport's VmCoreDmesg */
 #define CD_SAVE_TAIL_MAX (16 * 1024 * 1024)
 
+/* retention defaults, until the configuration file lands: a ceiling, not a budget */
+#define CD_SAVE_MAX_REPORTS_DEFAULT 50
+
+typedef struct {
+	gint max_reports;
+	gint64 max_total_size;
+} CdSaveRetention;
+
 /* the report's pieces, from whichever source */
 typedef struct {
 	const gchar *source;
@@ -130,6 +138,54 @@ cd_save_log_journal(const gchar *root, const gchar *id, const CdSaveInput *in, C
 			NULL);
 }
 
+/* --max-reports and --max-total-size, the same for save and pstore */
+static void
+cd_save_add_retention_entries(GOptionContext *ctx, CdSaveRetention *retention)
+{
+	/* clang-format off */
+	const GOptionEntry entries[] = {
+		{ "max-reports", 0, 0, G_OPTION_ARG_INT, &retention->max_reports,
+		  "Keep at most N reports, the newest (default 50, 0: no limit)", "N" },
+		{ "max-total-size", 0, 0, G_OPTION_ARG_INT64, &retention->max_total_size,
+		  "Keep at most BYTES of reports, but always the newest (0: no limit)",
+		  "BYTES" },
+		{ NULL }
+	};
+	/* clang-format on */
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
+/* the oldest reports go first, never the newest; a failure here loses nothing */
+static void
+cd_save_apply_retention(CdReportStore *store,
+			const CdSaveRetention *retention,
+			const gchar *keep_id)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) removed =
+		cd_report_store_apply_retention(store,
+						(guint)MAX(retention->max_reports, 0),
+						(guint64)MAX(retention->max_total_size, 0),
+						keep_id,
+						&error);
+
+	if (removed == NULL) {
+		g_printerr("%s: warning: old reports not removed: %s\n",
+			   g_get_prgname(),
+			   error->message);
+		return;
+	}
+	for (guint i = 0; i < removed->len; i++) {
+		g_printerr("%s: removed the old report %s (retention: at most %d reports, "
+			   "%" G_GINT64_FORMAT " bytes; 0 is no limit)\n",
+			   g_get_prgname(),
+			   (const gchar *)g_ptr_array_index(removed, i),
+			   retention->max_reports,
+			   retention->max_total_size);
+	}
+}
+
 /* writes meta.json and report.crash, commits the report and logs it */
 static gboolean
 cd_save_finish(CdReportStore *store, CdReportWriter *writer, const CdSaveInput *in, GError **error)
@@ -205,28 +261,18 @@ cd_cmd_save(gint argc, gchar **argv)
 	g_autofree gchar *input = NULL;
 	g_autofree gchar *dir = NULL;
 	gboolean no_dump = FALSE;
-	const GOptionEntry entries[] = { { "input",
-					   'i',
-					   0,
-					   G_OPTION_ARG_FILENAME,
-					   &input,
-					   "The vmcore (default: " CD_PROC_VMCORE ")",
-					   "FILE" },
-					 { "dir",
-					   'd',
-					   0,
-					   G_OPTION_ARG_FILENAME,
-					   &dir,
-					   "The report root (default: " CD_REPORT_ROOT_DEFAULT ")",
-					   "DIR" },
-					 { "no-dump",
-					   0,
-					   0,
-					   G_OPTION_ARG_NONE,
-					   &no_dump,
-					   "Save the log and the analysis only, not the memory",
-					   NULL },
-					 { NULL } };
+	CdSaveRetention retention = { .max_reports = CD_SAVE_MAX_REPORTS_DEFAULT };
+	/* clang-format off */
+	const GOptionEntry entries[] = {
+		{ "input", 'i', 0, G_OPTION_ARG_FILENAME, &input,
+		  "The vmcore (default: " CD_PROC_VMCORE ")", "FILE" },
+		{ "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir,
+		  "The report root (default: " CD_REPORT_ROOT_DEFAULT ")", "DIR" },
+		{ "no-dump", 0, 0, G_OPTION_ARG_NONE, &no_dump,
+		  "Save the log and the analysis only, not the memory", NULL },
+		{ NULL }
+	};
+	/* clang-format on */
 	g_autoptr(GOptionContext) ctx =
 		g_option_context_new("- save the crashed kernel's report from a vmcore");
 	g_autoptr(GError) error = NULL;
@@ -242,6 +288,7 @@ cd_cmd_save(gint argc, gchar **argv)
 	gint fd;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
+	cd_save_add_retention_entries(ctx, &retention);
 	if (!cd_cmd_parse(ctx, &argc, &argv))
 		return CD_EXIT_USAGE;
 	if (argc > 1) {
@@ -312,6 +359,7 @@ cd_cmd_save(gint argc, gchar **argv)
 		g_printerr("%s: %s\n", g_get_prgname(), error->message);
 		return CD_EXIT_FAILURE;
 	}
+	cd_save_apply_retention(store, &retention, cd_report_writer_get_id(writer));
 	return warnings->len > 0 ? CD_EXIT_PARTIAL : CD_EXIT_OK;
 }
 
@@ -320,21 +368,16 @@ cd_cmd_pstore(gint argc, gchar **argv)
 {
 	g_autofree gchar *pstore_dir = NULL;
 	g_autofree gchar *dir = NULL;
-	const GOptionEntry entries[] = { { "pstore-dir",
-					   'p',
-					   0,
-					   G_OPTION_ARG_FILENAME,
-					   &pstore_dir,
-					   "Where pstore is mounted (default: " CD_PSTORE_DIR ")",
-					   "DIR" },
-					 { "dir",
-					   'd',
-					   0,
-					   G_OPTION_ARG_FILENAME,
-					   &dir,
-					   "The report root (default: " CD_REPORT_ROOT_DEFAULT ")",
-					   "DIR" },
-					 { NULL } };
+	CdSaveRetention retention = { .max_reports = CD_SAVE_MAX_REPORTS_DEFAULT };
+	/* clang-format off */
+	const GOptionEntry entries[] = {
+		{ "pstore-dir", 'p', 0, G_OPTION_ARG_FILENAME, &pstore_dir,
+		  "Where pstore is mounted (default: " CD_PSTORE_DIR ")", "DIR" },
+		{ "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir,
+		  "The report root (default: " CD_REPORT_ROOT_DEFAULT ")", "DIR" },
+		{ NULL }
+	};
+	/* clang-format on */
 	g_autoptr(GOptionContext) ctx =
 		g_option_context_new("- save the panic logs the kernel left in pstore");
 	g_autoptr(GError) error = NULL;
@@ -344,6 +387,7 @@ cd_cmd_pstore(gint argc, gchar **argv)
 	gint status = CD_EXIT_OK;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
+	cd_save_add_retention_entries(ctx, &retention);
 	if (!cd_cmd_parse(ctx, &argc, &argv))
 		return CD_EXIT_USAGE;
 	if (argc > 1) {
@@ -405,5 +449,7 @@ cd_cmd_pstore(gint argc, gchar **argv)
 			status = CD_EXIT_FAILURE;
 		}
 	}
+	/* the crashes just saved may be older than reports already kept: keep the newest */
+	cd_save_apply_retention(store, &retention, NULL);
 	return status;
 }

@@ -696,12 +696,43 @@ cd_report_store_write_state(CdReportStore *self,
 	return ok;
 }
 
+typedef struct {
+	gchar *id;
+	gint64 mtime;
+	guint64 size;
+} CdReportAge;
+
+static void
+cd_report_age_free(gpointer data)
+{
+	CdReportAge *age = data;
+	g_free(age->id);
+	g_free(age);
+}
+
+/* by the time in the id (the crash), then by when the report was written */
+static gint
+cd_report_age_compare(gconstpointer a, gconstpointer b)
+{
+	const CdReportAge *x = *(const CdReportAge *const *)a;
+	const CdReportAge *y = *(const CdReportAge *const *)b;
+	gint by_time = strncmp(x->id, y->id, 15);
+
+	if (by_time != 0)
+		return by_time;
+	if (x->mtime != y->mtime)
+		return x->mtime < y->mtime ? -1 : 1;
+	return g_strcmp0(x->id, y->id);
+}
+
 /**
  * cd_report_store_apply_retention:
  * @max_reports: keep at most this many reports, 0 for no limit
  * @max_total_size: keep at most this many bytes of reports, 0 for no limit
+ * @keep_id: (nullable): a report never to remove, such as the one just saved
  *
- * Removes the oldest reports until both limits hold, but never the newest one.
+ * Removes the oldest reports (by the crash time in their id, then by when they were
+ * written) until both limits hold, but never the newest one nor @keep_id.
  *
  * Returns: (transfer container) (element-type utf8): the ids removed, or %NULL
  */
@@ -709,12 +740,14 @@ GPtrArray *
 cd_report_store_apply_retention(CdReportStore *self,
 				guint max_reports,
 				guint64 max_total_size,
+				const gchar *keep_id,
 				GError **error)
 {
 	g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) ids = NULL;
-	g_autoptr(GArray) sizes = g_array_new(FALSE, FALSE, sizeof(guint64));
+	g_autoptr(GPtrArray) ages = g_ptr_array_new_with_free_func(cd_report_age_free);
 	guint64 total = 0;
+	guint remaining;
 	gboolean ok = TRUE;
 
 	g_return_val_if_fail(CD_IS_REPORT_STORE(self), NULL);
@@ -727,20 +760,30 @@ cd_report_store_apply_retention(CdReportStore *self,
 		return NULL;
 	}
 	for (guint i = 0; i < ids->len; i++) {
-		guint64 size = cd_report_store_get_size(self, g_ptr_array_index(ids, i));
-		g_array_append_val(sizes, size);
-		total += size;
+		CdReportAge *age = g_new0(CdReportAge, 1);
+		struct stat st;
+		age->id = g_strdup(g_ptr_array_index(ids, i));
+		age->size = cd_report_store_get_size(self, age->id);
+		if (fstatat(self->root_fd, age->id, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			age->mtime = (gint64)st.st_mtim.tv_sec * G_USEC_PER_SEC +
+				     st.st_mtim.tv_nsec / 1000;
+		total += age->size;
+		g_ptr_array_add(ages, age);
 	}
-	for (guint i = 0; ok && i + 1 < ids->len; i++) {
-		const gchar *id = g_ptr_array_index(ids, i);
-		guint remaining = ids->len - i;
+	g_ptr_array_sort(ages, cd_report_age_compare);
+	remaining = ages->len;
+	for (guint i = 0; ok && i + 1 < ages->len; i++) {
+		const CdReportAge *age = g_ptr_array_index(ages, i);
 		if ((max_reports == 0 || remaining <= max_reports) &&
 		    (max_total_size == 0 || total <= max_total_size))
 			break;
-		ok = cd_report_store_delete_locked(self, id, error);
+		if (g_strcmp0(age->id, keep_id) == 0)
+			continue;
+		ok = cd_report_store_delete_locked(self, age->id, error);
 		if (ok) {
-			total -= g_array_index(sizes, guint64, i);
-			g_ptr_array_add(removed, g_strdup(id));
+			total -= age->size;
+			remaining--;
+			g_ptr_array_add(removed, g_strdup(age->id));
 		}
 	}
 	cd_report_store_lock(self, FALSE, NULL);

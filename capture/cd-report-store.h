@@ -73,6 +73,7 @@ GPtrArray *
 cd_report_store_apply_retention(CdReportStore *self,
 				guint max_reports,
 				guint64 max_total_size,
+				const gchar *keep_id,
 				GError **error);
 gboolean
 cd_report_store_remove_leftovers(CdReportStore *self, guint *removed, GError **error);

@@ -887,30 +887,15 @@ test_apport_gzip_variants(void)
 	static const guint8 data[] = "a value from some other gzip writer";
 	g_autoptr(GByteArray) raw = deflate_raw(data, sizeof(data), 9);
 	g_autoptr(GByteArray) z = g_byte_array_new();
-	static const guint8 header[] = { 0x1f,
-					 0x8b,
-					 0x08,
-					 0x1e,
-					 0x12,
-					 0x34,
-					 0x56,
-					 0x78,
-					 0x00,
-					 0x03,
-					 /* FEXTRA */ 0x04,
-					 0x00,
-					 'A',
-					 'p',
-					 0x01,
-					 0x00,
-					 /* FNAME */ 'x',
-					 '.',
-					 'g',
-					 'z',
-					 0x00,
-					 /* FCOMMENT */ 'h',
-					 'i',
-					 0x00 };
+	/* FHCRC, FEXTRA, FNAME, FCOMMENT set, an mtime, OS 3; the array's own NUL ends the
+	 * comment */
+	static const guint8 header[] = "\x1f\x8b\x08\x1e"
+				       "\x12\x34\x56\x78"
+				       "\x00\x03"
+				       "\x04\x00"
+				       "Ap\x01\x00"
+				       "x.gz\0"
+				       "hi";
 	guint32 hcrc;
 	guint8 hcrc_bytes[2];
 

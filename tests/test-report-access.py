@@ -58,7 +58,7 @@ def main():
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root to create a user and give directories away")
         return 0
-    print("1..14", flush=True)
+    print("1..15", flush=True)
     tap = Tap()
     user = ensure_user()
     with tempfile.TemporaryDirectory() as tmp:
@@ -140,6 +140,19 @@ def main():
                    "the pstore report names its source and the panic", [meta[:600]])
         tap.result(not record.exists(),
                    "pstore removed the record once the report was on disk")
+
+        # retention: the same crash time each save (the id sorts alike), the
+        # report just written must stay, and the oldest written go
+        kept_root = base / "retention"
+        saved = []
+        for _ in range(4):
+            p = run([crashdesk, "save", "--no-dump", "--input", vmcore, "--dir",
+                     kept_root, "--max-reports", "2"])
+            saved.append(Path(p.stdout.strip()).name)
+        left = sorted(os.listdir(kept_root))
+        tap.result(left == sorted(saved[-2:]) and "removed the old report" in p.stderr,
+                   "save keeps the newest --max-reports reports, the one just "
+                   "written among them", [f"saved {saved}, left {left}", p.stderr])
     return 1 if tap.failed else 0
 
 

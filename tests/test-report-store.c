@@ -299,7 +299,7 @@ test_store_delete_and_retention(Fixture *f, gconstpointer data)
 	g_assert_error(error, CD_ERROR, CD_ERROR_NOT_FOUND);
 	g_clear_error(&error);
 
-	removed = cd_report_store_apply_retention(store, 2, 0, &error);
+	removed = cd_report_store_apply_retention(store, 2, 0, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(removed->len, ==, 2);
 	g_assert_cmpstr(g_ptr_array_index(removed, 0), ==, "20261121-000000-00000001");
@@ -307,7 +307,7 @@ test_store_delete_and_retention(Fixture *f, gconstpointer data)
 	g_clear_pointer(&removed, g_ptr_array_unref);
 
 	/* a size no report fits: all go but the newest */
-	removed = cd_report_store_apply_retention(store, 0, 1, &error);
+	removed = cd_report_store_apply_retention(store, 0, 1, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(removed->len, ==, 1);
 	left = cd_report_store_list(store, &error);
