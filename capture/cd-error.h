@@ -23,5 +23,7 @@ typedef enum {
 
 GQuark
 cd_error_quark(void);
+void
+cd_error_set_from_errno(GError **error, gint errsv, const gchar *format, ...) G_GNUC_PRINTF(3, 4);
 
 G_END_DECLS

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "cd-error.h"
+#include "cd-file.h"
 #include "cd-pstore.h"
 
 /* The kernel log a crashed kernel dumped into persistent storage, as the pstore
@@ -226,44 +227,16 @@ cd_pstore_read_fd(gint fd, GError **error)
 	}
 }
 
-/* O_NOFOLLOW: a link planted in the directory is not followed; O_NONBLOCK: a FIFO
- * cannot hang the open; the type is checked next */
+/* a link planted in the directory is not followed, a FIFO cannot hang the open */
 static GByteArray *
 cd_pstore_read_file(gint dirfd, const gchar *name, gint64 *mtime, GError **error)
 {
 	struct stat st;
 	GByteArray *buf;
-	gint fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	gint fd = cd_file_open_regular(dirfd, name, CD_FILE_OPEN_NOFOLLOW, &st, error);
 
-	if (fd < 0) {
-		if (errno == ELOOP) {
-			g_set_error_literal(error,
-					    CD_ERROR,
-					    CD_ERROR_NOT_SUPPORTED,
-					    "a symbolic link, not a record");
-			return NULL;
-		}
-		g_set_error(error,
-			    G_FILE_ERROR,
-			    g_file_error_from_errno(errno),
-			    "cannot open: %s",
-			    g_strerror(errno));
+	if (fd < 0)
 		return NULL;
-	}
-	if (fstat(fd, &st) < 0) {
-		g_set_error(error,
-			    G_FILE_ERROR,
-			    g_file_error_from_errno(errno),
-			    "cannot stat: %s",
-			    g_strerror(errno));
-		g_close(fd, NULL);
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		g_set_error_literal(error, CD_ERROR, CD_ERROR_NOT_SUPPORTED, "not a regular file");
-		g_close(fd, NULL);
-		return NULL;
-	}
 	if (st.st_size > CD_PSTORE_MAX_FILE_SIZE) {
 		g_set_error(error,
 			    CD_ERROR,

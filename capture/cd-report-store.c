@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cd-file.h"
 #include "cd-report-store.h"
 
 /* The report root and the reports in it, the one implementation of the on-disk format
@@ -49,26 +50,6 @@ struct _CdReportWriter {
 
 G_DEFINE_TYPE(CdReportStore, cd_report_store, G_TYPE_OBJECT)
 G_DEFINE_TYPE(CdReportWriter, cd_report_writer, G_TYPE_OBJECT)
-
-static void
-cd_set_errno_error(GError **error, gint errsv, const gchar *format, ...) G_GNUC_PRINTF(3, 4);
-
-static void
-cd_set_errno_error(GError **error, gint errsv, const gchar *format, ...)
-{
-	va_list args;
-	g_autofree gchar *what = NULL;
-
-	va_start(args, format);
-	what = g_strdup_vprintf(format, args);
-	va_end(args);
-	g_set_error(error,
-		    G_FILE_ERROR,
-		    g_file_error_from_errno(errsv),
-		    "%s: %s",
-		    what,
-		    g_strerror(errsv));
-}
 
 /**
  * cd_report_id_is_valid:
@@ -158,11 +139,11 @@ cd_report_store_open_root(const gchar *root, CdReportStoreFlags flags, GError **
 		g_autofree gchar *parent = g_path_get_dirname(root);
 		/* the parents are ordinary directories (/var/crash is 0755 on Debian) */
 		if (g_mkdir_with_parents(parent, 0755) < 0 && errno != EEXIST) {
-			cd_set_errno_error(error, errno, "cannot create %s", parent);
+			cd_error_set_from_errno(error, errno, "cannot create %s", parent);
 			return -1;
 		}
 		if (mkdir(root, 0700) < 0 && errno != EEXIST) {
-			cd_set_errno_error(error, errno, "cannot create %s", root);
+			cd_error_set_from_errno(error, errno, "cannot create %s", root);
 			return -1;
 		}
 		fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -187,7 +168,7 @@ cd_report_store_open_root(const gchar *root, CdReportStoreFlags flags, GError **
 			    root);
 		return -1;
 	}
-	cd_set_errno_error(error, errno, "cannot open %s", root);
+	cd_error_set_from_errno(error, errno, "cannot open %s", root);
 	return -1;
 }
 
@@ -198,7 +179,7 @@ cd_report_store_check_root(const gchar *root, gint fd, GError **error)
 	struct stat st;
 
 	if (fstat(fd, &st) < 0) {
-		cd_set_errno_error(error, errno, "cannot stat %s", root);
+		cd_error_set_from_errno(error, errno, "cannot stat %s", root);
 		return FALSE;
 	}
 	if (st.st_uid != geteuid()) {
@@ -266,7 +247,7 @@ cd_report_store_lock(CdReportStore *self, gboolean lock, GError **error)
 	while (flock(self->root_fd, lock ? LOCK_EX : LOCK_UN) < 0) {
 		if (errno == EINTR)
 			continue;
-		cd_set_errno_error(error, errno, "cannot lock %s", self->root);
+		cd_error_set_from_errno(error, errno, "cannot lock %s", self->root);
 		return FALSE;
 	}
 	return TRUE;
@@ -282,12 +263,12 @@ cd_dir_list(gint dir_fd, guint max, const gchar *what, GError **error)
 	struct dirent *de;
 
 	if (fd < 0) {
-		cd_set_errno_error(error, errno, "cannot read %s", what);
+		cd_error_set_from_errno(error, errno, "cannot read %s", what);
 		return NULL;
 	}
 	dir = fdopendir(fd);
 	if (dir == NULL) {
-		cd_set_errno_error(error, errno, "cannot read %s", what);
+		cd_error_set_from_errno(error, errno, "cannot read %s", what);
 		close(fd);
 		return NULL;
 	}
@@ -319,19 +300,19 @@ cd_report_store_remove_dir(CdReportStore *self, const gchar *name, GError **erro
 	gint fd = openat(self->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	if (fd < 0) {
-		cd_set_errno_error(error, errno, "cannot open %s/%s", self->root, name);
+		cd_error_set_from_errno(error, errno, "cannot open %s/%s", self->root, name);
 		return FALSE;
 	}
 	files = cd_dir_list(fd, CD_REPORT_MAX_FILES, name, error);
 	for (guint i = 0; files != NULL && i < files->len; i++) {
 		const gchar *file = g_ptr_array_index(files, i);
 		if (unlinkat(fd, file, 0) < 0 && errno != ENOENT) {
-			cd_set_errno_error(error,
-					   errno,
-					   "cannot remove %s/%s/%s",
-					   self->root,
-					   name,
-					   file);
+			cd_error_set_from_errno(error,
+						errno,
+						"cannot remove %s/%s/%s",
+						self->root,
+						name,
+						file);
 			g_clear_pointer(&files, g_ptr_array_unref);
 		}
 	}
@@ -339,7 +320,7 @@ cd_report_store_remove_dir(CdReportStore *self, const gchar *name, GError **erro
 	if (files == NULL)
 		return FALSE;
 	if (unlinkat(self->root_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
-		cd_set_errno_error(error, errno, "cannot remove %s/%s", self->root, name);
+		cd_error_set_from_errno(error, errno, "cannot remove %s/%s", self->root, name);
 		return FALSE;
 	}
 	return TRUE;
@@ -458,7 +439,7 @@ cd_report_store_open_report(CdReportStore *self, const gchar *id, GError **error
 		return -1;
 	}
 	if (fd < 0)
-		cd_set_errno_error(error, errno, "cannot open report %s", id);
+		cd_error_set_from_errno(error, errno, "cannot open report %s", id);
 	return fd;
 }
 
@@ -472,7 +453,6 @@ cd_report_store_open_report(CdReportStore *self, const gchar *id, GError **error
 gint
 cd_report_store_open_file(CdReportStore *self, const gchar *id, const gchar *name, GError **error)
 {
-	struct stat st;
 	gint dir_fd;
 	gint fd;
 
@@ -482,24 +462,20 @@ cd_report_store_open_file(CdReportStore *self, const gchar *id, const gchar *nam
 	dir_fd = cd_report_store_open_report(self, id, error);
 	if (dir_fd < 0)
 		return -1;
-	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = cd_file_open_regular(dir_fd, name, CD_FILE_OPEN_NOFOLLOW, NULL, error);
 	close(dir_fd);
-	if (fd < 0 && errno == ENOENT) {
-		g_set_error(error, CD_ERROR, CD_ERROR_NOT_FOUND, "report %s has no %s", id, name);
-		return -1;
-	}
 	if (fd < 0) {
-		cd_set_errno_error(error, errno, "cannot open %s of report %s", name, id);
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		g_set_error(error,
-			    CD_ERROR,
-			    CD_ERROR_UNSAFE,
-			    "%s of report %s is not a regular file",
-			    name,
-			    id);
-		close(fd);
+		if (error != NULL && g_error_matches(*error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+			g_clear_error(error);
+			g_set_error(error,
+				    CD_ERROR,
+				    CD_ERROR_NOT_FOUND,
+				    "report %s has no %s",
+				    id,
+				    name);
+			return -1;
+		}
+		g_prefix_error(error, "%s of report %s: ", name, id);
 		return -1;
 	}
 	return fd;
@@ -542,11 +518,11 @@ cd_report_store_read_file(CdReportStore *self,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			cd_set_errno_error(error,
-					   n < 0 ? errno : EIO,
-					   "cannot read %s of %s",
-					   name,
-					   id);
+			cd_error_set_from_errno(error,
+						n < 0 ? errno : EIO,
+						"cannot read %s of %s",
+						name,
+						id);
 			close(fd);
 			return NULL;
 		}
@@ -591,7 +567,7 @@ cd_report_store_delete_locked(CdReportStore *self, const gchar *id, GError **err
 		if (errno == ENOENT)
 			g_set_error(error, CD_ERROR, CD_ERROR_NOT_FOUND, "no report %s", id);
 		else
-			cd_set_errno_error(error, errno, "cannot remove report %s", id);
+			cd_error_set_from_errno(error, errno, "cannot remove report %s", id);
 		return FALSE;
 	}
 	return cd_report_store_remove_dir(self, doomed, error) && fsync(self->root_fd) == 0;
@@ -627,7 +603,7 @@ cd_write_all(gint fd, const gchar *data, gsize len, const gchar *what, GError **
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			cd_set_errno_error(error, errno, "cannot write %s", what);
+			cd_error_set_from_errno(error, errno, "cannot write %s", what);
 			return FALSE;
 		}
 		data += n;
@@ -674,18 +650,18 @@ cd_report_store_write_state(CdReportStore *self,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		    0600);
 	if (fd < 0) {
-		cd_set_errno_error(error, errno, "cannot create the state of %s", id);
+		cd_error_set_from_errno(error, errno, "cannot create the state of %s", id);
 		close(dir_fd);
 		return FALSE;
 	}
 	ok = cd_write_all(fd, data, len, "state.json", error);
 	if (ok && fsync(fd) < 0) {
-		cd_set_errno_error(error, errno, "cannot write the state of %s", id);
+		cd_error_set_from_errno(error, errno, "cannot write the state of %s", id);
 		ok = FALSE;
 	}
 	close(fd);
 	if (ok && renameat(dir_fd, CD_REPORT_STATE_NEW, dir_fd, CD_REPORT_FILE_STATE) < 0) {
-		cd_set_errno_error(error, errno, "cannot replace the state of %s", id);
+		cd_error_set_from_errno(error, errno, "cannot replace the state of %s", id);
 		ok = FALSE;
 	}
 	if (ok)
@@ -861,7 +837,7 @@ cd_report_store_begin(CdReportStore *self, const gchar *id, GError **error)
 	}
 	partial = g_strconcat(CD_REPORT_PARTIAL_PREFIX, id, NULL);
 	if (mkdirat(self->root_fd, partial, 0700) < 0) {
-		cd_set_errno_error(error, errno, "cannot create %s/%s", self->root, partial);
+		cd_error_set_from_errno(error, errno, "cannot create %s/%s", self->root, partial);
 		return NULL;
 	}
 	writer->id = g_strdup(id);
@@ -870,7 +846,11 @@ cd_report_store_begin(CdReportStore *self, const gchar *id, GError **error)
 				writer->partial,
 				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (writer->dir_fd < 0) {
-		cd_set_errno_error(error, errno, "cannot open %s/%s", self->root, writer->partial);
+		cd_error_set_from_errno(error,
+					errno,
+					"cannot open %s/%s",
+					self->root,
+					writer->partial);
 		return NULL;
 	}
 	return g_steal_pointer(&writer);
@@ -903,7 +883,7 @@ cd_report_writer_create_file(CdReportWriter *self, const gchar *name, GError **e
 
 	fd = openat(self->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		cd_set_errno_error(error, errno, "cannot create %s", name);
+		cd_error_set_from_errno(error, errno, "cannot create %s", name);
 	return fd;
 }
 
@@ -919,11 +899,11 @@ cd_report_writer_finish_file(CdReportWriter *self, gint fd, GError **error)
 	gboolean ok = TRUE;
 
 	if (fsync(fd) < 0) {
-		cd_set_errno_error(error, errno, "cannot write a file of report %s", self->id);
+		cd_error_set_from_errno(error, errno, "cannot write a file of report %s", self->id);
 		ok = FALSE;
 	}
 	if (close(fd) < 0 && ok) {
-		cd_set_errno_error(error, errno, "cannot write a file of report %s", self->id);
+		cd_error_set_from_errno(error, errno, "cannot write a file of report %s", self->id);
 		ok = FALSE;
 	}
 	return ok;
@@ -964,7 +944,7 @@ cd_report_writer_remove_file(CdReportWriter *self, const gchar *name, GError **e
 	g_return_val_if_fail(cd_file_name_is_plain(name), FALSE);
 
 	if (unlinkat(self->dir_fd, name, 0) < 0 && errno != ENOENT) {
-		cd_set_errno_error(error, errno, "cannot remove %s", name);
+		cd_error_set_from_errno(error, errno, "cannot remove %s", name);
 		return FALSE;
 	}
 	return TRUE;
@@ -986,7 +966,7 @@ cd_report_writer_commit(CdReportWriter *self, GError **error)
 	g_return_val_if_fail(!self->committed, FALSE);
 
 	if (fsync(self->dir_fd) < 0) {
-		cd_set_errno_error(error, errno, "cannot write report %s", self->id);
+		cd_error_set_from_errno(error, errno, "cannot write report %s", self->id);
 		return FALSE;
 	}
 	if (renameat2(store->root_fd, self->partial, store->root_fd, self->id, RENAME_NOREPLACE) <
@@ -998,12 +978,12 @@ cd_report_writer_commit(CdReportWriter *self, GError **error)
 				    "report %s exists already",
 				    self->id);
 		else
-			cd_set_errno_error(error, errno, "cannot publish report %s", self->id);
+			cd_error_set_from_errno(error, errno, "cannot publish report %s", self->id);
 		return FALSE;
 	}
 	self->committed = TRUE;
 	if (fsync(store->root_fd) < 0) {
-		cd_set_errno_error(error, errno, "cannot flush %s", store->root);
+		cd_error_set_from_errno(error, errno, "cannot flush %s", store->root);
 		cd_report_store_lock(store, FALSE, NULL);
 		return FALSE;
 	}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cd-bytes.h"
+#include "cd-file.h"
 #include "cd-vmcore.h"
 
 /* An ELF64 core as /proc/vmcore presents it: one PT_NOTE (a NT_PRSTATUS per CPU and the
@@ -514,28 +515,10 @@ cd_vmcore_new_from_fd(gint fd, const gchar *name, GError **error)
 CdVmcore *
 cd_vmcore_new_from_path(const gchar *path, GError **error)
 {
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer; the type is checked next */
-	gint fd = g_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
-	gint flags;
+	gint fd = cd_file_open_regular(AT_FDCWD, path, CD_FILE_OPEN_NONE, NULL, error);
 
-	if (fd < 0) {
-		g_set_error(error,
-			    G_FILE_ERROR,
-			    g_file_error_from_errno(errno),
-			    "cannot open: %s",
-			    g_strerror(errno));
+	if (fd < 0)
 		return NULL;
-	}
-	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
-		g_set_error(error,
-			    G_FILE_ERROR,
-			    g_file_error_from_errno(errno),
-			    "cannot clear O_NONBLOCK: %s",
-			    g_strerror(errno));
-		g_close(fd, NULL);
-		return NULL;
-	}
 	return cd_vmcore_new_from_fd(fd, path, error);
 }
 
