@@ -19,21 +19,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.dont_write_bytecode = True
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tap import Tap  # noqa: E402
+
 USER = "crashdesk-test"
-
-
-class Tap:
-    def __init__(self):
-        self.number = 0
-        self.failed = 0
-
-    def result(self, ok, description, comments=()):
-        self.number += 1
-        self.failed += not ok
-        print(f"{'ok' if ok else 'not ok'} {self.number} - {description}")
-        for line in comments if not ok else ():
-            print(f"# {line}")
-        sys.stdout.flush()
 
 
 def run(argv, user=None):
@@ -58,8 +48,7 @@ def main():
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root to create a user and give directories away")
         return 0
-    print("1..15", flush=True)
-    tap = Tap()
+    tap = Tap(15)
     user = ensure_user()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)

@@ -20,7 +20,9 @@ from pathlib import Path
 # No __pycache__ in the source tree.
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import crashvm  # noqa: E402
+from tap import Tap  # noqa: E402
 
 # What the log of each kind must contain.
 EXPECTED = {
@@ -50,24 +52,6 @@ SAMPLES = {
 # whether the ring wraps so that the oldest are lost.
 FLOODS = {"wrap": (20000, True), "bigring": (150000, False)}
 COMMAND_TIMEOUT = 300
-
-
-class Tap:
-    def __init__(self, total):
-        self.number = 0
-        self.failed = 0
-        print(f"1..{total}", flush=True)
-
-    def result(self, ok, description, comments=()):
-        self.number += 1
-        self.failed += not ok
-        print(f"{'ok' if ok else 'not ok'} {self.number} - {description}")
-        # Comments explain failures; a passing check needs none.
-        if not ok:
-            for comment in comments:
-                for line in comment.splitlines():
-                    print(f"# {line}")
-        sys.stdout.flush()
 
 
 def show(text):

@@ -25,7 +25,9 @@ from pathlib import Path
 sys.dont_write_bytecode = True
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
 import crashvm  # noqa: E402
+from tap import Tap  # noqa: E402
 
 SCHEMA = HERE.parent.parent / "capture" / "meta.schema.json"
 APPORT_PARSE = HERE.parent / "apport-parse.py"
@@ -50,21 +52,6 @@ EXPECTED = {
     "wrap": SYSRQ,
     "bigring": SYSRQ,
 }
-
-
-class Tap:
-    def __init__(self, total):
-        self.number = 0
-        self.failed = 0
-        print(f"1..{total}", flush=True)
-
-    def result(self, ok, description, comments=()):
-        self.number += 1
-        self.failed += not ok
-        print(f"{'ok' if ok else 'not ok'} {self.number} - {description}")
-        for line in comments if not ok else ():
-            print(f"# {line}")
-        sys.stdout.flush()
 
 
 def run(argv):
