@@ -15,6 +15,7 @@
 #include "cd-error.h"
 
 #include "cd-apport.h"
+#include "cd-zlib.h"
 
 /* apport's .crash files, as problem_report.py (apport 2.36) writes and loads them:
  *
@@ -605,86 +606,6 @@ cd_apport_base64_decode(const gchar *text, gsize len, GByteArray *out, GError **
 	return TRUE;
 }
 
-/* inflates @in, stopping as soon as the output passes @limit: a few KiB of deflate
- * make GiBs; the output is NUL-terminated past its size. (The buffer grows by doubling:
- * a size taken from the untrusted trailer would let four bytes ask for the limit.) */
-static gboolean
-cd_apport_inflate(const guint8 *in,
-		  gsize in_len,
-		  gint window_bits,
-		  gsize limit,
-		  gsize *in_used,
-		  guint8 **out,
-		  gsize *out_len,
-		  GError **error)
-{
-	z_stream zs = { 0 };
-	g_autofree guint8 *buf = NULL;
-	gsize cap = 0;
-	gsize used = 0;
-	gint rc;
-
-	/* the whole report is at most CD_APPORT_MAX_SIZE: avail_in holds it */
-	g_assert(in_len <= G_MAXUINT);
-	if (inflateInit2(&zs, window_bits) != Z_OK) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOMEM, "inflateInit2() failed");
-		return FALSE;
-	}
-	zs.next_in = in;
-	zs.avail_in = (uInt)in_len;
-	for (;;) {
-		gsize room;
-
-		if (used == cap) {
-			cap = MIN(MAX(cap * 2, 64 * 1024), limit + 1);
-			buf = g_realloc(buf, cap + 1);
-		}
-		room = MIN(cap - used, G_MAXUINT);
-		zs.next_out = buf + used;
-		zs.avail_out = (uInt)room;
-		rc = inflate(&zs, Z_NO_FLUSH);
-		used += room - zs.avail_out;
-		if (used > limit) {
-			g_set_error(error,
-				    CD_ERROR,
-				    CD_ERROR_INVALID_DATA,
-				    "decompresses to more than %" G_GSIZE_FORMAT " bytes",
-				    limit);
-			inflateEnd(&zs);
-			return FALSE;
-		}
-		if (rc == Z_STREAM_END)
-			break;
-		if (rc == Z_OK || rc == Z_BUF_ERROR) {
-			/* all input taken, room left, and no end: the stream is cut short */
-			if (zs.avail_in == 0 && zs.avail_out > 0) {
-				g_set_error(error,
-					    CD_ERROR,
-					    CD_ERROR_TRUNCATED,
-					    "the compressed data is cut short");
-				inflateEnd(&zs);
-				return FALSE;
-			}
-			continue;
-		}
-		g_set_error(error,
-			    CD_ERROR,
-			    CD_ERROR_INVALID_DATA,
-			    "invalid compressed data: %s",
-			    zs.msg != NULL ? zs.msg : "inflate() failed");
-		inflateEnd(&zs);
-		return FALSE;
-	}
-	*in_used = in_len - zs.avail_in;
-	inflateEnd(&zs);
-	if (cap - used > 64 * 1024)
-		buf = g_realloc(buf, used + 1);
-	buf[used] = '\0';
-	*out = g_steal_pointer(&buf);
-	*out_len = used;
-	return TRUE;
-}
-
 static guint32
 cd_apport_get_le32(const guint8 *p)
 {
@@ -769,7 +690,15 @@ cd_apport_gunzip(const guint8 *z, gsize len, gsize limit, GError **error)
 		pos += 2;
 	}
 
-	if (!cd_apport_inflate(z + pos, len - pos, -MAX_WBITS, limit, &used, &buf, &buf_len, error))
+	if (!cd_zlib_inflate(z + pos,
+			     len - pos,
+			     -MAX_WBITS,
+			     limit,
+			     &used,
+			     &buf,
+			     &buf_len,
+			     NULL,
+			     error))
 		return NULL;
 	crc = crc32_z(0, buf, buf_len);
 	rest = len - pos - used;
@@ -833,7 +762,7 @@ cd_apport_decompress(const guint8 *z, gsize len, gsize limit, GError **error)
 		return cd_apport_gunzip(z, len, limit, error);
 
 	/* no gzip header: a bare zlib stream, as apport wrote before 2007 and still reads */
-	if (!cd_apport_inflate(z, len, MAX_WBITS, limit, &used, &buf, &buf_len, error))
+	if (!cd_zlib_inflate(z, len, MAX_WBITS, limit, &used, &buf, &buf_len, NULL, error))
 		return NULL;
 	if (used != len) {
 		g_set_error(error,

@@ -22,6 +22,7 @@
 #include "cd-error.h"
 #include "cd-file.h"
 #include "cd-pstore.h"
+#include "cd-zlib.h"
 
 /* The kernel log a crashed kernel dumped into persistent storage, as the pstore
  * filesystem shows it after the next boot.
@@ -262,6 +263,7 @@ cd_pstore_has_zlib_header(const guint8 *buf, gsize len)
 	return (buf[0] & 0x0f) == 8 && (buf[0] >> 4) <= 7 && ((buf[0] << 8) | buf[1]) % 31 == 0;
 }
 
+/* one framing; what follows the stream (ramoops' ECC notice) is not the log */
 static GByteArray *
 cd_pstore_inflate_with(const guint8 *buf,
 		       gsize len,
@@ -269,59 +271,31 @@ cd_pstore_inflate_with(const guint8 *buf,
 		       gboolean *too_big,
 		       GError **error)
 {
-	g_autoptr(GByteArray) out = g_byte_array_new();
-	z_stream zs = { 0 };
-	gint rc;
+	g_autoptr(GError) error_local = NULL;
+	guint8 *out = NULL;
+	gsize out_len = 0;
+	gsize used = 0;
 
-	if (inflateInit2(&zs, window_bits) != Z_OK) {
-		g_set_error_literal(error, CD_ERROR, CD_ERROR_INVALID_DATA, "cannot set up zlib");
-		return NULL;
-	}
-	zs.next_in = buf;
-	zs.avail_in = (uInt)len;
-	for (;;) {
-		gsize have = out->len;
-		gsize room;
-
-		/* room for one byte more than the limit tells an inflation bomb */
-		if (have > CD_PSTORE_MAX_INFLATED_SIZE) {
-			*too_big = TRUE;
+	if (!cd_zlib_inflate(buf,
+			     len,
+			     window_bits,
+			     CD_PSTORE_MAX_INFLATED_SIZE,
+			     &used,
+			     &out,
+			     &out_len,
+			     too_big,
+			     &error_local)) {
+		if (*too_big)
 			g_set_error(error,
 				    CD_ERROR,
 				    CD_ERROR_INVALID_DATA,
 				    "inflates to more than the %u bytes a record can be",
 				    (guint)CD_PSTORE_MAX_INFLATED_SIZE);
-			break;
-		}
-		room = MIN((gsize)CD_PSTORE_READ_CHUNK, CD_PSTORE_MAX_INFLATED_SIZE + 1 - have);
-		g_byte_array_set_size(out, have + room);
-		zs.next_out = out->data + have;
-		zs.avail_out = (uInt)room;
-		rc = inflate(&zs, Z_NO_FLUSH);
-		g_byte_array_set_size(out, have + room - zs.avail_out);
-		if (rc == Z_STREAM_END) {
-			/* what follows the stream (ramoops' ECC notice) is not the log */
-			inflateEnd(&zs);
-			return g_steal_pointer(&out);
-		}
-		if (rc == Z_OK)
-			continue;
-		if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
-			g_set_error_literal(error,
-					    CD_ERROR,
-					    CD_ERROR_TRUNCATED,
-					    "the deflate stream is cut short");
-			break;
-		}
-		g_set_error(error,
-			    CD_ERROR,
-			    CD_ERROR_INVALID_DATA,
-			    "not a deflate stream: %s",
-			    zs.msg != NULL ? zs.msg : zError(rc));
-		break;
+		else
+			g_propagate_error(error, g_steal_pointer(&error_local));
+		return NULL;
 	}
-	inflateEnd(&zs);
-	return NULL;
+	return g_byte_array_new_take(out, out_len);
 }
 
 static GByteArray *
