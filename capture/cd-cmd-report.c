@@ -7,7 +7,9 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cd-cmd.h"
@@ -17,6 +19,8 @@
 /* crashdesk list and crashdesk show: the saved reports, for root */
 
 #define CD_SHOW_LOG_LINES 25
+/* enough for those lines, however long the kernel made them */
+#define CD_SHOW_TAIL_BYTES (64 * 1024)
 
 static CdReportStore *
 cd_cmd_open_store(const gchar *dir)
@@ -148,19 +152,33 @@ cd_cmd_list(gint argc, gchar **argv)
 static void
 cd_cmd_show_tail(CdReportStore *store, const gchar *id)
 {
-	g_autoptr(GBytes) dmesg = cd_report_store_read_file(store,
-							    id,
-							    CD_REPORT_FILE_DMESG,
-							    CD_REPORT_MAX_TEXT_SIZE,
-							    NULL);
-	const gchar *text;
+	gint fd = cd_report_store_open_file(store, id, CD_REPORT_FILE_DMESG, NULL);
+	g_autofree gchar *text = NULL;
 	const gchar *start;
+	struct stat st;
 	gsize len = 0;
 	guint lines = 0;
+	off_t from;
 
-	if (dmesg == NULL)
+	if (fd < 0)
 		return;
-	text = g_bytes_get_data(dmesg, &len);
+	/* only the end of the log is shown: read only the end, whatever the log's size */
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return;
+	}
+	from = st.st_size > CD_SHOW_TAIL_BYTES ? st.st_size - CD_SHOW_TAIL_BYTES : 0;
+	text = g_malloc(CD_SHOW_TAIL_BYTES);
+	while (len < (gsize)(st.st_size - from)) {
+		gssize n =
+			pread(fd, text + len, (gsize)(st.st_size - from) - len, from + (off_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (gsize)n;
+	}
+	close(fd);
 	start = text + len;
 	/* back over the last lines: the crash is at the end of the log */
 	while (start > text && lines <= CD_SHOW_LOG_LINES) {
