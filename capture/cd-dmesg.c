@@ -123,11 +123,7 @@ cd_dmesg_flush(CdDmesgWriter *writer, GError **error)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			g_set_error(error,
-				    G_FILE_ERROR,
-				    g_file_error_from_errno(errno),
-				    "cannot write the log: %s",
-				    g_strerror(errno));
+			cd_error_set_from_errno(error, errno, "cannot write the log");
 			return FALSE;
 		}
 		done += (gsize)n;

@@ -127,6 +127,7 @@ typedef struct {
 	guint64 size; /* bytes of the text data ring */
 	guint64 head_id;
 	guint64 tail_id;
+	guint state_shift; /* the two state bits are the top of an unsigned long */
 	guint64 id_mask;
 } CdPrintkLockless;
 
@@ -309,7 +310,8 @@ cd_printk_lockless_layout(CdPrintkWalk *walk, CdPrintkLockless *rb, GError **err
 	rb->head_id = cd_read_le64(prb + off_head);
 	rb->tail_id = cd_read_le64(prb + off_tail);
 	/* ids use the bits of an unsigned long that the two state bits leave */
-	rb->id_mask = (G_GUINT64_CONSTANT(1) << (ptr * 8 - 2)) - 1;
+	rb->state_shift = ptr * 8 - 2;
+	rb->id_mask = (G_GUINT64_CONSTANT(1) << rb->state_shift) - 1;
 
 	/* the walk steps through the descriptors, so they must be stored in the file; the
 	 * other two are read only for valid descriptors and may be zero-filled */
@@ -381,7 +383,7 @@ cd_printk_lockless_record(CdPrintkWalk *walk,
 				   error))
 		return FALSE;
 	state_var = cd_read_le64(desc + rb->desc_state);
-	state = (guint)(state_var >> 62);
+	state = (guint)(state_var >> rb->state_shift) & 3;
 	/* only committed (1) and finalized (2) records of this very id are readable */
 	if ((state_var & rb->id_mask) != id || (state != 1 && state != 2))
 		return TRUE;

@@ -215,11 +215,7 @@ cd_pstore_read_fd(gint fd, GError **error)
 			continue;
 		}
 		if (n < 0) {
-			g_set_error(error,
-				    G_FILE_ERROR,
-				    g_file_error_from_errno(errno),
-				    "cannot read: %s",
-				    g_strerror(errno));
+			cd_error_set_from_errno(error, errno, "cannot read");
 			return NULL;
 		}
 		g_byte_array_set_size(buf, have + (gsize)n);
@@ -682,22 +678,12 @@ cd_pstore_read(const gchar *dir, GPtrArray *warnings, GError **error)
 	if (fd < 0 && errno == ENOENT)
 		return g_ptr_array_new_with_free_func((GDestroyNotify)cd_pstore_crash_free);
 	if (fd < 0) {
-		g_set_error(error,
-			    G_FILE_ERROR,
-			    g_file_error_from_errno(errno),
-			    "cannot open %s: %s",
-			    dir,
-			    g_strerror(errno));
+		cd_error_set_from_errno(error, errno, "cannot open %s", dir);
 		return NULL;
 	}
 	dp = fdopendir(fd);
 	if (dp == NULL) {
-		g_set_error(error,
-			    G_FILE_ERROR,
-			    g_file_error_from_errno(errno),
-			    "cannot list %s: %s",
-			    dir,
-			    g_strerror(errno));
+		cd_error_set_from_errno(error, errno, "cannot list %s", dir);
 		g_close(fd, NULL);
 		return NULL;
 	}
@@ -708,12 +694,7 @@ cd_pstore_read(const gchar *dir, GPtrArray *warnings, GError **error)
 		errno = 0;
 		de = readdir(dp);
 		if (de == NULL && errno != 0) {
-			g_set_error(error,
-				    G_FILE_ERROR,
-				    g_file_error_from_errno(errno),
-				    "cannot list %s: %s",
-				    dir,
-				    g_strerror(errno));
+			cd_error_set_from_errno(error, errno, "cannot list %s", dir);
 			closedir(dp);
 			return NULL;
 		}
@@ -763,12 +744,7 @@ cd_pstore_crash_remove_files(const CdPstoreCrash *crash, GError **error)
 		saved_errno = errno;
 		if (saved_errno == ENOENT || error_first != NULL)
 			continue;
-		g_set_error(&error_first,
-			    G_FILE_ERROR,
-			    g_file_error_from_errno(saved_errno),
-			    "cannot delete %s: %s",
-			    path,
-			    g_strerror(saved_errno));
+		cd_error_set_from_errno(&error_first, saved_errno, "cannot delete %s", path);
 	}
 	if (error_first != NULL) {
 		g_propagate_error(error, g_steal_pointer(&error_first));

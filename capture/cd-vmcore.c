@@ -134,12 +134,10 @@ cd_vmcore_get_window(CdVmcore *self, guint64 offset, GError **error)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			g_set_error(error,
-				    G_FILE_ERROR,
-				    g_file_error_from_errno(errno),
-				    "cannot read at offset %" G_GUINT64_FORMAT ": %s",
-				    base + got,
-				    g_strerror(errno));
+			cd_error_set_from_errno(error,
+						errno,
+						"cannot read at offset %" G_GUINT64_FORMAT,
+						base + got);
 			victim->offset = G_MAXUINT64;
 			return NULL;
 		}
@@ -489,11 +487,7 @@ cd_vmcore_new_from_fd(gint fd, const gchar *name, GError **error)
 	self->fd = fd;
 	self->name = g_strdup(name);
 	if (fstat(fd, &st) < 0) {
-		g_set_error(error,
-			    G_FILE_ERROR,
-			    g_file_error_from_errno(errno),
-			    "cannot stat: %s",
-			    g_strerror(errno));
+		cd_error_set_from_errno(error, errno, "cannot stat");
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode)) {
