@@ -606,6 +606,12 @@ cd_apport_base64_decode(const gchar *text, gsize len, GByteArray *out, GError **
 	return TRUE;
 }
 
+static void
+cd_apport_set_header_cut(GError **error)
+{
+	g_set_error_literal(error, CD_ERROR, CD_ERROR_TRUNCATED, "the gzip header is cut short");
+}
+
 static guint32
 cd_apport_get_le32(const guint8 *p)
 {
@@ -626,7 +632,7 @@ cd_apport_gunzip(const guint8 *z, gsize len, gsize limit, GError **error)
 	guint32 crc;
 
 	if (len < 10) {
-		g_set_error(error, CD_ERROR, CD_ERROR_TRUNCATED, "the gzip header is cut short");
+		cd_apport_set_header_cut(error);
 		return NULL;
 	}
 	flags = z[3];
@@ -641,19 +647,13 @@ cd_apport_gunzip(const guint8 *z, gsize len, gsize limit, GError **error)
 	if ((flags & 0x04) != 0) { /* FEXTRA */
 		gsize xlen;
 		if (len - pos < 2) {
-			g_set_error(error,
-				    CD_ERROR,
-				    CD_ERROR_TRUNCATED,
-				    "the gzip header is cut short");
+			cd_apport_set_header_cut(error);
 			return NULL;
 		}
 		xlen = z[pos] | z[pos + 1] << 8;
 		pos += 2;
 		if (len - pos < xlen) {
-			g_set_error(error,
-				    CD_ERROR,
-				    CD_ERROR_TRUNCATED,
-				    "the gzip header is cut short");
+			cd_apport_set_header_cut(error);
 			return NULL;
 		}
 		pos += xlen;
@@ -664,20 +664,14 @@ cd_apport_gunzip(const guint8 *z, gsize len, gsize limit, GError **error)
 			continue;
 		nul = memchr(z + pos, '\0', len - pos);
 		if (nul == NULL) {
-			g_set_error(error,
-				    CD_ERROR,
-				    CD_ERROR_TRUNCATED,
-				    "the gzip header is cut short");
+			cd_apport_set_header_cut(error);
 			return NULL;
 		}
 		pos = nul - z + 1;
 	}
 	if ((flags & 0x02) != 0) { /* FHCRC: the low 16 bits of the header's CRC32 */
 		if (len - pos < 2) {
-			g_set_error(error,
-				    CD_ERROR,
-				    CD_ERROR_TRUNCATED,
-				    "the gzip header is cut short");
+			cd_apport_set_header_cut(error);
 			return NULL;
 		}
 		if ((crc32_z(0, z, pos) & 0xffff) != (guint32)(z[pos] | z[pos + 1] << 8)) {
