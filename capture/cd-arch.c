@@ -54,14 +54,65 @@ cd_arch_x86_64_kvaddr_to_paddr(CdVmcoreinfo *info, guint64 kvaddr, guint64 *padd
 	return cd_arch_direct_map_to_paddr(info, kvaddr, paddr);
 }
 
+/* x86_64 page-table entries: present, page size (a 1 GiB or 2 MiB leaf above the last
+ * level), and the physical address in bits 12 to 51, less the memory-encryption bit */
+#define CD_X86_64_PTE_PRESENT	 (1ULL << 0)
+#define CD_X86_64_PTE_PSE	 (1ULL << 7)
+#define CD_X86_64_PTE_ADDR_MASK	 0x000ffffffffff000ULL
+#define CD_X86_64_PTRS_PER_TABLE 512
+
+/* the walk from init_top_pgt, with four or five levels as NUMBER(pgtable_l5_enabled)
+ * says; every table is read from the dump, so a damaged one ends the walk, nothing else */
+static gboolean
+cd_arch_x86_64_pgtable_walk(CdVmcoreinfo *info,
+			    CdArchReadPhys read_phys,
+			    gpointer user_data,
+			    guint64 kvaddr,
+			    guint64 *paddr,
+			    guint64 *page_size)
+{
+	guint64 top;
+	gint64 l5 = 0;
+	gint64 sme_mask = 0;
+	guint64 addr_mask;
+	guint64 table;
+	guint shift;
+
+	if (!cd_vmcoreinfo_get_symbol(info, "init_top_pgt", &top, NULL) ||
+	    !cd_arch_x86_64_kvaddr_to_paddr(info, top, &table))
+		return FALSE;
+	cd_vmcoreinfo_get_number(info, "pgtable_l5_enabled", &l5, NULL);
+	cd_vmcoreinfo_get_number(info, "sme_mask", &sme_mask, NULL);
+	addr_mask = CD_X86_64_PTE_ADDR_MASK & ~(guint64)sme_mask;
+
+	for (shift = l5 ? 48 : 39; shift >= 12; shift -= 9) {
+		guint64 index = (kvaddr >> shift) & (CD_X86_64_PTRS_PER_TABLE - 1);
+		guint64 entry;
+		guint64 size = 1ULL << shift;
+
+		if (!read_phys(user_data, (table & addr_mask) + index * 8, &entry))
+			return FALSE;
+		if ((entry & CD_X86_64_PTE_PRESENT) == 0)
+			return FALSE;
+		/* a leaf: a 4 KiB page at the last level, or a large page at 1 GiB or 2 MiB */
+		if (shift == 12 || ((shift == 30 || shift == 21) && (entry & CD_X86_64_PTE_PSE))) {
+			*paddr = (entry & addr_mask & ~(size - 1)) | (kvaddr & (size - 1));
+			*page_size = size;
+			return TRUE;
+		}
+		table = entry;
+	}
+	return FALSE;
+}
+
 static const CdArch cd_arches[] = {
-	{ EM_X86_64, "x86_64", 8, cd_arch_x86_64_kvaddr_to_paddr },
-	{ EM_AARCH64, "aarch64", 8, cd_arch_direct_map_to_paddr },
-	{ EM_RISCV, "riscv64", 8, cd_arch_direct_map_to_paddr },
-	{ EM_LOONGARCH, "loongarch64", 8, cd_arch_direct_map_to_paddr },
+	{ EM_X86_64, "x86_64", 8, cd_arch_x86_64_kvaddr_to_paddr, cd_arch_x86_64_pgtable_walk },
+	{ EM_AARCH64, "aarch64", 8, cd_arch_direct_map_to_paddr, NULL },
+	{ EM_RISCV, "riscv64", 8, cd_arch_direct_map_to_paddr, NULL },
+	{ EM_LOONGARCH, "loongarch64", 8, cd_arch_direct_map_to_paddr, NULL },
 };
 
-static const CdArch cd_arch_generic = { EM_NONE, "unknown", 8, cd_arch_direct_map_to_paddr };
+static const CdArch cd_arch_generic = { EM_NONE, "unknown", 8, cd_arch_direct_map_to_paddr, NULL };
 
 /**
  * cd_arch_find:

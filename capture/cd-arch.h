@@ -9,6 +9,9 @@
 
 G_BEGIN_DECLS
 
+/* reads a little-endian 64-bit word of the crashed machine's physical memory */
+typedef gboolean (*CdArchReadPhys)(gpointer user_data, guint64 paddr, guint64 *value);
+
 /* what differs between architectures, kept in one place */
 typedef struct {
 	guint16 elf_machine;
@@ -16,6 +19,14 @@ typedef struct {
 	guint pointer_size;
 	/* translates a kernel virtual address no PT_LOAD maps by p_vaddr */
 	gboolean (*kvaddr_to_paddr)(CdVmcoreinfo *info, guint64 kvaddr, guint64 *paddr);
+	/* walks the crashed kernel's page tables (NULL: not known for this architecture);
+	 * @page_size is the size of the page that maps @kvaddr */
+	gboolean (*pgtable_walk)(CdVmcoreinfo *info,
+				 CdArchReadPhys read_phys,
+				 gpointer user_data,
+				 guint64 kvaddr,
+				 guint64 *paddr,
+				 guint64 *page_size);
 } CdArch;
 
 const CdArch *

@@ -57,6 +57,10 @@ struct _CdVmcore {
 	guint cpu_count;
 	CdVmcoreWindow windows[CD_VMCORE_WINDOW_COUNT];
 	guint64 clock;
+	/* the last page-table translation */
+	guint64 tlb_vaddr;
+	guint64 tlb_paddr;
+	guint64 tlb_size;
 };
 
 G_DEFINE_TYPE(CdVmcore, cd_vmcore, G_TYPE_OBJECT)
@@ -593,23 +597,56 @@ cd_vmcore_find_segment(CdVmcore *self, guint64 addr, gboolean physical)
 	return NULL;
 }
 
-/* finds the segment that holds @kvaddr and the position in it */
-static const CdVmcoreSegment *
-cd_vmcore_translate(CdVmcore *self, guint64 kvaddr, guint64 *seg_pos)
+/* the page-table walk reads physical memory through the same segments */
+static gboolean
+cd_vmcore_read_phys_u64(gpointer user_data, guint64 paddr, guint64 *value)
+{
+	CdVmcore *self = user_data;
+	guint8 raw[8];
+
+	if (!cd_vmcore_read_paddr(self, paddr, raw, sizeof(raw), NULL))
+		return FALSE;
+	*value = cd_read_le64(raw);
+	return TRUE;
+}
+
+/* translates @kvaddr; @extent is how many bytes from it stay physically contiguous */
+static gboolean
+cd_vmcore_kvaddr_to_paddr(CdVmcore *self, guint64 kvaddr, guint64 *paddr, guint64 *extent)
 {
 	const CdVmcoreSegment *seg = cd_vmcore_find_segment(self, kvaddr, FALSE);
-	guint64 paddr;
+	guint64 page_size;
 
 	if (seg != NULL) {
-		*seg_pos = kvaddr - seg->vaddr;
-		return seg;
+		*paddr = seg->paddr + (kvaddr - seg->vaddr);
+		*extent = seg->memsz - (kvaddr - seg->vaddr);
+		return TRUE;
 	}
-	if (!self->arch->kvaddr_to_paddr(self->vmcoreinfo, kvaddr, &paddr))
-		return NULL;
-	seg = cd_vmcore_find_segment(self, paddr, TRUE);
-	if (seg != NULL)
-		*seg_pos = paddr - seg->paddr;
-	return seg;
+	if (self->arch->kvaddr_to_paddr(self->vmcoreinfo, kvaddr, paddr)) {
+		*extent = G_MAXUINT64;
+		return TRUE;
+	}
+	if (self->arch->pgtable_walk == NULL)
+		return FALSE;
+
+	/* one cached translation: struct page arrays are read page after page */
+	if (self->tlb_size != 0 && kvaddr - self->tlb_vaddr < self->tlb_size) {
+		*paddr = self->tlb_paddr + (kvaddr - self->tlb_vaddr);
+		*extent = self->tlb_size - (kvaddr - self->tlb_vaddr);
+		return TRUE;
+	}
+	if (!self->arch->pgtable_walk(self->vmcoreinfo,
+				      cd_vmcore_read_phys_u64,
+				      self,
+				      kvaddr,
+				      paddr,
+				      &page_size))
+		return FALSE;
+	self->tlb_vaddr = kvaddr & ~(page_size - 1);
+	self->tlb_paddr = *paddr & ~(page_size - 1);
+	self->tlb_size = page_size;
+	*extent = page_size - (kvaddr & (page_size - 1));
+	return TRUE;
 }
 
 static void
@@ -625,11 +662,63 @@ cd_vmcore_set_unmapped_error(guint64 kvaddr, const gchar *what, GError **error)
 }
 
 /**
+ * cd_vmcore_read_paddr:
+ * @paddr: a physical address of the crashed machine
+ *
+ * Reads @len bytes of physical memory, which may span segments. Bytes a segment has in
+ * memory but not in the file (`p_filesz < p_memsz`) read as zeros, as ELF defines.
+ */
+gboolean
+cd_vmcore_read_paddr(CdVmcore *self, guint64 paddr, gpointer buf, gsize len, GError **error)
+{
+	guint8 *out = buf;
+
+	g_return_val_if_fail(CD_IS_VMCORE(self), FALSE);
+
+	while (len > 0) {
+		const CdVmcoreSegment *seg = cd_vmcore_find_segment(self, paddr, TRUE);
+		guint64 pos;
+		gsize chunk;
+
+		if (seg == NULL) {
+			g_set_error(error,
+				    CD_ERROR,
+				    CD_ERROR_NOT_FOUND,
+				    "physical address 0x%" G_GINT64_MODIFIER "x is not in the dump",
+				    paddr);
+			return FALSE;
+		}
+		pos = paddr - seg->paddr;
+		chunk = (gsize)MIN((guint64)len, seg->memsz - pos);
+		if (pos < seg->filesz) {
+			gsize from_file = (gsize)MIN((guint64)chunk, seg->filesz - pos);
+			if (!cd_vmcore_read_file(self, seg->offset + pos, out, from_file, error))
+				return FALSE;
+			memset(out + from_file, 0, chunk - from_file);
+		} else {
+			memset(out, 0, chunk);
+		}
+		out += chunk;
+		len -= chunk;
+		if (len > 0 && paddr > G_MAXUINT64 - chunk) {
+			g_set_error_literal(error,
+					    CD_ERROR,
+					    CD_ERROR_NOT_FOUND,
+					    "physical read past the end of the address space");
+			return FALSE;
+		}
+		paddr += chunk;
+	}
+	return TRUE;
+}
+
+/**
  * cd_vmcore_read_kvaddr:
  * @kvaddr: a kernel virtual address of the crashed kernel
  *
- * Reads @len bytes, which may span segments. Bytes a segment has in memory but not in
- * the file (`p_filesz < p_memsz`) read as zeros, as ELF defines.
+ * Reads @len bytes, which may span segments and pages. Addresses no segment maps
+ * by its virtual address are translated by the architecture's rules, last by walking
+ * the crashed kernel's page tables.
  */
 gboolean
 cd_vmcore_read_kvaddr(CdVmcore *self, guint64 kvaddr, gpointer buf, gsize len, GError **error)
@@ -639,22 +728,22 @@ cd_vmcore_read_kvaddr(CdVmcore *self, guint64 kvaddr, gpointer buf, gsize len, G
 	g_return_val_if_fail(CD_IS_VMCORE(self), FALSE);
 
 	while (len > 0) {
-		guint64 pos;
-		const CdVmcoreSegment *seg = cd_vmcore_translate(self, kvaddr, &pos);
+		g_autoptr(GError) error_local = NULL;
+		guint64 paddr;
+		guint64 extent;
 		gsize chunk;
 
-		if (seg == NULL) {
+		if (!cd_vmcore_kvaddr_to_paddr(self, kvaddr, &paddr, &extent)) {
 			cd_vmcore_set_unmapped_error(kvaddr, NULL, error);
 			return FALSE;
 		}
-		chunk = (gsize)MIN((guint64)len, seg->memsz - pos);
-		if (pos < seg->filesz) {
-			gsize from_file = (gsize)MIN((guint64)chunk, seg->filesz - pos);
-			if (!cd_vmcore_read_file(self, seg->offset + pos, out, from_file, error))
-				return FALSE;
-			memset(out + from_file, 0, chunk - from_file);
-		} else {
-			memset(out, 0, chunk);
+		chunk = (gsize)MIN((guint64)len, extent);
+		if (!cd_vmcore_read_paddr(self, paddr, out, chunk, &error_local)) {
+			if (g_error_matches(error_local, CD_ERROR, CD_ERROR_NOT_FOUND))
+				cd_vmcore_set_unmapped_error(kvaddr, NULL, error);
+			else
+				g_propagate_error(error, g_steal_pointer(&error_local));
+			return FALSE;
 		}
 		out += chunk;
 		len -= chunk;
@@ -694,6 +783,55 @@ cd_vmcore_read_u32(CdVmcore *self, guint64 kvaddr, guint32 *value, GError **erro
 	return TRUE;
 }
 
+/* the physical half of cd_vmcore_check_kvaddr_range(); @kvaddr is for messages; FALSE
+ * without an error when part of the range is in no segment */
+static gboolean
+cd_vmcore_check_paddr_range(CdVmcore *self,
+			    guint64 paddr,
+			    guint64 len,
+			    CdVmcoreRangeFlags flags,
+			    const gchar *what,
+			    guint64 kvaddr,
+			    GError **error)
+{
+	while (len > 0) {
+		const CdVmcoreSegment *seg = cd_vmcore_find_segment(self, paddr, TRUE);
+		guint64 pos;
+		guint64 chunk;
+
+		if (seg == NULL)
+			return FALSE;
+		pos = paddr - seg->paddr;
+		chunk = MIN(len, seg->memsz - pos);
+		if ((flags & CD_VMCORE_RANGE_IN_FILE) && pos + chunk > seg->filesz) {
+			g_set_error(error,
+				    CD_ERROR,
+				    CD_ERROR_NOT_FOUND,
+				    "%s at 0x%016" G_GINT64_MODIFIER
+				    "x is not in the dump (excluded from the file)",
+				    what,
+				    kvaddr);
+			return FALSE;
+		}
+		if (pos < seg->filesz &&
+		    seg->offset + MIN(pos + chunk, seg->filesz) > self->file_size) {
+			g_set_error(error,
+				    CD_ERROR,
+				    CD_ERROR_TRUNCATED,
+				    "truncated: %s needs file bytes up to %" G_GUINT64_FORMAT
+				    " but the file has only %" G_GUINT64_FORMAT,
+				    what,
+				    seg->offset + MIN(pos + chunk, seg->filesz),
+				    self->file_size);
+			return FALSE;
+		}
+		len -= chunk;
+		paddr += chunk;
+		kvaddr += chunk;
+	}
+	return TRUE;
+}
+
 /**
  * cd_vmcore_check_kvaddr_range:
  * @flags: %CD_VMCORE_RANGE_IN_FILE to require every byte stored in the file
@@ -722,37 +860,23 @@ cd_vmcore_check_kvaddr_range(CdVmcore *self,
 		return FALSE;
 	}
 	while (len > 0) {
-		guint64 pos;
-		const CdVmcoreSegment *seg = cd_vmcore_translate(self, addr, &pos);
+		guint64 paddr;
+		guint64 extent;
 		guint64 chunk;
 
-		if (seg == NULL) {
-			cd_vmcore_set_unmapped_error(addr, what, error);
+		if (!cd_vmcore_kvaddr_to_paddr(self, addr, &paddr, &extent) ||
+		    !cd_vmcore_check_paddr_range(self,
+						 paddr,
+						 MIN(len, extent),
+						 flags,
+						 what,
+						 addr,
+						 error)) {
+			if (error != NULL && *error == NULL)
+				cd_vmcore_set_unmapped_error(addr, what, error);
 			return FALSE;
 		}
-		chunk = MIN(len, seg->memsz - pos);
-		if ((flags & CD_VMCORE_RANGE_IN_FILE) && pos + chunk > seg->filesz) {
-			g_set_error(error,
-				    CD_ERROR,
-				    CD_ERROR_NOT_FOUND,
-				    "%s at 0x%016" G_GINT64_MODIFIER
-				    "x is not in the dump (excluded from the file)",
-				    what,
-				    addr);
-			return FALSE;
-		}
-		if (pos < seg->filesz &&
-		    seg->offset + MIN(pos + chunk, seg->filesz) > self->file_size) {
-			g_set_error(error,
-				    CD_ERROR,
-				    CD_ERROR_TRUNCATED,
-				    "truncated: %s needs file bytes up to %" G_GUINT64_FORMAT
-				    " but the file has only %" G_GUINT64_FORMAT,
-				    what,
-				    seg->offset + MIN(pos + chunk, seg->filesz),
-				    self->file_size);
-			return FALSE;
-		}
+		chunk = MIN(len, extent);
 		len -= chunk;
 		addr += chunk;
 	}

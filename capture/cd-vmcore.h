@@ -37,6 +37,8 @@ guint64
 cd_vmcore_get_expected_size(CdVmcore *self);
 
 gboolean
+cd_vmcore_read_paddr(CdVmcore *self, guint64 paddr, gpointer buf, gsize len, GError **error);
+gboolean
 cd_vmcore_read_kvaddr(CdVmcore *self, guint64 kvaddr, gpointer buf, gsize len, GError **error);
 gboolean
 cd_vmcore_read_ulong(CdVmcore *self, guint64 kvaddr, guint64 *value, GError **error);
