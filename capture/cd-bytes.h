@@ -33,3 +33,17 @@ cd_read_le64(const guint8 *p)
 	memcpy(&v, p, sizeof(v));
 	return GUINT64_FROM_LE(v);
 }
+
+static inline void
+cd_write_le32(guint8 *p, guint32 v)
+{
+	v = GUINT32_TO_LE(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void
+cd_write_le64(guint8 *p, guint64 v)
+{
+	v = GUINT64_TO_LE(v);
+	memcpy(p, &v, sizeof(v));
+}

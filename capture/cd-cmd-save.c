@@ -7,7 +7,9 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <sys/statvfs.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include "cd-cmd.h"
 #include "cd-crash-analysis.h"
 #include "cd-dmesg.h"
+#include "cd-kdump-writer.h"
 #include "cd-pstore.h"
 #include "cd-report-meta.h"
 #include "cd-report-store.h"
@@ -30,6 +33,9 @@
 
 /* the end of the log kept in memory for the analysis and apport's VmCoreDmesg */
 #define CD_SAVE_TAIL_MAX (16 * 1024 * 1024)
+
+/* the least the dump leaves free on the report's file system, unless --keep-free */
+#define CD_SAVE_KEEP_FREE_MIN (1024ULL * 1024 * 1024)
 
 /* retention defaults, until the configuration file lands: a ceiling, not a budget */
 #define CD_SAVE_MAX_REPORTS_DEFAULT 50
@@ -51,6 +57,7 @@ typedef struct {
 	guint64 dmesg_bytes;
 	GPtrArray *dmesg_warnings;
 	const gchar *dump_omitted_reason;
+	gboolean dump_written;
 } CdSaveInput;
 
 /* Debian's name for the architecture, as apport writes it */
@@ -114,28 +121,35 @@ cd_save_log_journal(const gchar *root, const gchar *id, const CdSaveInput *in, C
 	const gchar *message = cd_crash_analysis_get_message(a);
 
 	/* in a capture kernel there may be no journald: the report itself is what counts */
-	sd_journal_send("MESSAGE=Saved the crash of kernel %s (%s: %s) as report %s",
-			in->release != NULL ? in->release : "unknown",
-			cd_crash_analysis_get_kind(a),
-			message != NULL ? message : "no message",
-			id,
-			"MESSAGE_ID=" CD_JOURNAL_MESSAGE_ID_SAVED,
-			"PRIORITY=%i",
-			LOG_CRIT,
-			"CRASHDESK_REPORT_ID=%s",
-			id,
-			"CRASHDESK_REPORT_DIR=%s/%s",
-			root,
-			id,
-			"CRASHDESK_SOURCE=%s",
-			in->source,
-			"CRASHDESK_KIND=%s",
-			cd_crash_analysis_get_kind(a),
-			"CRASHDESK_SIGNATURE=%s",
-			cd_crash_analysis_get_signature(a),
-			"CRASHDESK_KERNEL_RELEASE=%s",
-			in->release != NULL ? in->release : "unknown",
-			NULL);
+	sd_journal_send(
+		"MESSAGE=Saved the crash of kernel %s (%s: %s) as report %s; %s%s",
+		in->release != NULL ? in->release : "unknown",
+		cd_crash_analysis_get_kind(a),
+		message != NULL ? message : "no message",
+		id,
+		in->dump_written ? "the dump is saved" : "no dump: ",
+		in->dump_written ? "" : in->dump_omitted_reason,
+		"MESSAGE_ID=" CD_JOURNAL_MESSAGE_ID_SAVED,
+		"PRIORITY=%i",
+		LOG_CRIT,
+		"CRASHDESK_REPORT_ID=%s",
+		id,
+		"CRASHDESK_REPORT_DIR=%s/%s",
+		root,
+		id,
+		"CRASHDESK_SOURCE=%s",
+		in->source,
+		"CRASHDESK_KIND=%s",
+		cd_crash_analysis_get_kind(a),
+		"CRASHDESK_SIGNATURE=%s",
+		cd_crash_analysis_get_signature(a),
+		"CRASHDESK_KERNEL_RELEASE=%s",
+		in->release != NULL ? in->release : "unknown",
+		"CRASHDESK_DUMP=%s",
+		in->dump_written ? "saved" : "none",
+		"CRASHDESK_DUMP_REASON=%s",
+		in->dump_written || in->dump_omitted_reason == NULL ? "" : in->dump_omitted_reason,
+		NULL);
 }
 
 /* --max-reports and --max-total-size, the same for save and pstore */
@@ -186,16 +200,31 @@ cd_save_apply_retention(CdReportStore *store,
 	}
 }
 
-/* writes meta.json and report.crash, commits the report and logs it */
+/* the pieces meta.json is built from, kept for its rewrite once the dump is done */
+typedef struct {
+	CdCrashAnalysis *analysis;
+	CdReportMetaInput meta;
+} CdSaveReport;
+
+static void
+cd_save_report_clear(CdSaveReport *report)
+{
+	g_clear_object(&report->analysis);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CdSaveReport, cd_save_report_clear)
+
+/* writes meta.json and report.crash and commits the report */
 static gboolean
-cd_save_finish(CdReportStore *store, CdReportWriter *writer, const CdSaveInput *in, GError **error)
+cd_save_finish(CdReportWriter *writer, const CdSaveInput *in, CdSaveReport *report, GError **error)
 {
 	const gchar *id = cd_report_writer_get_id(writer);
-	g_autoptr(CdCrashAnalysis) analysis =
-		cd_crash_analysis_new_from_text(in->dmesg_tail, strlen(in->dmesg_tail));
 	g_autoptr(GBytes) apport = NULL;
 	g_autofree gchar *meta = NULL;
-	CdReportMetaInput meta_in = {
+	gsize meta_len = 0;
+
+	report->analysis = cd_crash_analysis_new_from_text(in->dmesg_tail, strlen(in->dmesg_tail));
+	report->meta = (CdReportMetaInput){
 		.id = id,
 		.source = in->source,
 		.captured_at = g_get_real_time() / G_USEC_PER_SEC,
@@ -203,15 +232,13 @@ cd_save_finish(CdReportStore *store, CdReportWriter *writer, const CdSaveInput *
 		.release = in->release,
 		.version = in->version,
 		.machine = in->machine,
-		.analysis = analysis,
+		.analysis = report->analysis,
 		.dmesg_lines = in->dmesg_lines,
 		.dmesg_bytes = in->dmesg_bytes,
 		.dmesg_warnings = in->dmesg_warnings,
 		.dump_omitted_reason = in->dump_omitted_reason,
 	};
-	gsize meta_len = 0;
-
-	apport = cd_save_build_apport(id, in, analysis, error);
+	apport = cd_save_build_apport(id, in, report->analysis, error);
 	if (apport == NULL)
 		return FALSE;
 	if (!cd_report_writer_add_file(writer,
@@ -221,14 +248,22 @@ cd_save_finish(CdReportStore *store, CdReportWriter *writer, const CdSaveInput *
 				       error))
 		return FALSE;
 	/* meta.json last: a report whose meta.json exists has everything else */
-	meta = cd_report_meta_build(&meta_in, &meta_len);
+	meta = cd_report_meta_build(&report->meta, &meta_len);
 	if (!cd_report_writer_add_file(writer, CD_REPORT_FILE_META, meta, meta_len, error))
 		return FALSE;
-	if (!cd_report_writer_commit(writer, error))
-		return FALSE;
-	cd_save_log_journal(cd_report_store_get_root(store), id, in, analysis);
+	return cd_report_writer_commit(writer, error);
+}
+
+static void
+cd_save_announce(CdReportStore *store,
+		 CdReportWriter *writer,
+		 const CdSaveInput *in,
+		 CdSaveReport *report)
+{
+	const gchar *id = cd_report_writer_get_id(writer);
+
+	cd_save_log_journal(cd_report_store_get_root(store), id, in, report->analysis);
 	printf("%s/%s\n", cd_report_store_get_root(store), id);
-	return TRUE;
 }
 
 static CdReportStore *
@@ -255,6 +290,136 @@ cd_save_begin(CdReportStore *store, gint64 time)
 	return writer;
 }
 
+/* --dump-level, --threads, --keep-free */
+typedef struct {
+	gint dump_level;
+	gint threads;
+	gint64 keep_free; /* -1: the larger of 1 GiB and 5 % of the file system */
+} CdSaveDumpOptions;
+
+/* the space the dump may take: what is free less the reserve */
+static gboolean
+cd_save_dump_budget(CdReportStore *store,
+		    const CdSaveDumpOptions *opts,
+		    guint64 *budget,
+		    guint64 *reserve,
+		    GError **error)
+{
+	struct statvfs st;
+	guint64 avail;
+
+	if (statvfs(cd_report_store_get_root(store), &st) < 0) {
+		cd_error_set_from_errno(error,
+					errno,
+					"cannot tell the free space of %s",
+					cd_report_store_get_root(store));
+		return FALSE;
+	}
+	avail = (guint64)st.f_bavail * st.f_frsize;
+	if (opts->keep_free >= 0)
+		*reserve = (guint64)opts->keep_free;
+	else
+		*reserve = MAX(CD_SAVE_KEEP_FREE_MIN, (guint64)st.f_blocks * st.f_frsize / 20);
+	*budget = avail > *reserve ? avail - *reserve : 0;
+	return TRUE;
+}
+
+/* Writes dump.kdump into the published report and fills @dump for meta.json (its
+ * strings belong to @kdump, which the caller keeps); on any failure the report stays as
+ * it is, without a dump, and @omitted says why. TRUE: a complete dump. */
+static gboolean
+cd_save_dump(CdVmcore *vmcore,
+	     CdReportStore *store,
+	     CdReportWriter *writer,
+	     const CdSaveDumpOptions *opts,
+	     CdKdumpWriter **kdump_out,
+	     CdReportMetaDump *dump,
+	     GPtrArray *warnings,
+	     gchar **omitted)
+{
+	g_autoptr(GError) error = NULL;
+	CdKdumpWriter *kdump = NULL;
+	const CdKdumpWriterResult *result;
+	const gchar *warning;
+	guint64 budget = 0;
+	guint64 reserve = 0;
+	guint64 estimate;
+	gint64 started = g_get_monotonic_time();
+	gint fd;
+
+	kdump = cd_kdump_writer_new(vmcore, (guint)opts->dump_level, &error);
+	*kdump_out = kdump;
+	if (kdump == NULL) {
+		*omitted = g_strdup_printf("the vmcore cannot be dumped: %s", error->message);
+		return FALSE;
+	}
+	cd_kdump_writer_set_threads(kdump,
+				    opts->threads > 0 ? (guint)opts->threads
+						      : g_get_num_processors());
+	if (!cd_kdump_writer_plan(kdump, &error)) {
+		*omitted = g_strdup_printf("the dump could not be planned: %s", error->message);
+		return FALSE;
+	}
+	warning = cd_kdump_writer_get_warning(kdump);
+	if (warning != NULL) {
+		g_printerr("%s: warning: dump: %s\n", g_get_prgname(), warning);
+		g_ptr_array_add(warnings, g_strdup(warning));
+	}
+	estimate = cd_kdump_writer_get_estimate(kdump);
+	if (!cd_save_dump_budget(store, opts, &budget, &reserve, &error)) {
+		*omitted = g_strdup(error->message);
+		return FALSE;
+	}
+	if (estimate > budget) {
+		*omitted = g_strdup_printf(
+			"not enough space: the dump needs about %" G_GUINT64_FORMAT
+			" MiB, %s has %" G_GUINT64_FORMAT " MiB free beyond the %" G_GUINT64_FORMAT
+			" MiB kept free (--keep-free)",
+			estimate >> 20,
+			cd_report_store_get_root(store),
+			budget >> 20,
+			reserve >> 20);
+		return FALSE;
+	}
+
+	fd = cd_report_writer_create_late_file(writer, CD_REPORT_FILE_DUMP, &error);
+	if (fd < 0) {
+		*omitted = g_strdup(error->message);
+		return FALSE;
+	}
+	if (!cd_kdump_writer_write(kdump, fd, budget, &error)) {
+		/* a dump cut by a full disk or an I/O error is of no use: it goes */
+		cd_report_writer_discard_late_file(writer, CD_REPORT_FILE_DUMP, fd);
+		*omitted = g_strdup_printf("writing the dump failed: %s", error->message);
+		return FALSE;
+	}
+	if (!cd_report_writer_publish_late_file(writer, CD_REPORT_FILE_DUMP, fd, &error)) {
+		cd_report_writer_discard_late_file(writer, CD_REPORT_FILE_DUMP, -1);
+		*omitted = g_strdup_printf("writing the dump failed: %s", error->message);
+		return FALSE;
+	}
+	result = cd_kdump_writer_get_result(kdump);
+	dump->file = CD_REPORT_FILE_DUMP;
+	dump->dump_level = (guint)opts->dump_level;
+	dump->pages_total = result->pages_planned;
+	dump->pages_written = result->pages_written;
+	dump->bytes = result->bytes;
+	dump->complete = result->complete;
+	dump->incomplete_reason = result->incomplete_reason;
+	g_printerr("%s: dump: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+		   " pages of memory kept (%" G_GUINT64_FORMAT " of them zero), %" G_GUINT64_FORMAT
+		   " MiB, in %.1f s%s%s\n",
+		   g_get_prgname(),
+		   result->pages_written,
+		   result->pages_memory,
+		   result->pages_zero,
+		   result->bytes >> 20,
+		   (g_get_monotonic_time() - started) / 1e6,
+		   result->complete ? "" : "; INCOMPLETE: ",
+		   result->complete ? "" : result->incomplete_reason);
+	return result->complete;
+}
+
 gint
 cd_cmd_save(gint argc, gchar **argv)
 {
@@ -262,6 +427,7 @@ cd_cmd_save(gint argc, gchar **argv)
 	g_autofree gchar *dir = NULL;
 	gboolean no_dump = FALSE;
 	CdSaveRetention retention = { .max_reports = CD_SAVE_MAX_REPORTS_DEFAULT };
+	CdSaveDumpOptions dump_opts = { .dump_level = CD_DUMP_LEVEL_ALL, .keep_free = -1 };
 	/* clang-format off */
 	const GOptionEntry entries[] = {
 		{ "input", 'i', 0, G_OPTION_ARG_FILENAME, &input,
@@ -270,6 +436,14 @@ cd_cmd_save(gint argc, gchar **argv)
 		  "The report root (default: " CD_REPORT_ROOT_DEFAULT ")", "DIR" },
 		{ "no-dump", 0, 0, G_OPTION_ARG_NONE, &no_dump,
 		  "Save the log and the analysis only, not the memory", NULL },
+		{ "dump-level", 0, 0, G_OPTION_ARG_INT, &dump_opts.dump_level,
+		  "Pages left out, as makedumpfile -d: 1 zero, 2 cache, 4 cache with private "
+		  "data, 8 user, 16 free (default 31: all of them)", "N" },
+		{ "threads", 0, 0, G_OPTION_ARG_INT, &dump_opts.threads,
+		  "Compression threads (default: the online CPUs)", "N" },
+		{ "keep-free", 0, 0, G_OPTION_ARG_INT64, &dump_opts.keep_free,
+		  "Leave BYTES free on the report's file system (default: the larger of "
+		  "1 GiB and 5 %)", "BYTES" },
 		{ NULL }
 	};
 	/* clang-format on */
@@ -284,6 +458,10 @@ cd_cmd_save(gint argc, gchar **argv)
 	g_autoptr(GString) tail = g_string_new(NULL);
 	CdDmesgResult result = { .tail_max = CD_SAVE_TAIL_MAX, .tail = tail };
 	CdSaveInput in = { .source = "kdump", .dmesg_warnings = warnings };
+	g_auto(CdSaveReport) report = { NULL };
+	CdReportMetaDump dump = { NULL };
+	g_autofree gchar *omitted = NULL;
+	gboolean dump_ok = TRUE;
 	gint64 crash_time = -1;
 	gint fd;
 
@@ -296,10 +474,18 @@ cd_cmd_save(gint argc, gchar **argv)
 			   g_get_prgname());
 		return CD_EXIT_USAGE;
 	}
-	if (!no_dump) {
-		/* the dump writer is the next piece of work; never pretend to have saved one */
-		g_printerr("%s: saving the memory dump is not implemented yet: use --no-dump\n",
-			   g_get_prgname());
+	if (dump_opts.dump_level < 0 || dump_opts.dump_level > CD_DUMP_LEVEL_ALL) {
+		g_printerr("%s: --dump-level %d is out of range (0 to %d)\n",
+			   g_get_prgname(),
+			   dump_opts.dump_level,
+			   CD_DUMP_LEVEL_ALL);
+		return CD_EXIT_USAGE;
+	}
+	if (dump_opts.threads < 0 || dump_opts.threads > CD_KDUMP_WRITER_MAX_THREADS) {
+		g_printerr("%s: --threads %d is out of range (1 to %d)\n",
+			   g_get_prgname(),
+			   dump_opts.threads,
+			   CD_KDUMP_WRITER_MAX_THREADS);
 		return CD_EXIT_USAGE;
 	}
 	if (input == NULL)
@@ -354,13 +540,49 @@ cd_cmd_save(gint argc, gchar **argv)
 	in.dmesg_tail = tail->str;
 	in.dmesg_lines = result.lines;
 	in.dmesg_bytes = result.bytes;
-	in.dump_omitted_reason = "not requested (--no-dump)";
-	if (!cd_save_finish(store, writer, &in, &error)) {
+	/* until the dump is done, meta.json says what is true if the capture dies now */
+	in.dump_omitted_reason = no_dump ? "not requested (--no-dump)"
+					 : "the capture stopped before the dump was finished";
+	if (!cd_save_finish(writer, &in, &report, &error)) {
 		g_printerr("%s: %s\n", g_get_prgname(), error->message);
 		return CD_EXIT_FAILURE;
 	}
+	if (!no_dump) {
+		g_autoptr(GPtrArray) dump_warnings = g_ptr_array_new_with_free_func(g_free);
+		g_autoptr(CdKdumpWriter) kdump = NULL;
+		g_autofree gchar *meta = NULL;
+		gsize meta_len = 0;
+
+		in.dump_written = cd_save_dump(vmcore,
+					       store,
+					       writer,
+					       &dump_opts,
+					       &kdump,
+					       &dump,
+					       dump_warnings,
+					       &omitted);
+		if (omitted != NULL)
+			g_printerr("%s: no dump: %s\n", g_get_prgname(), omitted);
+		in.dump_omitted_reason = omitted;
+		dump.warnings = dump_warnings;
+		report.meta.dump_omitted_reason = omitted;
+		report.meta.dump = &dump;
+		meta = cd_report_meta_build(&report.meta, &meta_len);
+		if (!cd_report_writer_replace_file(writer,
+						   CD_REPORT_FILE_META,
+						   meta,
+						   meta_len,
+						   &error)) {
+			/* the report stands; its meta.json still says the dump was not finished */
+			g_printerr("%s: %s\n", g_get_prgname(), error->message);
+			g_clear_error(&error);
+			in.dump_written = FALSE;
+		}
+		dump_ok = in.dump_written;
+	}
+	cd_save_announce(store, writer, &in, &report);
 	cd_save_apply_retention(store, &retention, cd_report_writer_get_id(writer));
-	return warnings->len > 0 ? CD_EXIT_PARTIAL : CD_EXIT_OK;
+	return warnings->len > 0 || !dump_ok ? CD_EXIT_PARTIAL : CD_EXIT_OK;
 }
 
 gint
@@ -416,6 +638,7 @@ cd_cmd_pstore(gint argc, gchar **argv)
 		const CdPstoreCrash *crash = g_ptr_array_index(crashes, i - 1);
 		g_autoptr(CdReportWriter) writer = cd_save_begin(store, crash->time);
 		g_autoptr(GError) error_local = NULL;
+		g_auto(CdSaveReport) report = { NULL };
 		gsize len = strlen(crash->text);
 		guint64 lines = 0;
 		CdSaveInput in = {
@@ -438,11 +661,12 @@ cd_cmd_pstore(gint argc, gchar **argv)
 					       crash->text,
 					       len,
 					       &error_local) ||
-		    !cd_save_finish(store, writer, &in, &error_local)) {
+		    !cd_save_finish(writer, &in, &report, &error_local)) {
 			g_printerr("%s: %s\n", g_get_prgname(), error_local->message);
 			status = CD_EXIT_FAILURE;
 			continue;
 		}
+		cd_save_announce(store, writer, &in, &report);
 		/* only now that the report is on disk may the kernel's copy go */
 		if (!cd_pstore_crash_remove_files(crash, &error_local)) {
 			g_printerr("%s: %s\n", pstore_dir, error_local->message);

@@ -183,11 +183,38 @@ cd_report_meta_build(const CdReportMetaInput *in, gsize *len)
 		json_object_object_add(dmesg, "warnings", warnings);
 	}
 	json_object_object_add(root, "dmesg", dmesg);
-	json_object_object_add(dump, "file", NULL);
-	json_object_object_add(dump, "complete", json_object_new_boolean(FALSE));
-	json_object_object_add(dump,
-			       "omitted_reason",
-			       cd_report_json_string_or_null(in->dump_omitted_reason));
+	if (in->dump != NULL && in->dump->file != NULL) {
+		const CdReportMetaDump *d = in->dump;
+		json_object_object_add(dump, "file", json_object_new_string(d->file));
+		json_object_object_add(dump, "format", json_object_new_string("kdump-zstd"));
+		json_object_object_add(dump,
+				       "dump_level",
+				       json_object_new_int((gint)d->dump_level));
+		json_object_object_add(dump, "pages_total", json_object_new_uint64(d->pages_total));
+		json_object_object_add(dump,
+				       "pages_written",
+				       json_object_new_uint64(d->pages_written));
+		json_object_object_add(dump, "bytes", json_object_new_uint64(d->bytes));
+		json_object_object_add(dump, "complete", json_object_new_boolean(d->complete));
+		json_object_object_add(dump, "omitted_reason", NULL);
+		json_object_object_add(dump,
+				       "incomplete_reason",
+				       cd_report_json_string_or_null(d->incomplete_reason));
+	} else {
+		json_object_object_add(dump, "file", NULL);
+		json_object_object_add(dump, "complete", json_object_new_boolean(FALSE));
+		json_object_object_add(dump,
+				       "omitted_reason",
+				       cd_report_json_string_or_null(in->dump_omitted_reason));
+	}
+	if (in->dump != NULL && in->dump->warnings != NULL && in->dump->warnings->len > 0) {
+		json_object *warnings = json_object_new_array();
+		for (guint i = 0; i < in->dump->warnings->len; i++)
+			json_object_array_add(
+				warnings,
+				json_object_new_string(g_ptr_array_index(in->dump->warnings, i)));
+		json_object_object_add(dump, "warnings", warnings);
+	}
 	json_object_object_add(root, "dump", dump);
 
 	text = json_object_to_json_string_ext(root,

@@ -46,6 +46,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdReportSummary, cd_report_summary_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
 /* what a new meta.json says; every string nullable unless noted */
+/* what became of the dump, when one was written */
+typedef struct {
+	const gchar *file; /* null: no dump, the input's dump_omitted_reason says why */
+	guint dump_level;
+	guint64 pages_total; /* pages the level keeps, zero pages included */
+	guint64 pages_written;
+	guint64 bytes;
+	gboolean complete;
+	const gchar *incomplete_reason;
+	GPtrArray *warnings; /* of gchar*, nullable */
+} CdReportMetaDump;
+
 typedef struct {
 	const gchar *id;     /* not null */
 	const gchar *source; /* "kdump" or "pstore", not null */
@@ -59,6 +71,7 @@ typedef struct {
 	guint64 dmesg_bytes;
 	GPtrArray *dmesg_warnings; /* of gchar*, nullable: the log is complete */
 	const gchar *dump_omitted_reason;
+	const CdReportMetaDump *dump; /* nullable */
 } CdReportMetaInput;
 
 gchar *

@@ -32,6 +32,9 @@
 #define CD_REPORT_PARTIAL_PREFIX  ".partial-"
 #define CD_REPORT_DELETING_PREFIX ".deleting-"
 #define CD_REPORT_STATE_NEW	  ".state.json.new"
+/* files a writer adds to a published report: `.dump.kdump.partial`, `.meta.json.new` */
+#define CD_REPORT_LATE_PARTIAL_SUFFIX ".partial"
+#define CD_REPORT_LATE_NEW_SUFFIX     ".new"
 
 struct _CdReportStore {
 	GObject parent_instance;
@@ -326,6 +329,26 @@ cd_report_store_remove_dir(CdReportStore *self, const gchar *name, GError **erro
 	return TRUE;
 }
 
+/* the dump and meta.json of a writer killed after it published the report; its
+ * meta.json already says the dump was not finished */
+static void
+cd_report_store_remove_late_leftovers(CdReportStore *self, const gchar *id, guint *removed)
+{
+	static const gchar *const leftovers[] = {
+		"." CD_REPORT_FILE_DUMP CD_REPORT_LATE_PARTIAL_SUFFIX,
+		"." CD_REPORT_FILE_META CD_REPORT_LATE_NEW_SUFFIX
+	};
+	gint dir_fd = openat(self->root_fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (dir_fd < 0)
+		return;
+	for (gsize i = 0; i < G_N_ELEMENTS(leftovers); i++) {
+		if (unlinkat(dir_fd, leftovers[i], 0) == 0 && removed != NULL)
+			(*removed)++;
+	}
+	close(dir_fd);
+}
+
 static gboolean
 cd_report_store_remove_leftovers_locked(CdReportStore *self, guint *removed, GError **error)
 {
@@ -336,6 +359,10 @@ cd_report_store_remove_leftovers_locked(CdReportStore *self, guint *removed, GEr
 		return FALSE;
 	for (guint i = 0; i < names->len; i++) {
 		const gchar *name = g_ptr_array_index(names, i);
+		if (cd_report_id_is_valid(name)) {
+			cd_report_store_remove_late_leftovers(self, name, removed);
+			continue;
+		}
 		if (!g_str_has_prefix(name, CD_REPORT_PARTIAL_PREFIX) &&
 		    !g_str_has_prefix(name, CD_REPORT_DELETING_PREFIX))
 			continue;
@@ -781,8 +808,7 @@ cd_report_writer_finalize(GObject *object)
 		if (!cd_report_store_remove_dir(self->store, self->partial, &error))
 			g_warning("%s", error->message);
 	}
-	if (!self->committed)
-		cd_report_store_lock(self->store, FALSE, NULL);
+	cd_report_store_lock(self->store, FALSE, NULL);
 	g_object_unref(self->store);
 	g_free(self->partial);
 	g_free(self->id);
@@ -805,9 +831,10 @@ cd_report_writer_init(CdReportWriter *self)
  * cd_report_store_begin:
  * @id: the new report's id
  *
- * Starts a report: takes the store's lock (held until the writer is committed or
- * dropped), removes the leftovers of writers that were killed, and creates
- * `.partial-<id>`. Dropping the writer without cd_report_writer_commit() removes it.
+ * Starts a report: takes the store's lock (held until the writer is dropped, so that a
+ * dump can follow the commit), removes the leftovers of writers that were killed, and
+ * creates `.partial-<id>`. Dropping the writer without cd_report_writer_commit()
+ * removes it.
  *
  * Returns: (transfer full): the writer, or %NULL
  */
@@ -984,9 +1011,153 @@ cd_report_writer_commit(CdReportWriter *self, GError **error)
 	self->committed = TRUE;
 	if (fsync(store->root_fd) < 0) {
 		cd_error_set_from_errno(error, errno, "cannot flush %s", store->root);
-		cd_report_store_lock(store, FALSE, NULL);
 		return FALSE;
 	}
-	cd_report_store_lock(store, FALSE, NULL);
+	return TRUE;
+}
+
+/* ---- files added to a published report, while the writer holds the lock ---- */
+
+static gchar *
+cd_report_writer_partial_name(const gchar *name)
+{
+	return g_strdup_printf(".%s" CD_REPORT_LATE_PARTIAL_SUFFIX, name);
+}
+
+/**
+ * cd_report_writer_create_late_file:
+ * @name: a file name of the report, such as `dump.kdump`
+ *
+ * Creates `.<name>.partial` (read-write, mode 0600, O_EXCL, O_NOFOLLOW) in a report
+ * already published, for a file too long in the making to hold the report back: the
+ * dump. Publish it with cd_report_writer_publish_late_file() or drop it with
+ * cd_report_writer_discard_late_file(); one left by a writer that was killed is removed
+ * by the next writer, under the lock.
+ *
+ * Returns: a descriptor, or -1
+ */
+gint
+cd_report_writer_create_late_file(CdReportWriter *self, const gchar *name, GError **error)
+{
+	g_autofree gchar *partial = NULL;
+	gint fd;
+
+	g_return_val_if_fail(CD_IS_REPORT_WRITER(self), -1);
+	g_return_val_if_fail(cd_file_name_is_plain(name), -1);
+	g_return_val_if_fail(self->committed, -1);
+
+	partial = cd_report_writer_partial_name(name);
+	fd = openat(self->dir_fd,
+		    partial,
+		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+	if (fd < 0)
+		cd_error_set_from_errno(error,
+					errno,
+					"cannot create %s in report %s",
+					partial,
+					self->id);
+	return fd;
+}
+
+/**
+ * cd_report_writer_publish_late_file:
+ * @fd: the descriptor cd_report_writer_create_late_file() gave; closed here
+ *
+ * Flushes the file and renames it to @name, never over an existing file.
+ */
+gboolean
+cd_report_writer_publish_late_file(CdReportWriter *self, const gchar *name, gint fd, GError **error)
+{
+	g_autofree gchar *partial = cd_report_writer_partial_name(name);
+
+	if (!cd_report_writer_finish_file(self, fd, error))
+		return FALSE;
+	if (renameat2(self->dir_fd, partial, self->dir_fd, name, RENAME_NOREPLACE) < 0) {
+		cd_error_set_from_errno(error,
+					errno,
+					"cannot publish %s in report %s",
+					name,
+					self->id);
+		return FALSE;
+	}
+	if (fsync(self->dir_fd) < 0) {
+		cd_error_set_from_errno(error, errno, "cannot write report %s", self->id);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
+ * cd_report_writer_discard_late_file:
+ * @fd: the descriptor cd_report_writer_create_late_file() gave; closed here
+ *
+ * Removes the unfinished file: a dump that could not be written whole.
+ */
+void
+cd_report_writer_discard_late_file(CdReportWriter *self, const gchar *name, gint fd)
+{
+	g_autofree gchar *partial = cd_report_writer_partial_name(name);
+
+	if (fd >= 0)
+		close(fd);
+	if (unlinkat(self->dir_fd, partial, 0) < 0 && errno != ENOENT)
+		g_warning("cannot remove %s in report %s: %s",
+			  partial,
+			  self->id,
+			  g_strerror(errno));
+	fsync(self->dir_fd);
+}
+
+/**
+ * cd_report_writer_replace_file:
+ *
+ * Replaces a file of a published report atomically (`.<name>.new`, flushed, renamed over
+ * it): how meta.json comes to say what became of the dump.
+ */
+gboolean
+cd_report_writer_replace_file(CdReportWriter *self,
+			      const gchar *name,
+			      const gchar *data,
+			      gsize len,
+			      GError **error)
+{
+	g_autofree gchar *tmp = g_strdup_printf(".%s" CD_REPORT_LATE_NEW_SUFFIX, name);
+	gint fd;
+
+	g_return_val_if_fail(CD_IS_REPORT_WRITER(self), FALSE);
+	g_return_val_if_fail(cd_file_name_is_plain(name), FALSE);
+	g_return_val_if_fail(self->committed, FALSE);
+
+	unlinkat(self->dir_fd, tmp, 0);
+	fd = openat(self->dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cd_error_set_from_errno(error,
+					errno,
+					"cannot create %s in report %s",
+					tmp,
+					self->id);
+		return FALSE;
+	}
+	if (!cd_write_all(fd, data, len, name, error)) {
+		close(fd);
+		unlinkat(self->dir_fd, tmp, 0);
+		return FALSE;
+	}
+	if (!cd_report_writer_finish_file(self, fd, error) ||
+	    renameat(self->dir_fd, tmp, self->dir_fd, name) < 0) {
+		if (error != NULL && *error == NULL)
+			cd_error_set_from_errno(error,
+						errno,
+						"cannot replace %s in report %s",
+						name,
+						self->id);
+		unlinkat(self->dir_fd, tmp, 0);
+		return FALSE;
+	}
+	if (fsync(self->dir_fd) < 0) {
+		cd_error_set_from_errno(error, errno, "cannot write report %s", self->id);
+		return FALSE;
+	}
 	return TRUE;
 }

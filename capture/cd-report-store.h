@@ -94,6 +94,21 @@ gboolean
 cd_report_writer_remove_file(CdReportWriter *self, const gchar *name, GError **error);
 gboolean
 cd_report_writer_commit(CdReportWriter *self, GError **error);
+gint
+cd_report_writer_create_late_file(CdReportWriter *self, const gchar *name, GError **error);
+gboolean
+cd_report_writer_publish_late_file(CdReportWriter *self,
+				   const gchar *name,
+				   gint fd,
+				   GError **error);
+void
+cd_report_writer_discard_late_file(CdReportWriter *self, const gchar *name, gint fd);
+gboolean
+cd_report_writer_replace_file(CdReportWriter *self,
+			      const gchar *name,
+			      const gchar *data,
+			      gsize len,
+			      GError **error);
 const gchar *
 cd_report_writer_get_id(CdReportWriter *self);
 

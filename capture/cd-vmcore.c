@@ -18,6 +18,8 @@
 
 #include "cd-bytes.h"
 #include "cd-file.h"
+#include "cd-kdump-file.h"
+#include "cd-kdump-format.h"
 #include "cd-vmcore.h"
 
 /* An ELF64 core as /proc/vmcore presents it: one PT_NOTE (a NT_PRSTATUS per CPU and the
@@ -55,6 +57,8 @@ struct _CdVmcore {
 	guint last_segment;
 	CdVmcoreinfo *vmcoreinfo;
 	guint cpu_count;
+	CdKdumpFile *kdump; /* a kdump-compressed file: its physical reads go there */
+	GByteArray *notes;  /* every PT_NOTE segment, as stored */
 	CdVmcoreWindow windows[CD_VMCORE_WINDOW_COUNT];
 	guint64 clock;
 	/* the last page-table translation */
@@ -75,6 +79,8 @@ cd_vmcore_finalize(GObject *object)
 	if (self->fd >= 0)
 		g_close(self->fd, NULL);
 	g_clear_object(&self->vmcoreinfo);
+	g_clear_object(&self->kdump);
+	g_byte_array_unref(self->notes);
 	g_array_unref(self->segments);
 	g_free(self->name);
 	G_OBJECT_CLASS(cd_vmcore_parent_class)->finalize(object);
@@ -91,6 +97,7 @@ cd_vmcore_init(CdVmcore *self)
 {
 	self->fd = -1;
 	self->segments = g_array_new(FALSE, FALSE, sizeof(CdVmcoreSegment));
+	self->notes = g_byte_array_new();
 }
 
 static void
@@ -255,6 +262,15 @@ cd_vmcore_read_notes(CdVmcore *self, guint64 offset, guint64 size, GError **erro
 	buf = g_malloc(size + 1);
 	if (!cd_vmcore_read_file(self, offset, buf, size, error))
 		return FALSE;
+	if ((guint64)self->notes->len + size > CD_VMCORE_MAX_NOTES_SIZE) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
+			    "PT_NOTE segments of more than %u bytes in all",
+			    CD_VMCORE_MAX_NOTES_SIZE);
+		return FALSE;
+	}
+	g_byte_array_append(self->notes, buf, (guint)size);
 	return cd_vmcore_parse_notes(self, buf, size, error);
 }
 
@@ -364,6 +380,43 @@ cd_vmcore_add_load(CdVmcore *self, const guint8 *ph, guint index, GError **error
 	return TRUE;
 }
 
+/* a kdump-compressed file (makedumpfile's, or ours): no segments, the notes and
+ * VMCOREINFO from its sub header, every physical read through the CdKdumpFile */
+static gboolean
+cd_vmcore_load_kdump(CdVmcore *self, GError **error)
+{
+	gint fd = self->fd;
+	GBytes *notes;
+
+	/* the reader owns the descriptor from here on, also if it fails */
+	self->fd = -1;
+	self->kdump = cd_kdump_file_new_from_fd(fd, self->name, error);
+	if (self->kdump == NULL)
+		return FALSE;
+	self->arch = cd_arch_find(cd_kdump_file_get_elf_machine(self->kdump));
+	self->expected_size = cd_kdump_file_get_expected_size(self->kdump);
+	if (cd_kdump_file_get_vmcoreinfo(self->kdump) != NULL)
+		self->vmcoreinfo = g_object_ref(cd_kdump_file_get_vmcoreinfo(self->kdump));
+	notes = cd_kdump_file_get_notes(self->kdump);
+	if (notes != NULL) {
+		gsize size = 0;
+		const guint8 *data = g_bytes_get_data(notes, &size);
+
+		g_byte_array_append(self->notes, data, (guint)size);
+		if (!cd_vmcore_parse_notes(self, data, size, error))
+			return FALSE;
+	}
+	if (self->vmcoreinfo == NULL) {
+		g_set_error_literal(error,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_DATA,
+				    "no VMCOREINFO in the kdump-compressed file: header version 3 "
+				    "or later is needed");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static gboolean
 cd_vmcore_load(CdVmcore *self, GError **error)
 {
@@ -373,6 +426,15 @@ cd_vmcore_load(CdVmcore *self, GError **error)
 	g_autofree guint8 *phdrs = NULL;
 	gsize phdrs_size;
 
+	/* makedumpfile's formats: kdump-compressed, and flattened to refuse clearly */
+	if (self->file_size >= CD_KDUMP_SIGNATURE_LEN) {
+		guint8 sig[CD_KDUMP_SIGNATURE_LEN];
+		if (!cd_vmcore_read_file(self, 0, sig, sizeof(sig), error))
+			return FALSE;
+		if (memcmp(sig, CD_KDUMP_SIGNATURE, sizeof(sig)) == 0 ||
+		    memcmp(sig, "makedump", sizeof(sig)) == 0)
+			return cd_vmcore_load_kdump(self, error);
+	}
 	if (self->file_size < sizeof(ehdr)) {
 		guint8 head[SELFMAG] = { 0 };
 		gsize n = (gsize)MIN(self->file_size, (guint64)SELFMAG);
@@ -675,6 +737,8 @@ cd_vmcore_read_paddr(CdVmcore *self, guint64 paddr, gpointer buf, gsize len, GEr
 
 	g_return_val_if_fail(CD_IS_VMCORE(self), FALSE);
 
+	if (self->kdump != NULL)
+		return cd_kdump_file_read_paddr(self->kdump, paddr, buf, len, error);
 	while (len > 0) {
 		const CdVmcoreSegment *seg = cd_vmcore_find_segment(self, paddr, TRUE);
 		guint64 pos;
@@ -739,7 +803,14 @@ cd_vmcore_read_kvaddr(CdVmcore *self, guint64 kvaddr, gpointer buf, gsize len, G
 		}
 		chunk = (gsize)MIN((guint64)len, extent);
 		if (!cd_vmcore_read_paddr(self, paddr, out, chunk, &error_local)) {
-			if (g_error_matches(error_local, CD_ERROR, CD_ERROR_NOT_FOUND))
+			/* a kdump file says why: excluded, never written, or no memory */
+			if (g_error_matches(error_local, CD_ERROR, CD_ERROR_NOT_FOUND) &&
+			    self->kdump != NULL)
+				g_propagate_prefixed_error(error,
+							   g_steal_pointer(&error_local),
+							   "address 0x%016" G_GINT64_MODIFIER "x: ",
+							   kvaddr);
+			else if (g_error_matches(error_local, CD_ERROR, CD_ERROR_NOT_FOUND))
 				cd_vmcore_set_unmapped_error(kvaddr, NULL, error);
 			else
 				g_propagate_error(error, g_steal_pointer(&error_local));
@@ -794,6 +865,19 @@ cd_vmcore_check_paddr_range(CdVmcore *self,
 			    guint64 kvaddr,
 			    GError **error)
 {
+	/* in a kdump file "in the file" means stored: neither excluded nor unwritten */
+	if (self->kdump != NULL) {
+		if (cd_kdump_file_check_paddr_range(self->kdump,
+						    paddr,
+						    len,
+						    (flags & CD_VMCORE_RANGE_IN_FILE) != 0
+							    ? CD_KDUMP_RANGE_STORED
+							    : CD_KDUMP_RANGE_MEMORY,
+						    error))
+			return TRUE;
+		g_prefix_error(error, "%s at 0x%016" G_GINT64_MODIFIER "x: ", what, kvaddr);
+		return FALSE;
+	}
 	while (len > 0) {
 		const CdVmcoreSegment *seg = cd_vmcore_find_segment(self, paddr, TRUE);
 		guint64 pos;
@@ -879,6 +963,117 @@ cd_vmcore_check_kvaddr_range(CdVmcore *self,
 		chunk = MIN(len, extent);
 		len -= chunk;
 		addr += chunk;
+	}
+	return TRUE;
+}
+
+/**
+ * cd_vmcore_get_notes:
+ *
+ * Returns: the ELF notes (NT_PRSTATUS per CPU, VMCOREINFO), as stored, for copying into
+ * a dump; @len is set to their size
+ */
+const guint8 *
+cd_vmcore_get_notes(CdVmcore *self, gsize *len)
+{
+	g_return_val_if_fail(CD_IS_VMCORE(self), NULL);
+	*len = self->notes->len;
+	return self->notes->data;
+}
+
+/**
+ * cd_vmcore_get_segment_count:
+ *
+ * Returns: the number of PT_LOAD segments, each a range of physical memory
+ */
+guint
+cd_vmcore_get_segment_count(CdVmcore *self)
+{
+	g_return_val_if_fail(CD_IS_VMCORE(self), 0);
+	return self->segments->len;
+}
+
+/**
+ * cd_vmcore_get_segment:
+ * @paddr: (out): the physical start
+ * @memsz: (out): the size in memory
+ * @filesz: (out): how much of it the file stores; the rest reads as zeros
+ *
+ * Segments can overlap: kexec describes the kernel image both in its own segment and
+ * in the RAM range that holds it.
+ */
+void
+cd_vmcore_get_segment(CdVmcore *self, guint index, guint64 *paddr, guint64 *memsz, guint64 *filesz)
+{
+	const CdVmcoreSegment *seg;
+
+	g_return_if_fail(CD_IS_VMCORE(self));
+	g_return_if_fail(index < self->segments->len);
+	seg = &g_array_index(self->segments, CdVmcoreSegment, index);
+	*paddr = seg->paddr;
+	*memsz = seg->memsz;
+	*filesz = seg->filesz;
+}
+
+/**
+ * cd_vmcore_read_phys_direct:
+ * @paddr: a physical address
+ *
+ * Reads @len bytes of physical memory straight into @buf with as few pread() calls as
+ * the segments allow, bypassing the small windows that serve header and structure
+ * reads: this is how a dump writer streams pages. Bytes a segment does not store read
+ * as zeros; a range in no segment, or a file cut short, is an error.
+ */
+gboolean
+cd_vmcore_read_phys_direct(CdVmcore *self, guint64 paddr, gpointer buf, gsize len, GError **error)
+{
+	guint8 *out = buf;
+
+	g_return_val_if_fail(CD_IS_VMCORE(self), FALSE);
+
+	if (self->kdump != NULL)
+		return cd_kdump_file_read_paddr(self->kdump, paddr, buf, len, error);
+
+	while (len > 0) {
+		const CdVmcoreSegment *seg = cd_vmcore_find_segment(self, paddr, TRUE);
+		guint64 pos;
+		gsize chunk;
+		gsize from_file = 0;
+
+		if (seg == NULL) {
+			g_set_error(error,
+				    CD_ERROR,
+				    CD_ERROR_NOT_FOUND,
+				    "physical address 0x%" G_GINT64_MODIFIER "x is not in the dump",
+				    paddr);
+			return FALSE;
+		}
+		pos = paddr - seg->paddr;
+		chunk = (gsize)MIN((guint64)len, seg->memsz - pos);
+		if (pos < seg->filesz)
+			from_file = (gsize)MIN((guint64)chunk, seg->filesz - pos);
+		for (gsize got = 0; got < from_file;) {
+			guint64 offset = seg->offset + pos + got;
+			gssize n = pread(self->fd, out + got, from_file - got, (off_t)offset);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				cd_error_set_from_errno(error,
+							errno,
+							"cannot read at offset %" G_GUINT64_FORMAT,
+							offset);
+				return FALSE;
+			}
+			if (n == 0) {
+				cd_vmcore_set_truncated_error(self, offset, error);
+				return FALSE;
+			}
+			got += (gsize)n;
+		}
+		memset(out + from_file, 0, chunk - from_file);
+		out += chunk;
+		len -= chunk;
+		paddr += chunk;
 	}
 	return TRUE;
 }

@@ -36,6 +36,14 @@ cd_vmcore_get_file_size(CdVmcore *self);
 guint64
 cd_vmcore_get_expected_size(CdVmcore *self);
 
+const guint8 *
+cd_vmcore_get_notes(CdVmcore *self, gsize *len);
+guint
+cd_vmcore_get_segment_count(CdVmcore *self);
+void
+cd_vmcore_get_segment(CdVmcore *self, guint index, guint64 *paddr, guint64 *memsz, guint64 *filesz);
+gboolean
+cd_vmcore_read_phys_direct(CdVmcore *self, guint64 paddr, gpointer buf, gsize len, GError **error);
 gboolean
 cd_vmcore_read_paddr(CdVmcore *self, guint64 paddr, gpointer buf, gsize len, GError **error);
 gboolean

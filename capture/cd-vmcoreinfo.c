@@ -19,6 +19,7 @@
 struct _CdVmcoreinfo {
 	GObject parent_instance;
 	GHashTable *values; /* key -> value, both owned */
+	GBytes *data;	    /* the text as the kernel wrote it, up to the first NUL */
 };
 
 G_DEFINE_TYPE(CdVmcoreinfo, cd_vmcoreinfo, G_TYPE_OBJECT)
@@ -28,6 +29,8 @@ cd_vmcoreinfo_finalize(GObject *object)
 {
 	CdVmcoreinfo *self = CD_VMCOREINFO(object);
 	g_hash_table_unref(self->values);
+	if (self->data != NULL)
+		g_bytes_unref(self->data);
 	G_OBJECT_CLASS(cd_vmcoreinfo_parent_class)->finalize(object);
 }
 
@@ -86,6 +89,7 @@ cd_vmcoreinfo_new_from_data(const gchar *data, gsize len, GError **error)
 	}
 	nul = memchr(data, '\0', len);
 	end = nul != NULL ? nul : data + len;
+	self->data = g_bytes_new(data, end - data);
 
 	for (const gchar *line = data; line < end;) {
 		const gchar *eol = memchr(line, '\n', end - line);
@@ -100,6 +104,19 @@ cd_vmcoreinfo_new_from_data(const gchar *data, gsize len, GError **error)
 		line = eol != NULL ? eol + 1 : end;
 	}
 	return g_steal_pointer(&self);
+}
+
+/**
+ * cd_vmcoreinfo_get_data:
+ *
+ * Returns: (transfer none): the text as the kernel wrote it, without the padding, for
+ * copying into a dump
+ */
+GBytes *
+cd_vmcoreinfo_get_data(CdVmcoreinfo *self)
+{
+	g_return_val_if_fail(CD_IS_VMCOREINFO(self), NULL);
+	return self->data;
 }
 
 /**

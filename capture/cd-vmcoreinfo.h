@@ -18,6 +18,8 @@ G_DECLARE_FINAL_TYPE(CdVmcoreinfo, cd_vmcoreinfo, CD, VMCOREINFO, GObject)
 CdVmcoreinfo *
 cd_vmcoreinfo_new_from_data(const gchar *data, gsize len, GError **error);
 
+GBytes *
+cd_vmcoreinfo_get_data(CdVmcoreinfo *self);
 const gchar *
 cd_vmcoreinfo_lookup(CdVmcoreinfo *self, const gchar *key);
 gboolean

@@ -89,6 +89,10 @@ def main():
          "CRASHDESK_KIND and CRASHDESK_SIGNATURE are the report's"),
         (fields.get("PRIORITY") == "2" and report_id in fields.get("MESSAGE", ""),
          "a critical message that names the report"),
+        (fields.get("CRASHDESK_DUMP") == "none" and
+         fields.get("CRASHDESK_DUMP_REASON") == "not requested (--no-dump)" and
+         "no dump: not requested" in fields.get("MESSAGE", ""),
+         "CRASHDESK_DUMP and the message say why there is no dump"),
     ]
     print(f"1..{len(checks)}")
     for number, (ok, description) in enumerate(checks, 1):

@@ -3,18 +3,23 @@
 
     check-dmesg.py --kind KIND --crashdesk PATH --cache-dir DIR
                    [--vmcore-dmesg /usr/sbin/vmcore-dmesg]
+                   [--makedumpfile makedumpfile]
 
 Gets the vmcore of KIND from crashvm.py (crashdesk also runs inside the
 capture kernel on /proc/vmcore), then checks crashdesk's log on the host
 and in the guest against Debian's vmcore-dmesg and against what the crash
-must have logged.
+must have logged.  Debian's makedumpfile then turns the vmcore into
+kdump-compressed dumps (-d 31, uncompressed, zlib and lzo), and crashdesk
+must print the same log from each of them.
 """
 
 import argparse
 import difflib
 import re
+import struct
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 # No __pycache__ in the source tree.
@@ -52,6 +57,15 @@ SAMPLES = {
 # whether the ring wraps so that the oldest are lost.
 FLOODS = {"wrap": (20000, True), "bigring": (150000, False)}
 COMMAND_TIMEOUT = 300
+
+# makedumpfile's kdump-compressed dumps of the vmcore: the options, and the
+# compression the header's status must then name (disk_dump_header.status)
+MAKEDUMPFILE = [
+    ("uncompressed", ["-d", "31"], 0),
+    ("zlib", ["-c", "-d", "31"], 0x1),
+    ("lzo", ["-l", "-d", "31"], 0x2),
+]
+KDUMP_STATUS_OFFSET = 424
 
 
 def show(text):
@@ -104,19 +118,55 @@ def flood_check(log, lines, wraps):
     return ok, comments
 
 
+def check_makedumpfile(tap, makedumpfile, crashdesk, vmcore, log, workdir):
+    """One result per compression: makedumpfile writes the dump, and
+    crashdesk reads the same log from it as from the vmcore."""
+    for name, options, status in MAKEDUMPFILE:
+        desc = (f"crashdesk dmesg on makedumpfile {' '.join(options)} "
+                f"({name}) prints the vmcore's log")
+        dump = Path(workdir) / f"dump-{name}.kdump"
+        try:
+            made = subprocess.run([makedumpfile, *options, vmcore, str(dump)],
+                                  capture_output=True, timeout=COMMAND_TIMEOUT)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            tap.result(False, desc, [f"cannot run {makedumpfile}: {e}",
+                                     "(tools/install-deps installs it)"])
+            continue
+        if made.returncode != 0:
+            tap.result(False, desc, ["makedumpfile failed:"] +
+                       describe_run(made.returncode, made.stderr))
+            continue
+        with open(dump, "rb") as f:
+            head = f.read(KDUMP_STATUS_OFFSET + 4)
+        found = (struct.unpack_from("<I", head, KDUMP_STATUS_OFFSET)[0] & 0x27
+                 if head[:8] == b"KDUMP   " else None)
+        rc, dump_log, err = run_dmesg([crashdesk, "dmesg", str(dump)])
+        comments = [f"{dump}: {dump.stat().st_size} bytes, compression "
+                    f"status {found}, expected {status}"]
+        if rc != 0:
+            comments += describe_run(rc, err)
+        else:
+            comments += short_diff(log, dump_log, "vmcore", "kdump")
+        tap.result(found == status and rc == 0 and dump_log == log, desc,
+                   comments)
+        dump.unlink()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kind", required=True, choices=sorted(EXPECTED))
     parser.add_argument("--crashdesk", required=True, type=Path)
     parser.add_argument("--cache-dir", required=True, type=Path)
     parser.add_argument("--vmcore-dmesg", default="/usr/sbin/vmcore-dmesg")
+    parser.add_argument("--makedumpfile", default="makedumpfile")
     args = parser.parse_args()
     kind = args.kind
     # meson passes the crashdesk target relative to the build directory.
     crashdesk = args.crashdesk.absolute()
     out = args.cache_dir / "out" / kind
 
-    tap = Tap(5 + len(EXPECTED[kind]) + len(SAMPLES) + (kind in FLOODS))
+    tap = Tap(5 + len(EXPECTED[kind]) + len(SAMPLES) + (kind in FLOODS) +
+              len(MAKEDUMPFILE))
     try:
         crashvm.obtain(args.cache_dir, kind, out, crashdesk)
     except crashvm.StepError as e:
@@ -160,6 +210,9 @@ def main():
         ok, comments = flood_check(log, lines, wraps)
         tap.result(ok, ("ring wrapped, surviving" if wraps else "every") +
                    f" flood line consecutive to {lines}", comments)
+    # the dumps are large: next to the cache, gone when done
+    with tempfile.TemporaryDirectory(prefix="kdump-", dir=args.cache_dir) as tmp:
+        check_makedumpfile(tap, args.makedumpfile, crashdesk, vmcore, log, tmp)
     return 1 if tap.failed else 0
 
 
