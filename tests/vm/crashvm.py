@@ -8,7 +8,9 @@ KIND names (see the crash_* recipes in init.sh); the capture kernel writes
 /proc/vmcore raw to a virtio disk and, with --guest-tool, the output of
 "TOOL dmesg /proc/vmcore" to a second one.  OUTDIR receives vmcore,
 console.log, recipe.json and, with --guest-tool, guest-dmesg.txt and
-guest-dmesg.rc.
+guest-dmesg.rc.  The kind `filled` (a 3 GiB guest whose memory is filled
+like a busy server's, see filled.sh) is for the benchmarks: it takes
+minutes and makes a vmcore of about 3 GB.
 
 Everything is cached in DIR: the kernel (from Debian's archive), the test
 module, and one vmcore per kind, reused while its recipe (kind, kernel
@@ -28,6 +30,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -36,27 +39,62 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 MODULE_SRC = HERE / "module"
 INIT_SCRIPT = HERE / "init.sh"
+# The recipe of the kind `filled` and the program it runs in the guest.
+FILLED_SCRIPT = HERE / "filled.sh"
+FILLER_SRC = HERE / "filler.c"
 BUSYBOX = Path("/bin/busybox")
 KEXEC = Path("/sbin/kexec")
 
 # Capture-kernel drivers for the raw disks, plus their dependencies.
 DISK_MODULES = ("virtio_pci", "virtio_blk")
 
+# The file system the kind `filled` reads its page cache through, plus
+# crc32c for its metadata checksums (ext4 asks for it by name, not as a
+# module dependency).
+FS_MODULES = ("crc32c_generic", "ext4")
+
 # One CPU: TCG emulates each on a host thread, and boot_slot() counts one
 # host CPU per VM.  -no-reboot: the guest's panic=-1 or reboot ends QEMU.
 MEMORY_MIB = 640
-QEMU_ARGS = (
-    "-machine", "q35", "-cpu", "max", "-smp", "1", "-m", f"{MEMORY_MIB}M",
-    "-nodefaults", "-display", "none", "-no-reboot",
-)
 # init_on_free=1: freed pages are zeroed, and zero pages of the vmcore stay
 # holes on the host (a quarter less disk than without).
 KERNEL_APPEND = "console=ttyS0 crashkernel=192M quiet panic=-1 init_on_free=1"
-# Room for the vmcore: at most all of RAM, a second copy of the kernel image
-# (its text mapping has a segment of its own) and the ELF headers.
-VMCORE_DISK_BYTES = (MEMORY_MIB + 128) << 20
-GUEST_DISK_BYTES = 64 << 20
 BOOT_TIMEOUT = 300
+
+# The kind `filled`: a busy server.  3 GiB, 256 MiB of it for the capture
+# kernel, and no init_on_free=1: what the guest frees must keep its data.
+FILLED_MEMORY_MIB = 3072
+FILLED_KERNEL_APPEND = "console=ttyS0 crashkernel=256M quiet panic=-1"
+# Filling takes minutes under TCG, and so does copying 3 GB of vmcore.
+FILLED_BOOT_TIMEOUT = 2400
+# The page cache it reads: files from the host, sampled to about this size.
+FILL_DATA_BYTES = 768 << 20
+FILL_DATA_ROOTS = (Path("/usr/lib"), Path("/usr/share"))
+FILL_DATA_MAX_FILE = 16 << 20
+
+GUEST_DISK_BYTES = 64 << 20
+
+
+def memory_mib(kind):
+    return FILLED_MEMORY_MIB if kind == "filled" else MEMORY_MIB
+
+
+def qemu_args(kind):
+    return (
+        "-machine", "q35", "-cpu", "max", "-smp", "1",
+        "-m", f"{memory_mib(kind)}M",
+        "-nodefaults", "-display", "none", "-no-reboot",
+    )
+
+
+def vmcore_disk_bytes(kind):
+    """Room for the vmcore: at most all of RAM, a second copy of the kernel
+    image (its text mapping has a segment of its own) and the ELF headers."""
+    return (memory_mib(kind) + 128) << 20
+
+
+def boot_timeout(kind):
+    return FILLED_BOOT_TIMEOUT if kind == "filled" else BOOT_TIMEOUT
 
 
 class StepError(Exception):
@@ -67,8 +105,10 @@ class StepError(Exception):
 
 
 def kinds():
-    """The crash kinds: one per crash_KIND() recipe in init.sh."""
-    return re.findall(r"^crash_(\w+)\(\)", INIT_SCRIPT.read_text(), re.M)
+    """The crash kinds: one per crash_KIND() recipe in init.sh and
+    filled.sh."""
+    return [kind for script in (INIT_SCRIPT, FILLED_SCRIPT) for kind in
+            re.findall(r"^crash_(\w+)\(\)", script.read_text(), re.M)]
 
 
 def run(step, argv, **kwargs):
@@ -173,14 +213,9 @@ def module_load_order(modules_dir, wanted):
     return [(name, read_module(files[name])) for name in order]
 
 
-def ensure_kernel(cache, version):
-    """cache/kernel/VERSION with vmlinuz and modules/NN-name.ko (the disk
-    drivers in load order), from Debian's linux-image package."""
-    root = cache / "kernel" / version
-    if root.is_dir():
-        return root
-    step = f"fetch kernel {version}"
-    tmp = cache / "kernel" / f"{version}.tmp"
+def unpack_kernel_package(step, tmp, version):
+    """Download Debian's linux-image-VERSION into tmp and unpack it to
+    tmp/root; return the package's file name."""
     rmtree(tmp)
     tmp.mkdir(parents=True)
     run(step, ["apt-get", "download", f"linux-image-{version}"], cwd=tmp)
@@ -188,21 +223,56 @@ def ensure_kernel(cache, version):
     if len(debs) != 1:
         raise StepError(step, f"expected one .deb in {tmp}, found {debs}")
     run(step, ["dpkg", "-x", debs[0], tmp / "root"])
+    return debs[0].name
+
+
+def write_modules(tmp, version, wanted, out):
+    """out/NN-name.ko for wanted and their dependencies, in load order."""
+    out.mkdir(parents=True)
+    modules_dir = tmp / "root" / "lib" / "modules" / version / "kernel"
+    for i, (name, data) in enumerate(module_load_order(modules_dir, wanted)):
+        (out / f"{i:02d}-{name}.ko").write_bytes(data)
+
+
+def ensure_kernel(cache, version):
+    """cache/kernel/VERSION with vmlinuz, modules/NN-name.ko (the disk
+    drivers in load order) and fs-modules/ (ext4, for the kind `filled`),
+    from Debian's linux-image package."""
+    root = cache / "kernel" / version
+    if root.is_dir():
+        return root
+    step = f"fetch kernel {version}"
+    tmp = cache / "kernel" / f"{version}.tmp"
+    deb = unpack_kernel_package(step, tmp, version)
 
     out = tmp / "keep"
-    (out / "modules").mkdir(parents=True)
+    out.mkdir()
     vmlinuz = tmp / "root" / "boot" / f"vmlinuz-{version}"
     if not vmlinuz.is_file():
-        raise StepError(step, f"{vmlinuz} missing in {debs[0].name}")
+        raise StepError(step, f"{vmlinuz} missing in {deb}")
     shutil.copy(vmlinuz, out / "vmlinuz")
-    modules_dir = tmp / "root" / "lib" / "modules" / version / "kernel"
-    for i, (name, data) in enumerate(module_load_order(modules_dir,
-                                                       DISK_MODULES)):
-        (out / "modules" / f"{i:02d}-{name}.ko").write_bytes(data)
+    write_modules(tmp, version, DISK_MODULES, out / "modules")
+    write_modules(tmp, version, FS_MODULES, out / "fs-modules")
     # Keep only what the VM needs: the package unpacks to ~400 MB.
     out.rename(root)
     rmtree(tmp)
     return root
+
+
+def ensure_fs_modules(cache, kernel_dir, version):
+    """kernel_dir/fs-modules: ext4 and its dependencies in load order, for
+    the kind `filled`.  A kernel directory cached before they were kept
+    lacks them: the package is fetched again for them alone."""
+    fs_modules = kernel_dir / "fs-modules"
+    if fs_modules.is_dir():
+        return fs_modules
+    step = f"fetch the file system modules of kernel {version}"
+    tmp = cache / "kernel" / f"{version}.fs.tmp"
+    unpack_kernel_package(step, tmp, version)
+    write_modules(tmp, version, FS_MODULES, tmp / "fs-modules")
+    (tmp / "fs-modules").rename(fs_modules)
+    rmtree(tmp)
+    return fs_modules
 
 
 def module_source_hash(version):
@@ -231,6 +301,116 @@ def ensure_module(cache, version):
     shutil.copy(build / "crashdesk_test.ko", ko)
     rmtree(build)
     return ko
+
+
+# --- the kind `filled` -------------------------------------------------------
+
+def fill_data_files():
+    """(path, size) of regular files under FILL_DATA_ROOTS, sampled by a
+    hash of their path to about FILL_DATA_BYTES: every kind of content the
+    trees hold (libraries, Python, text, compressed documentation, images),
+    the same choice on every run."""
+    files = []
+    for top in FILL_DATA_ROOTS:
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = Path(dirpath) / name
+                try:
+                    st = path.lstat()
+                except OSError:
+                    continue
+                if (stat.S_ISREG(st.st_mode)
+                        and 0 < st.st_size <= FILL_DATA_MAX_FILE
+                        and os.access(path, os.R_OK)):
+                    files.append((path, st.st_size))
+    total = sum(size for _, size in files)
+    threshold = min(1.0, FILL_DATA_BYTES / max(total, 1)) * 2**64
+    return [(path, size) for path, size in files
+            if int.from_bytes(hashlib.sha256(str(path).encode()).digest()[:8],
+                              "big") < threshold]
+
+
+def ensure_fill_data(cache):
+    """cache/fill/data/data.img: an ext4 image of about FILL_DATA_BYTES of
+    the host's files, and data.json with its SHA-256.  Built once: later
+    package updates on the host do not change it (delete it to rebuild)."""
+    step = "build the data image of the kind filled"
+    final = cache / "fill" / "data"
+    if (final / "data.json").is_file():
+        return final
+    tmp = final.with_suffix(".tmp")
+    rmtree(tmp)
+    staging = tmp / "staging"
+    staging.mkdir(parents=True)
+    files = []
+    for path, size in fill_data_files():
+        dest = staging / path.relative_to("/")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copyfile(path, dest)
+        except OSError:
+            # gone or changed since the walk (a package upgrade): not needed
+            dest.unlink(missing_ok=True)
+            continue
+        files.append((path, dest.stat().st_size))
+    if not files:
+        raise StepError(step, "no readable files under "
+                        f"{', '.join(map(str, FILL_DATA_ROOTS))}")
+    data_bytes = sum(size for _, size in files)
+    # Blocks of 4 KiB round every file up; a tenth more for the metadata.
+    blocks = sum(-(-size // 4096) for _, size in files)
+    image_bytes = (blocks * 4096 * 11 // 10 + (64 << 20)) // (1 << 20) << 20
+    image = tmp / "data.img"
+    make_sparse_disk(image, image_bytes)
+    run(step, ["/sbin/mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096",
+               "-m", "0", "-N", str(len(files) * 2 + 4096),
+               "-L", "crashdesk-fill", "-E", "root_owner=0:0",
+               "-d", staging, image])
+    rmtree(staging)
+    h = hashlib.sha256()
+    with open(image, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    (tmp / "data.json").write_text(json.dumps({
+        "files": len(files), "data_bytes": data_bytes,
+        "image_bytes": image_bytes, "sha256": h.hexdigest()}, indent=2) + "\n")
+    rmtree(final)
+    tmp.rename(final)
+    return final
+
+
+def ensure_filler(cache):
+    """filler.c built static (the guest has no C library), cached by the
+    hash of its source."""
+    step = "build the filler"
+    source_hash = sha256(FILLER_SRC.read_bytes())[:16]
+    filler = cache / "fill" / "filler" / source_hash / "filler"
+    if filler.is_file():
+        return filler, source_hash
+    tmp = filler.parent.with_suffix(".tmp")
+    rmtree(tmp)
+    tmp.mkdir(parents=True)
+    run(step, ["gcc", "-static", "-O2", "-Wall", "-Wextra", "-o",
+               tmp / "filler", FILLER_SRC])
+    tmp.rename(filler.parent)
+    return filler, source_hash
+
+
+def ensure_fill(cache, kernel_dir, version):
+    """What the kind `filled` needs besides the common parts: the ext4
+    modules, the data image and the filler."""
+    with locked(cache / "locks" / "fill.lock"):
+        fs_modules = ensure_fs_modules(cache, kernel_dir, version)
+        data = ensure_fill_data(cache)
+        filler, filler_hash = ensure_filler(cache)
+    return {
+        "fs_modules": fs_modules,
+        "data_image": data / "data.img",
+        "data_sha256": json.loads((data / "data.json").read_text())["sha256"],
+        "filler": filler,
+        "filler_hash": filler_hash,
+    }
 
 
 # --- initramfs --------------------------------------------------------------
@@ -321,8 +501,11 @@ def base_initramfs():
     return cpio
 
 
-def build_initramfs(kernel_dir, module_ko, guest_tool):
-    """The first kernel's initramfs; it holds the capture kernel's."""
+def build_initramfs(kernel_dir, module_ko, guest_tool, fill=None):
+    """The first kernel's initramfs; it holds the capture kernel's.  For
+    the kind `filled` (fill: what ensure_fill() returns), /init is
+    filled.sh, which runs init.sh, and the first kernel gets the disk and
+    file system modules and the filler too."""
     capture = base_initramfs()
     for ko in sorted((kernel_dir / "modules").iterdir()):
         capture.add_file(f"lib/modules/virtio/{ko.name}", ko)
@@ -338,20 +521,35 @@ def build_initramfs(kernel_dir, module_ko, guest_tool):
     first.add_file("lib/modules/crashdesk_test.ko", module_ko)
     first.add_file("boot/vmlinuz", kernel_dir / "vmlinuz")
     first.add("boot/capture.cpio", capture.to_bytes())
+    if fill is not None:
+        first.add_file("init", FILLED_SCRIPT, 0o100755)
+        first.add_file("lib/crashdesk/init.sh", INIT_SCRIPT, 0o100755)
+        for ko in sorted((kernel_dir / "modules").iterdir()):
+            first.add_file(f"lib/modules/virtio/{ko.name}", ko)
+        for ko in sorted(fill["fs_modules"].iterdir()):
+            first.add_file(f"lib/modules/fs/{ko.name}", ko)
+        first.add_file("bin/filler", fill["filler"], 0o100755)
     return first.to_bytes()
 
 
 # --- boot -------------------------------------------------------------------
 
-def recipe_for(kind, version, guest_tool):
+def recipe_for(kind, version, guest_tool, fill=None):
     recipe = {
         "kind": kind,
         "kernel": version,
         "module": module_source_hash(version),
         "init": sha256(INIT_SCRIPT.read_bytes())[:16],
-        "qemu": list(QEMU_ARGS) + ["-append", append_for(kind)],
+        "qemu": list(qemu_args(kind)) + ["-append", append_for(kind)],
         "guest_tool": guest_tool_hash(guest_tool),
     }
+    if fill is not None:
+        # Only this kind has the key: other kinds' hashes stay as they were.
+        recipe["fill"] = {
+            "script": sha256(FILLED_SCRIPT.read_bytes())[:16],
+            "filler": fill["filler_hash"],
+            "data": fill["data_sha256"][:16],
+        }
     recipe["hash"] = sha256(json.dumps(recipe, sort_keys=True))[:16]
     return recipe
 
@@ -361,8 +559,9 @@ KIND_APPEND = {"bigring": "log_buf_len=16M", "oops_again": "nokaslr"}
 
 
 def append_for(kind):
+    base = FILLED_KERNEL_APPEND if kind == "filled" else KERNEL_APPEND
     extra = KIND_APPEND.get(kind)
-    return f"{KERNEL_APPEND} crashdesk.kind={kind}" + (f" {extra}" if extra else "")
+    return f"{base} crashdesk.kind={kind}" + (f" {extra}" if extra else "")
 
 
 def make_sparse_disk(path, size):
@@ -370,8 +569,8 @@ def make_sparse_disk(path, size):
         f.truncate(size)
 
 
-def qemu_command(work, kind, kernel_dir):
-    command = ["qemu-system-x86_64", *QEMU_ARGS,
+def qemu_command(work, kind, kernel_dir, fill=None):
+    command = ["qemu-system-x86_64", *qemu_args(kind),
                "-kernel", kernel_dir / "vmlinuz",
                "-initrd", work / "initramfs.cpio",
                "-append", append_for(kind),
@@ -380,6 +579,10 @@ def qemu_command(work, kind, kernel_dir):
     for disk in ("vmcore.img", "guest.img"):
         command += ["-drive", f"file={work / disk},format=raw,if=virtio,"
                     "discard=unmap,detect-zeroes=unmap"]
+    if fill is not None:
+        # The third disk, /dev/vdc: shared by every run, so read-only.
+        command += ["-drive", f"file={fill['data_image']},format=raw,"
+                    "if=virtio,readonly=on"]
     return command
 
 
@@ -396,21 +599,21 @@ def die_with_parent():
     ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-def boot(work, kind, kernel_dir):
+def boot(work, kind, kernel_dir, fill=None):
     """Run the VM; return the console text.  Failures name the last stage
     the init script reported."""
-    command = qemu_command(work, kind, kernel_dir)
+    command = qemu_command(work, kind, kernel_dir, fill)
     try:
         result = subprocess.run(command, capture_output=True, text=True,
                                 stdin=subprocess.DEVNULL,
-                                timeout=BOOT_TIMEOUT,
+                                timeout=boot_timeout(kind),
                                 preexec_fn=die_with_parent)
         problem = None
         if result.returncode != 0:
             problem = (f"qemu exited with {result.returncode}: "
                        f"{result.stderr.strip()}")
     except subprocess.TimeoutExpired:
-        problem = f"timed out after {BOOT_TIMEOUT} s"
+        problem = f"timed out after {boot_timeout(kind)} s"
     except OSError as e:
         problem = f"cannot run {command[0]}: {e}"
     console_path = work / "console.log"
@@ -453,7 +656,8 @@ def extract_results(work, console, with_guest_tool):
     guest_img.unlink()
 
 
-def capture(cache, kind, kernel_dir, module_ko, guest_tool, recipe, out):
+def capture(cache, kind, kernel_dir, module_ko, guest_tool, recipe, out,
+            fill=None):
     """Boot the VM for recipe into cache/vmcore/KIND, replacing the entry
     of an older recipe.  Runs under the kind's lock.  On failure only the
     console log is kept, in out."""
@@ -463,11 +667,11 @@ def capture(cache, kind, kernel_dir, module_ko, guest_tool, recipe, out):
     work.mkdir(parents=True)
     try:
         (work / "initramfs.cpio").write_bytes(
-            build_initramfs(kernel_dir, module_ko, guest_tool))
-        make_sparse_disk(work / "vmcore.img", VMCORE_DISK_BYTES)
+            build_initramfs(kernel_dir, module_ko, guest_tool, fill))
+        make_sparse_disk(work / "vmcore.img", vmcore_disk_bytes(kind))
         make_sparse_disk(work / "guest.img", GUEST_DISK_BYTES)
         with boot_slot(cache):
-            console = boot(work, kind, kernel_dir)
+            console = boot(work, kind, kernel_dir, fill)
         (work / "initramfs.cpio").unlink()
         extract_results(work, console, guest_tool is not None)
     except BaseException:
@@ -549,12 +753,14 @@ def obtain(cache, kind, out, guest_tool=None):
     with locked(cache / "locks" / "prepare.lock"):
         kernel_dir = ensure_kernel(cache, version)
         module_ko = ensure_module(cache, version)
-    recipe = recipe_for(kind, version, guest_tool)
+    fill = (ensure_fill(cache, kernel_dir, version) if kind == "filled"
+            else None)
+    recipe = recipe_for(kind, version, guest_tool, fill)
     with locked(cache / "locks" / f"kind-{kind}.lock"):
         entry = cached_entry(cache, kind, recipe)
         if entry is None:
             entry = capture(cache, kind, kernel_dir, module_ko, guest_tool,
-                            recipe, out)
+                            recipe, out, fill)
         publish(entry, out)
     return recipe
 
