@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cd-file.h"
@@ -69,4 +70,124 @@ cd_file_open_regular(gint dir_fd,
 		return -1;
 	}
 	return fd;
+}
+
+/**
+ * cd_file_pread_full:
+ * @got: (out): the bytes read, fewer than @len only at the end of the file
+ *
+ * pread() until @len bytes are read or the file ends, through EINTR.
+ */
+gboolean
+cd_file_pread_full(gint fd, guint64 offset, guint8 *buf, gsize len, gsize *got, GError **error)
+{
+	*got = 0;
+	while (*got < len) {
+		gssize n = pread(fd, buf + *got, len - *got, (off_t)(offset + *got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			cd_error_set_from_errno(error,
+						errno,
+						"cannot read at offset %" G_GUINT64_FORMAT,
+						offset + *got);
+			return FALSE;
+		}
+		if (n == 0)
+			break;
+		*got += (gsize)n;
+	}
+	return TRUE;
+}
+
+void
+cd_file_windows_init(CdFileWindows *self, gint fd, guint64 file_size)
+{
+	memset(self, 0, sizeof(*self));
+	self->fd = fd;
+	self->file_size = file_size;
+}
+
+void
+cd_file_windows_clear(CdFileWindows *self)
+{
+	for (guint i = 0; i < CD_FILE_WINDOW_COUNT; i++)
+		g_clear_pointer(&self->windows[i].data, g_free);
+}
+
+/**
+ * cd_file_windows_get:
+ * @avail: (out): how many bytes from @offset the window holds; 0 past the end of the file
+ *
+ * Returns: the bytes at @offset, valid until the next call, or %NULL on a read error
+ */
+const guint8 *
+cd_file_windows_get(CdFileWindows *self, guint64 offset, gsize *avail, GError **error)
+{
+	guint64 base = offset - offset % CD_FILE_WINDOW_SIZE;
+	CdFileWindow *win = NULL;
+	CdFileWindow *victim = &self->windows[0];
+
+	self->clock++;
+	for (guint i = 0; i < CD_FILE_WINDOW_COUNT; i++) {
+		CdFileWindow *w = &self->windows[i];
+		if (w->data != NULL && w->offset == base) {
+			win = w;
+			break;
+		}
+		if (w->data == NULL || w->used < victim->used)
+			victim = w;
+		if (w->data == NULL)
+			break;
+	}
+	if (win == NULL) {
+		gsize want = (gsize)MIN((guint64)CD_FILE_WINDOW_SIZE,
+					self->file_size > base ? self->file_size - base : 0);
+		win = victim;
+		if (win->data == NULL)
+			win->data = g_malloc(CD_FILE_WINDOW_SIZE);
+		win->offset = base;
+		if (!cd_file_pread_full(self->fd, base, win->data, want, &win->valid, error)) {
+			win->offset = G_MAXUINT64;
+			return NULL;
+		}
+	}
+	win->used = self->clock;
+	*avail = offset - base < win->valid ? win->valid - (gsize)(offset - base) : 0;
+	return win->data + (offset - base);
+}
+
+/**
+ * cd_file_windows_read:
+ * @short_file: (out): set when the file ends before @len bytes; the caller says what
+ *   was cut
+ *
+ * Copies file bytes through the windows; a short file is an error, never zeros.
+ */
+gboolean
+cd_file_windows_read(CdFileWindows *self,
+		     guint64 offset,
+		     guint8 *buf,
+		     gsize len,
+		     gboolean *short_file,
+		     GError **error)
+{
+	*short_file = FALSE;
+	while (len > 0) {
+		gsize avail;
+		const guint8 *data = cd_file_windows_get(self, offset, &avail, error);
+
+		if (data == NULL)
+			return FALSE;
+		if (avail == 0) {
+			*short_file = TRUE;
+			return FALSE;
+		}
+		avail = MIN(len, avail);
+		memcpy(buf, data, avail);
+		buf += avail;
+		offset += avail;
+		len -= avail;
+	}
+	return TRUE;
 }

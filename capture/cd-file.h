@@ -17,6 +17,41 @@ typedef enum {
 	CD_FILE_OPEN_NOFOLLOW = 1 << 0, /* a symbolic link is refused, not followed */
 } CdFileOpenFlags;
 
+/* a few small read windows over a large, untrusted file: memory does not grow with it */
+#define CD_FILE_WINDOW_SIZE  (64 * 1024)
+#define CD_FILE_WINDOW_COUNT 4
+
+typedef struct {
+	guint64 offset; /* aligned to CD_FILE_WINDOW_SIZE */
+	gsize valid;	/* bytes read, less than the size at the end of the file */
+	guint64 used;	/* for least-recently-used replacement */
+	guint8 *data;	/* NULL while unused */
+} CdFileWindow;
+
+typedef struct {
+	gint fd; /* not owned */
+	guint64 file_size;
+	guint64 clock;
+	CdFileWindow windows[CD_FILE_WINDOW_COUNT];
+} CdFileWindows;
+
+void
+cd_file_windows_init(CdFileWindows *self, gint fd, guint64 file_size);
+void
+cd_file_windows_clear(CdFileWindows *self);
+const guint8 *
+cd_file_windows_get(CdFileWindows *self, guint64 offset, gsize *avail, GError **error);
+gboolean
+cd_file_windows_read(CdFileWindows *self,
+		     guint64 offset,
+		     guint8 *buf,
+		     gsize len,
+		     gboolean *short_file,
+		     GError **error);
+
+gboolean
+cd_file_pread_full(gint fd, guint64 offset, guint8 *buf, gsize len, gsize *got, GError **error);
+
 gint
 cd_file_open_regular(gint dir_fd,
 		     const gchar *path,

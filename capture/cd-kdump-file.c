@@ -19,6 +19,7 @@
 #include <zstd_errors.h>
 
 #include "cd-bytes.h"
+#include "cd-file.h"
 #include "cd-kdump-file.h"
 #include "cd-kdump-format.h"
 #include "cd-vmcore.h"
@@ -37,8 +38,6 @@
  * descriptor is found as that count plus the bits set before the page in its block,
  * read through a few windows. Decompressed pages go through a cache of a few pages. */
 
-#define CD_KDUMP_WINDOW_SIZE  (64 * 1024)
-#define CD_KDUMP_WINDOW_COUNT 4
 /* decompressed pages: 32 of 4 KiB, 4 of 64 KiB; a record's descriptor, info, text and
  * the page tables that map them stay in it */
 #define CD_KDUMP_PAGE_CACHE_BYTES (256 * 1024)
@@ -49,13 +48,6 @@
 	 CD_KDUMP_COMPRESSED_ZSTD)
 /* makedumpfile's flattened format starts with this instead of a header */
 #define CD_KDUMP_FLATTENED_SIGNATURE "makedumpfile"
-
-typedef struct {
-	guint64 offset; /* aligned to CD_KDUMP_WINDOW_SIZE */
-	gsize valid;	/* bytes read, less than the size at the end of the file */
-	guint64 used;	/* for least-recently-used replacement */
-	guint8 *data;	/* NULL while unused */
-} CdKdumpWindow;
 
 typedef struct {
 	guint64 pfn; /* G_MAXUINT64 while it holds nothing */
@@ -102,7 +94,7 @@ struct _CdKdumpFile {
 	guint64 cursor_pfn;
 	guint64 cursor_rank;
 
-	CdKdumpWindow windows[CD_KDUMP_WINDOW_COUNT];
+	CdFileWindows windows;
 	CdKdumpCachedPage pages[CD_KDUMP_PAGE_CACHE_MAX];
 	guint n_pages;	 /* entries of pages[] used, for the block size */
 	guint last_page; /* the most recent hit */
@@ -118,8 +110,7 @@ cd_kdump_file_finalize(GObject *object)
 {
 	CdKdumpFile *self = CD_KDUMP_FILE(object);
 
-	for (guint i = 0; i < CD_KDUMP_WINDOW_COUNT; i++)
-		g_free(self->windows[i].data);
+	cd_file_windows_clear(&self->windows);
 	for (guint i = 0; i < CD_KDUMP_PAGE_CACHE_MAX; i++)
 		g_free(self->pages[i].data);
 	for (guint i = 0; i < CD_KDUMP_UTSNAME_LAST; i++)
@@ -152,66 +143,6 @@ cd_kdump_file_init(CdKdumpFile *self)
 }
 
 /* reads up to @len bytes at @offset, fewer only at the end of the file */
-static gboolean
-cd_kdump_file_pread(CdKdumpFile *self,
-		    guint64 offset,
-		    guint8 *buf,
-		    gsize len,
-		    gsize *got,
-		    GError **error)
-{
-	*got = 0;
-	while (*got < len) {
-		gssize n = pread(self->fd, buf + *got, len - *got, (off_t)(offset + *got));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			cd_error_set_from_errno(error,
-						errno,
-						"cannot read at offset %" G_GUINT64_FORMAT,
-						offset + *got);
-			return FALSE;
-		}
-		if (n == 0)
-			break;
-		*got += (gsize)n;
-	}
-	return TRUE;
-}
-
-static CdKdumpWindow *
-cd_kdump_file_get_window(CdKdumpFile *self, guint64 offset, GError **error)
-{
-	guint64 base = offset - offset % CD_KDUMP_WINDOW_SIZE;
-	CdKdumpWindow *victim = &self->windows[0];
-	gsize want;
-
-	self->clock++;
-	for (guint i = 0; i < CD_KDUMP_WINDOW_COUNT; i++) {
-		CdKdumpWindow *win = &self->windows[i];
-		if (win->data != NULL && win->offset == base) {
-			win->used = self->clock;
-			return win;
-		}
-		if (win->data == NULL || win->used < victim->used)
-			victim = win;
-		if (win->data == NULL)
-			break;
-	}
-
-	if (victim->data == NULL)
-		victim->data = g_malloc(CD_KDUMP_WINDOW_SIZE);
-	victim->offset = base;
-	victim->used = self->clock;
-	want = (gsize)MIN((guint64)CD_KDUMP_WINDOW_SIZE,
-			  self->file_size > base ? self->file_size - base : 0);
-	if (!cd_kdump_file_pread(self, base, victim->data, want, &victim->valid, error)) {
-		victim->offset = G_MAXUINT64;
-		return NULL;
-	}
-	return victim;
-}
-
 static void
 cd_kdump_file_set_truncated_error(CdKdumpFile *self,
 				  const gchar *what,
@@ -234,19 +165,18 @@ cd_kdump_file_set_truncated_error(CdKdumpFile *self,
 static const guint8 *
 cd_kdump_file_peek(CdKdumpFile *self, guint64 offset, gsize len, GError **error)
 {
-	CdKdumpWindow *win;
-	gsize start;
+	const guint8 *data;
+	gsize avail;
 
-	g_assert(len <= CD_KDUMP_WINDOW_SIZE - offset % CD_KDUMP_WINDOW_SIZE);
-	win = cd_kdump_file_get_window(self, offset, error);
-	if (win == NULL)
+	g_assert(len <= CD_FILE_WINDOW_SIZE - offset % CD_FILE_WINDOW_SIZE);
+	data = cd_file_windows_get(&self->windows, offset, &avail, error);
+	if (data == NULL)
 		return NULL;
-	start = (gsize)(offset - win->offset);
-	if (start + len > win->valid) {
+	if (avail < len) {
 		cd_kdump_file_set_truncated_error(self, "a bitmap", offset, len, error);
 		return NULL;
 	}
-	return win->data + start;
+	return data;
 }
 
 /* reads file bytes through the windows; a short file is an error, not zeros */
@@ -258,30 +188,18 @@ cd_kdump_file_read_file(CdKdumpFile *self,
 			const gchar *what,
 			GError **error)
 {
+	gboolean short_file = FALSE;
+
 	if (offset > self->file_size || len > self->file_size - offset) {
 		cd_kdump_file_set_truncated_error(self, what, offset, len, error);
 		return FALSE;
 	}
-	while (len > 0) {
-		CdKdumpWindow *win = cd_kdump_file_get_window(self, offset, error);
-		gsize start;
-		gsize chunk;
-
-		if (win == NULL)
-			return FALSE;
-		start = (gsize)(offset - win->offset);
-		if (start >= win->valid) {
-			/* the file shrank since fstat() */
-			cd_kdump_file_set_truncated_error(self, what, offset, len, error);
-			return FALSE;
-		}
-		chunk = MIN(len, win->valid - start);
-		memcpy(buf, win->data + start, chunk);
-		buf += chunk;
-		offset += chunk;
-		len -= chunk;
-	}
-	return TRUE;
+	if (cd_file_windows_read(&self->windows, offset, buf, len, &short_file, error))
+		return TRUE;
+	/* the file shrank since fstat() */
+	if (short_file)
+		cd_kdump_file_set_truncated_error(self, what, offset, len, error);
+	return FALSE;
 }
 
 static guint64
@@ -538,12 +456,12 @@ cd_kdump_file_unpack(CdKdumpFile *self,
 	}
 	if (self->packed == NULL)
 		self->packed = g_malloc(self->block_size);
-	if (!cd_kdump_file_pread(self,
-				 desc->offset,
-				 desc->flags == 0 ? page : self->packed,
-				 desc->size,
-				 &got,
-				 error))
+	if (!cd_file_pread_full(self->fd,
+				desc->offset,
+				desc->flags == 0 ? page : self->packed,
+				desc->size,
+				&got,
+				error))
 		return FALSE;
 	if (got != desc->size) {
 		/* the file shrank since it was opened */
@@ -728,7 +646,7 @@ cd_kdump_file_read_blob(CdKdumpFile *self,
 		return FALSE;
 	}
 	buf = g_malloc(size + 1);
-	if (!cd_kdump_file_pread(self, offset, buf, (gsize)size, &got, error))
+	if (!cd_file_pread_full(self->fd, offset, buf, (gsize)size, &got, error))
 		return FALSE;
 	if (got != size) {
 		cd_kdump_file_set_truncated_error(self, what, offset, size, error);
@@ -763,7 +681,7 @@ cd_kdump_file_load_sub_header(CdKdumpFile *self, guint32 sub_hdr_blocks, GError 
 			    self->version);
 		return FALSE;
 	}
-	if (!cd_kdump_file_pread(self, self->block_size, sub, need, &got, error))
+	if (!cd_file_pread_full(self->fd, self->block_size, sub, need, &got, error))
 		return FALSE;
 	if (got != need) {
 		cd_kdump_file_set_truncated_error(self,
@@ -823,9 +741,9 @@ cd_kdump_file_load_sub_header(CdKdumpFile *self, guint32 sub_hdr_blocks, GError 
 static gboolean
 cd_kdump_file_index_bitmap(CdKdumpFile *self, GError **error)
 {
-	g_autofree guint8 *chunk = g_malloc(CD_KDUMP_WINDOW_SIZE);
+	g_autofree guint8 *chunk = g_malloc(CD_FILE_WINDOW_SIZE);
 	guint64 bits_per_block = (guint64)self->block_size * 8;
-	guint64 blocks_per_chunk = CD_KDUMP_WINDOW_SIZE / self->block_size;
+	guint64 blocks_per_chunk = CD_FILE_WINDOW_SIZE / self->block_size;
 	guint64 count = 0;
 
 	self->rank = g_new(guint64, self->n_index + 1);
@@ -835,7 +753,7 @@ cd_kdump_file_index_bitmap(CdKdumpFile *self, GError **error)
 		gsize len = (gsize)(n * self->block_size);
 		gsize got = 0;
 
-		if (!cd_kdump_file_pread(self, offset, chunk, len, &got, error))
+		if (!cd_file_pread_full(self->fd, offset, chunk, len, &got, error))
 			return FALSE;
 		if (got != len) {
 			cd_kdump_file_set_truncated_error(self,
@@ -864,7 +782,7 @@ cd_kdump_file_check_signature(CdKdumpFile *self, GError **error)
 	guint8 head[16] = { 0 };
 	gsize got = 0;
 
-	if (!cd_kdump_file_pread(self, 0, head, sizeof(head), &got, error))
+	if (!cd_file_pread_full(self->fd, 0, head, sizeof(head), &got, error))
 		return FALSE;
 	if (got >= strlen(CD_KDUMP_FLATTENED_SIGNATURE) &&
 	    memcmp(head, CD_KDUMP_FLATTENED_SIGNATURE, strlen(CD_KDUMP_FLATTENED_SIGNATURE)) == 0) {
@@ -905,7 +823,7 @@ cd_kdump_file_load(CdKdumpFile *self, GError **error)
 
 	if (!cd_kdump_file_check_signature(self, error))
 		return FALSE;
-	if (!cd_kdump_file_pread(self, 0, hdr, sizeof(hdr), &got, error))
+	if (!cd_file_pread_full(self->fd, 0, hdr, sizeof(hdr), &got, error))
 		return FALSE;
 	if (got != sizeof(hdr)) {
 		cd_kdump_file_set_truncated_error(self, "the header", 0, sizeof(hdr), error);
@@ -1095,6 +1013,7 @@ cd_kdump_file_new_from_fd(gint fd, const gchar *name, GError **error)
 		return NULL;
 	}
 	self->file_size = (guint64)st.st_size;
+	cd_file_windows_init(&self->windows, fd, self->file_size);
 	if (!cd_kdump_file_load(self, error))
 		return NULL;
 	return g_steal_pointer(&self);

@@ -28,9 +28,6 @@
  * header field is checked against the file before use, and the memory used does not
  * depend on the file's size beyond the segment table. */
 
-#define CD_VMCORE_WINDOW_SIZE  (64 * 1024)
-#define CD_VMCORE_WINDOW_COUNT 4
-
 typedef struct {
 	guint64 vaddr;
 	guint64 paddr;
@@ -38,13 +35,6 @@ typedef struct {
 	guint64 filesz;
 	guint64 memsz;
 } CdVmcoreSegment;
-
-typedef struct {
-	guint64 offset; /* aligned to CD_VMCORE_WINDOW_SIZE */
-	gsize valid;	/* bytes read, less than the size at the end of the file */
-	guint64 used;	/* for least-recently-used replacement */
-	guint8 *data;	/* NULL while unused */
-} CdVmcoreWindow;
 
 struct _CdVmcore {
 	GObject parent_instance;
@@ -59,8 +49,7 @@ struct _CdVmcore {
 	guint cpu_count;
 	CdKdumpFile *kdump; /* a kdump-compressed file: its physical reads go there */
 	GByteArray *notes;  /* every PT_NOTE segment, as stored */
-	CdVmcoreWindow windows[CD_VMCORE_WINDOW_COUNT];
-	guint64 clock;
+	CdFileWindows windows;
 	/* the last page-table translation */
 	guint64 tlb_vaddr;
 	guint64 tlb_paddr;
@@ -74,8 +63,7 @@ cd_vmcore_finalize(GObject *object)
 {
 	CdVmcore *self = CD_VMCORE(object);
 
-	for (guint i = 0; i < CD_VMCORE_WINDOW_COUNT; i++)
-		g_free(self->windows[i].data);
+	cd_file_windows_clear(&self->windows);
 	if (self->fd >= 0)
 		g_close(self->fd, NULL);
 	g_clear_object(&self->vmcoreinfo);
@@ -112,77 +100,17 @@ cd_vmcore_set_truncated_error(CdVmcore *self, guint64 offset, GError **error)
 		    self->file_size);
 }
 
-static CdVmcoreWindow *
-cd_vmcore_get_window(CdVmcore *self, guint64 offset, GError **error)
-{
-	guint64 base = offset - offset % CD_VMCORE_WINDOW_SIZE;
-	CdVmcoreWindow *victim = &self->windows[0];
-	gsize want;
-	gsize got = 0;
-
-	self->clock++;
-	for (guint i = 0; i < CD_VMCORE_WINDOW_COUNT; i++) {
-		CdVmcoreWindow *win = &self->windows[i];
-		if (win->data != NULL && win->offset == base) {
-			win->used = self->clock;
-			return win;
-		}
-		if (win->data == NULL || win->used < victim->used)
-			victim = win;
-		if (win->data == NULL)
-			break;
-	}
-
-	if (victim->data == NULL)
-		victim->data = g_malloc(CD_VMCORE_WINDOW_SIZE);
-	victim->offset = base;
-	victim->used = self->clock;
-	victim->valid = 0;
-	want = (gsize)MIN((guint64)CD_VMCORE_WINDOW_SIZE,
-			  self->file_size > base ? self->file_size - base : 0);
-	while (got < want) {
-		gssize n = pread(self->fd, victim->data + got, want - got, (off_t)(base + got));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			cd_error_set_from_errno(error,
-						errno,
-						"cannot read at offset %" G_GUINT64_FORMAT,
-						base + got);
-			victim->offset = G_MAXUINT64;
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		got += (gsize)n;
-	}
-	victim->valid = got;
-	return victim;
-}
-
 /* reads file bytes through the windows; a short file is an error, not zeros */
 static gboolean
 cd_vmcore_read_file(CdVmcore *self, guint64 offset, guint8 *buf, gsize len, GError **error)
 {
-	while (len > 0) {
-		CdVmcoreWindow *win = cd_vmcore_get_window(self, offset, error);
-		gsize start;
-		gsize chunk;
+	gboolean short_file = FALSE;
 
-		if (win == NULL)
-			return FALSE;
-		start = (gsize)(offset - win->offset);
-		if (start >= win->valid) {
-			cd_vmcore_set_truncated_error(self, offset, error);
-			return FALSE;
-		}
-		chunk = MIN(len, win->valid - start);
-		memcpy(buf, win->data + start, chunk);
-		buf += chunk;
-		offset += chunk;
-		len -= chunk;
-	}
-	return TRUE;
+	if (cd_file_windows_read(&self->windows, offset, buf, len, &short_file, error))
+		return TRUE;
+	if (short_file)
+		cd_vmcore_set_truncated_error(self, MAX(offset, self->file_size), error);
+	return FALSE;
 }
 
 static gboolean
@@ -561,6 +489,7 @@ cd_vmcore_new_from_fd(gint fd, const gchar *name, GError **error)
 		return NULL;
 	}
 	self->file_size = (guint64)st.st_size;
+	cd_file_windows_init(&self->windows, fd, self->file_size);
 	if (!cd_vmcore_load(self, error))
 		return NULL;
 	return g_steal_pointer(&self);
@@ -723,26 +652,23 @@ cd_vmcore_set_unmapped_error(guint64 kvaddr, const gchar *what, GError **error)
 		    kvaddr);
 }
 
-/**
- * cd_vmcore_read_paddr:
- * @paddr: a physical address of the crashed machine
- *
- * Reads @len bytes of physical memory, which may span segments. Bytes a segment has in
- * memory but not in the file (`p_filesz < p_memsz`) read as zeros, as ELF defines.
- */
-gboolean
-cd_vmcore_read_paddr(CdVmcore *self, guint64 paddr, gpointer buf, gsize len, GError **error)
+/* reads physical memory through the segments: @direct reads the file with pread()
+ * straight into @buf, else through the small windows */
+static gboolean
+cd_vmcore_read_segments(CdVmcore *self,
+			guint64 paddr,
+			guint8 *out,
+			gsize len,
+			gboolean direct,
+			GError **error)
 {
-	guint8 *out = buf;
-
-	g_return_val_if_fail(CD_IS_VMCORE(self), FALSE);
-
 	if (self->kdump != NULL)
-		return cd_kdump_file_read_paddr(self->kdump, paddr, buf, len, error);
+		return cd_kdump_file_read_paddr(self->kdump, paddr, out, len, error);
 	while (len > 0) {
 		const CdVmcoreSegment *seg = cd_vmcore_find_segment(self, paddr, TRUE);
 		guint64 pos;
 		gsize chunk;
+		gsize from_file = 0;
 
 		if (seg == NULL) {
 			g_set_error(error,
@@ -754,14 +680,27 @@ cd_vmcore_read_paddr(CdVmcore *self, guint64 paddr, gpointer buf, gsize len, GEr
 		}
 		pos = paddr - seg->paddr;
 		chunk = (gsize)MIN((guint64)len, seg->memsz - pos);
-		if (pos < seg->filesz) {
-			gsize from_file = (gsize)MIN((guint64)chunk, seg->filesz - pos);
-			if (!cd_vmcore_read_file(self, seg->offset + pos, out, from_file, error))
+		if (pos < seg->filesz)
+			from_file = (gsize)MIN((guint64)chunk, seg->filesz - pos);
+		if (from_file > 0 && !direct &&
+		    !cd_vmcore_read_file(self, seg->offset + pos, out, from_file, error))
+			return FALSE;
+		if (from_file > 0 && direct) {
+			gsize got;
+			if (!cd_file_pread_full(self->fd,
+						seg->offset + pos,
+						out,
+						from_file,
+						&got,
+						error))
 				return FALSE;
-			memset(out + from_file, 0, chunk - from_file);
-		} else {
-			memset(out, 0, chunk);
+			if (got < from_file) {
+				cd_vmcore_set_truncated_error(self, seg->offset + pos + got, error);
+				return FALSE;
+			}
 		}
+		/* bytes a segment has in memory but not in the file read as zeros */
+		memset(out + from_file, 0, chunk - from_file);
 		out += chunk;
 		len -= chunk;
 		if (len > 0 && paddr > G_MAXUINT64 - chunk) {
@@ -774,6 +713,20 @@ cd_vmcore_read_paddr(CdVmcore *self, guint64 paddr, gpointer buf, gsize len, GEr
 		paddr += chunk;
 	}
 	return TRUE;
+}
+
+/**
+ * cd_vmcore_read_paddr:
+ * @paddr: a physical address of the crashed machine
+ *
+ * Reads @len bytes of physical memory, which may span segments. Bytes a segment has in
+ * memory but not in the file (`p_filesz < p_memsz`) read as zeros, as ELF defines.
+ */
+gboolean
+cd_vmcore_read_paddr(CdVmcore *self, guint64 paddr, gpointer buf, gsize len, GError **error)
+{
+	g_return_val_if_fail(CD_IS_VMCORE(self), FALSE);
+	return cd_vmcore_read_segments(self, paddr, buf, len, FALSE, error);
 }
 
 /**
@@ -1027,53 +980,6 @@ cd_vmcore_get_segment(CdVmcore *self, guint index, guint64 *paddr, guint64 *mems
 gboolean
 cd_vmcore_read_phys_direct(CdVmcore *self, guint64 paddr, gpointer buf, gsize len, GError **error)
 {
-	guint8 *out = buf;
-
 	g_return_val_if_fail(CD_IS_VMCORE(self), FALSE);
-
-	if (self->kdump != NULL)
-		return cd_kdump_file_read_paddr(self->kdump, paddr, buf, len, error);
-
-	while (len > 0) {
-		const CdVmcoreSegment *seg = cd_vmcore_find_segment(self, paddr, TRUE);
-		guint64 pos;
-		gsize chunk;
-		gsize from_file = 0;
-
-		if (seg == NULL) {
-			g_set_error(error,
-				    CD_ERROR,
-				    CD_ERROR_NOT_FOUND,
-				    "physical address 0x%" G_GINT64_MODIFIER "x is not in the dump",
-				    paddr);
-			return FALSE;
-		}
-		pos = paddr - seg->paddr;
-		chunk = (gsize)MIN((guint64)len, seg->memsz - pos);
-		if (pos < seg->filesz)
-			from_file = (gsize)MIN((guint64)chunk, seg->filesz - pos);
-		for (gsize got = 0; got < from_file;) {
-			guint64 offset = seg->offset + pos + got;
-			gssize n = pread(self->fd, out + got, from_file - got, (off_t)offset);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				cd_error_set_from_errno(error,
-							errno,
-							"cannot read at offset %" G_GUINT64_FORMAT,
-							offset);
-				return FALSE;
-			}
-			if (n == 0) {
-				cd_vmcore_set_truncated_error(self, offset, error);
-				return FALSE;
-			}
-			got += (gsize)n;
-		}
-		memset(out + from_file, 0, chunk - from_file);
-		out += chunk;
-		len -= chunk;
-		paddr += chunk;
-	}
-	return TRUE;
+	return cd_vmcore_read_segments(self, paddr, buf, len, TRUE, error);
 }
