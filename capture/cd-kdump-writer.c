@@ -275,6 +275,7 @@ cd_kdump_writer_plan(CdKdumpWriter *self, GError **error)
 
 	g_return_val_if_fail(CD_IS_KDUMP_WRITER(self), FALSE);
 
+	g_debug("plan: start");
 	/* a uniform sample of the kept pages (reservoir sampling), read once the walk over
 	 * the memory map is done */
 	cd_page_filter_rewind(self->filter);
@@ -831,6 +832,7 @@ cd_kdump_writer_write(CdKdumpWriter *self, gint fd, guint64 max_bytes, GError **
 		self->result.incomplete_reason = g_strdup(read_error->message);
 	if (!cd_kdump_write_headers(self, !self->result.complete, error))
 		return FALSE;
+	g_debug("write: done");
 	if (fstat(fd, &st) == 0)
 		self->result.bytes = (guint64)st.st_size;
 	self->result.pages_memory = cd_page_filter_get_stats(self->filter)->memory;
