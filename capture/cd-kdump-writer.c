@@ -85,6 +85,7 @@ struct _CdKdumpWriter {
 	guint64 max_bytes;
 	guint64 desc_pos;
 	guint64 data_pos;
+	guint64 pages_filled; /* read into batches so far */
 	guint8 *desc_buf;
 	GError *write_error; /* the output failed: the dump is lost */
 	CdKdumpWriterResult result;
@@ -684,6 +685,18 @@ cd_kdump_fill_window(CdKdumpWriter *self,
 		room = CD_KDUMP_WRITER_BATCH_PAGES - batch->n;
 		while (run < room && i + run < n && cd_bitmap_test(keep, i + run))
 			run++;
+		/* the descriptor table holds the planned pages only: a file that changed
+		 * since the plan must not write past it */
+		if (self->pages_filled + run > self->pages_planned) {
+			g_set_error(error,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_DATA,
+				    "the vmcore changed while it was dumped: more than the "
+				    "%" G_GUINT64_FORMAT " pages planned",
+				    self->pages_planned);
+			*failed_at = i;
+			return FALSE;
+		}
 		if (!cd_vmcore_read_phys_direct(self->vmcore,
 						(start + i) * self->page_size,
 						base,
@@ -695,6 +708,7 @@ cd_kdump_fill_window(CdKdumpWriter *self,
 			*failed_at = i;
 			return FALSE;
 		}
+		self->pages_filled += run;
 		for (guint64 k = 0; k < run; k++) {
 			const guint8 *src = base + k * self->page_size;
 			gboolean zero = cd_kdump_is_zero(src, self->page_size);
@@ -779,6 +793,7 @@ cd_kdump_writer_write(CdKdumpWriter *self, gint fd, guint64 max_bytes, GError **
 	self->desc_buf = desc_buf;
 	self->desc_pos = self->desc_off;
 	self->data_pos = self->data_off;
+	self->pages_filled = 0;
 	g_clear_error(&self->write_error);
 	g_clear_pointer(&self->result.incomplete_reason, g_free);
 	memset(&self->result, 0, sizeof(self->result));
