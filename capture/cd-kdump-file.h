@@ -15,8 +15,6 @@ G_BEGIN_DECLS
 /* named limits on what an untrusted kdump-compressed file may claim */
 #define CD_KDUMP_MIN_BLOCK_SIZE 4096u
 #define CD_KDUMP_MAX_BLOCK_SIZE (64u * 1024)
-/* 2^36 pfns: 256 TiB of 4 KiB pages; the bitmap index is then at most 16 MiB */
-#define CD_KDUMP_MAX_MAPNR (G_GUINT64_CONSTANT(1) << 36)
 
 typedef enum {
 	CD_KDUMP_PAGE_NOT_MEMORY, /* in neither bitmap: no RAM of the crashed machine */

@@ -23,6 +23,11 @@ G_BEGIN_DECLS
  * Bit (pfn % 8) of byte (pfn / 8), least significant first. A reader finds a page's
  * descriptor by counting the bits set before it in the 2nd bitmap. */
 
+/* the most pfns a dump may describe, read or written: 2^36, 256 TiB of 4 KiB pages; the
+ * reader's bitmap index is then at most 16 MiB and the bitmap block count fits the
+ * header's 32 bits */
+#define CD_KDUMP_MAX_MAPNR (G_GUINT64_CONSTANT(1) << 36)
+
 #define CD_KDUMP_SIGNATURE	"KDUMP   "
 #define CD_KDUMP_SIGNATURE_LEN	8
 #define CD_KDUMP_HEADER_VERSION 6

@@ -174,11 +174,16 @@ cd_kdump_writer_new(CdVmcore *vmcore, guint dump_level, GError **error)
 			    self->page_size);
 		return NULL;
 	}
-	if (self->max_pfn == 0) {
-		g_set_error_literal(error,
-				    CD_ERROR,
-				    CD_ERROR_INVALID_DATA,
-				    "the vmcore describes no memory");
+	/* segment sizes come from the file: a hostile one could claim exabytes, and the
+	 * header's 32-bit bitmap block count would wrap */
+	if (self->max_pfn == 0 || self->max_pfn > CD_KDUMP_MAX_MAPNR) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
+			    "the vmcore describes memory up to pfn 0x%" G_GINT64_MODIFIER
+			    "x: out of range (1 to 0x%" G_GINT64_MODIFIER "x)",
+			    self->max_pfn,
+			    CD_KDUMP_MAX_MAPNR);
 		return NULL;
 	}
 	return g_steal_pointer(&self);

@@ -5,7 +5,9 @@
 
 #include "config.h"
 
+#include <elf.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -137,7 +139,8 @@ static void
 test_cli_save_dump(void)
 {
 	const gchar *fixtures = g_getenv("CRASHDESK_FIXTURES");
-	g_autofree gchar *vmcore = g_build_filename(fixtures, "lockless-direct-map-fallback.vmcore", NULL);
+	g_autofree gchar *vmcore =
+		g_build_filename(fixtures, "lockless-direct-map-fallback.vmcore", NULL);
 	g_autofree gchar *tmp = g_dir_make_tmp("crashdesk-cli-XXXXXX", NULL);
 	g_autofree gchar *one = g_build_filename(tmp, "one", NULL);
 	g_autofree gchar *four = g_build_filename(tmp, "four", NULL);
@@ -196,6 +199,55 @@ test_cli_save_dump(void)
 						NULL));
 }
 
+/* a vmcore whose PT_LOAD claims 2^50 bytes: the report is kept, the dump refused with a
+ * reason, never a header whose 32-bit bitmap size wrapped */
+static void
+test_cli_save_dump_huge(void)
+{
+	const gchar *fixtures = g_getenv("CRASHDESK_FIXTURES");
+	g_autofree gchar *vmcore = g_build_filename(fixtures, "lockless-basic.vmcore", NULL);
+	g_autofree gchar *tmp = g_dir_make_tmp("crashdesk-cli-XXXXXX", NULL);
+	g_autofree gchar *huge = g_build_filename(tmp, "huge.vmcore", NULL);
+	g_autofree gchar *root = g_build_filename(tmp, "root", NULL);
+	g_autofree gchar *data = NULL;
+	g_autofree gchar *meta = NULL;
+	g_autofree gchar *rm = NULL;
+	g_auto(Result) save = { 0 };
+	Elf64_Ehdr ehdr;
+	Elf64_Phdr phdr;
+	gsize len = 0;
+	gsize meta_len = 0;
+
+	g_assert_true(g_file_get_contents(vmcore, &data, &len, NULL));
+	memcpy(&ehdr, data, sizeof(ehdr));
+	for (guint i = 0; i < ehdr.e_phnum; i++) {
+		gsize at = ehdr.e_phoff + i * sizeof(phdr);
+		memcpy(&phdr, data + at, sizeof(phdr));
+		if (phdr.p_type != PT_LOAD)
+			continue;
+		phdr.p_memsz = G_GUINT64_CONSTANT(1) << 50;
+		memcpy(data + at, &phdr, sizeof(phdr));
+		break;
+	}
+	g_assert_true(g_file_set_contents(huge, data, len, NULL));
+
+	run(&save,
+	    (const gchar *[]){ "save", "--input", huge, "--dir", root, "--keep-free", "0", NULL });
+	g_assert_cmpint(save.status, ==, 2);
+	g_assert_nonnull(strstr(save.err,
+				"no dump: the vmcore cannot be dumped: the vmcore "
+				"describes memory up to pfn 0x"));
+	meta = read_report_file(root, "meta.json", &meta_len);
+	g_assert_nonnull(strstr(meta, "\"file\": null"));
+	g_assert_nonnull(strstr(meta, "\"omitted_reason\": \"the vmcore cannot be dumped"));
+
+	g_assert_true(g_spawn_command_line_sync((rm = g_strdup_printf("rm -rf %s", tmp)),
+						NULL,
+						NULL,
+						NULL,
+						NULL));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -205,5 +257,6 @@ main(int argc, char **argv)
 	g_test_add_func("/capture/cli/usage", test_cli_usage);
 	g_test_add_func("/capture/cli/not-a-vmcore", test_cli_not_a_vmcore);
 	g_test_add_func("/capture/cli/save-dump", test_cli_save_dump);
+	g_test_add_func("/capture/cli/save-dump-huge", test_cli_save_dump_huge);
 	return g_test_run();
 }
