@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <elf.h>
+#include <string.h>
 
 #include "cd-arch.h"
 
@@ -22,36 +23,57 @@
  * phys_base, which VMCOREINFO exports */
 #define CD_X86_64_START_KERNEL_MAP 0xffffffff80000000ULL
 
+/**
+ * cd_arch_translation_init:
+ *
+ * Reads, once, the VMCOREINFO numbers address translation needs: every kernel virtual
+ * address the readers resolve goes through them, so they are not looked up by name on
+ * each translation.
+ */
+void
+cd_arch_translation_init(CdArchTranslation *t, CdVmcoreinfo *info)
+{
+	gint64 value;
+
+	memset(t, 0, sizeof(*t));
+	if (cd_vmcoreinfo_get_number(info, "phys_base", &value, NULL)) {
+		t->has_phys_base = TRUE;
+		t->phys_base = (guint64)value;
+	}
+	if (cd_vmcoreinfo_get_number(info, "PAGE_OFFSET", &value, NULL)) {
+		t->has_page_offset = TRUE;
+		t->page_offset = (guint64)value;
+		if (cd_vmcoreinfo_get_number(info, "PHYS_OFFSET", &value, NULL) ||
+		    cd_vmcoreinfo_get_number(info, "phys_ram_base", &value, NULL))
+			t->phys_offset = (guint64)value;
+	}
+	t->has_top_pgt = cd_vmcoreinfo_get_symbol(info, "init_top_pgt", &t->top_pgt, NULL);
+	if (cd_vmcoreinfo_get_number(info, "pgtable_l5_enabled", &value, NULL))
+		t->pgtable_l5 = value != 0;
+	if (cd_vmcoreinfo_get_number(info, "sme_mask", &value, NULL))
+		t->sme_mask = (guint64)value;
+}
+
 /* the direct map through NUMBER(PAGE_OFFSET) and the physical start of RAM, which
  * arm64 calls PHYS_OFFSET and RISC-V phys_ram_base: the fallback kexec-tools added
  * when RISC-V 6.16 stopped describing the direct map in its PT_LOADs */
 static gboolean
-cd_arch_direct_map_to_paddr(CdVmcoreinfo *info, guint64 kvaddr, guint64 *paddr)
+cd_arch_direct_map_to_paddr(const CdArchTranslation *t, guint64 kvaddr, guint64 *paddr)
 {
-	gint64 page_offset;
-	gint64 phys_offset = 0;
-
-	if (!cd_vmcoreinfo_get_number(info, "PAGE_OFFSET", &page_offset, NULL))
+	if (!t->has_page_offset || kvaddr < t->page_offset)
 		return FALSE;
-	if (kvaddr < (guint64)page_offset)
-		return FALSE;
-	if (!cd_vmcoreinfo_get_number(info, "PHYS_OFFSET", &phys_offset, NULL))
-		cd_vmcoreinfo_get_number(info, "phys_ram_base", &phys_offset, NULL);
-	*paddr = kvaddr - (guint64)page_offset + (guint64)phys_offset;
+	*paddr = kvaddr - t->page_offset + t->phys_offset;
 	return TRUE;
 }
 
 static gboolean
-cd_arch_x86_64_kvaddr_to_paddr(CdVmcoreinfo *info, guint64 kvaddr, guint64 *paddr)
+cd_arch_x86_64_kvaddr_to_paddr(const CdArchTranslation *t, guint64 kvaddr, guint64 *paddr)
 {
-	gint64 phys_base;
-
-	if (kvaddr >= CD_X86_64_START_KERNEL_MAP &&
-	    cd_vmcoreinfo_get_number(info, "phys_base", &phys_base, NULL)) {
-		*paddr = kvaddr - CD_X86_64_START_KERNEL_MAP + (guint64)phys_base;
+	if (kvaddr >= CD_X86_64_START_KERNEL_MAP && t->has_phys_base) {
+		*paddr = kvaddr - CD_X86_64_START_KERNEL_MAP + t->phys_base;
 		return TRUE;
 	}
-	return cd_arch_direct_map_to_paddr(info, kvaddr, paddr);
+	return cd_arch_direct_map_to_paddr(t, kvaddr, paddr);
 }
 
 /* x86_64 page-table entries: present, page size (a 1 GiB or 2 MiB leaf above the last
@@ -64,28 +86,19 @@ cd_arch_x86_64_kvaddr_to_paddr(CdVmcoreinfo *info, guint64 kvaddr, guint64 *padd
 /* the walk from init_top_pgt, with four or five levels as NUMBER(pgtable_l5_enabled)
  * says; every table is read from the dump, so a damaged one ends the walk, nothing else */
 static gboolean
-cd_arch_x86_64_pgtable_walk(CdVmcoreinfo *info,
+cd_arch_x86_64_pgtable_walk(const CdArchTranslation *t,
 			    CdArchReadPhys read_phys,
 			    gpointer user_data,
 			    guint64 kvaddr,
 			    guint64 *paddr,
 			    guint64 *page_size)
 {
-	guint64 top;
-	gint64 l5 = 0;
-	gint64 sme_mask = 0;
-	guint64 addr_mask;
+	guint64 addr_mask = CD_X86_64_PTE_ADDR_MASK & ~t->sme_mask;
 	guint64 table;
-	guint shift;
 
-	if (!cd_vmcoreinfo_get_symbol(info, "init_top_pgt", &top, NULL) ||
-	    !cd_arch_x86_64_kvaddr_to_paddr(info, top, &table))
+	if (!t->has_top_pgt || !cd_arch_x86_64_kvaddr_to_paddr(t, t->top_pgt, &table))
 		return FALSE;
-	cd_vmcoreinfo_get_number(info, "pgtable_l5_enabled", &l5, NULL);
-	cd_vmcoreinfo_get_number(info, "sme_mask", &sme_mask, NULL);
-	addr_mask = CD_X86_64_PTE_ADDR_MASK & ~(guint64)sme_mask;
-
-	for (shift = l5 ? 48 : 39; shift >= 12; shift -= 9) {
+	for (guint shift = t->pgtable_l5 ? 48 : 39; shift >= 12; shift -= 9) {
 		guint64 index = (kvaddr >> shift) & (CD_X86_64_PTRS_PER_TABLE - 1);
 		guint64 entry;
 		guint64 size = 1ULL << shift;

@@ -50,6 +50,7 @@ struct _CdVmcore {
 	CdKdumpFile *kdump; /* a kdump-compressed file: its physical reads go there */
 	GByteArray *notes;  /* every PT_NOTE segment, as stored */
 	CdFileWindows windows;
+	CdArchTranslation translation;
 	/* the last page-table translation */
 	guint64 tlb_vaddr;
 	guint64 tlb_paddr;
@@ -492,6 +493,7 @@ cd_vmcore_new_from_fd(gint fd, const gchar *name, GError **error)
 	cd_file_windows_init(&self->windows, fd, self->file_size);
 	if (!cd_vmcore_load(self, error))
 		return NULL;
+	cd_arch_translation_init(&self->translation, self->vmcoreinfo);
 	return g_steal_pointer(&self);
 }
 
@@ -613,7 +615,7 @@ cd_vmcore_kvaddr_to_paddr(CdVmcore *self, guint64 kvaddr, guint64 *paddr, guint6
 		*extent = seg->memsz - (kvaddr - seg->vaddr);
 		return TRUE;
 	}
-	if (self->arch->kvaddr_to_paddr(self->vmcoreinfo, kvaddr, paddr)) {
+	if (self->arch->kvaddr_to_paddr(&self->translation, kvaddr, paddr)) {
 		*extent = G_MAXUINT64;
 		return TRUE;
 	}
@@ -626,7 +628,7 @@ cd_vmcore_kvaddr_to_paddr(CdVmcore *self, guint64 kvaddr, guint64 *paddr, guint6
 		*extent = self->tlb_size - (kvaddr - self->tlb_vaddr);
 		return TRUE;
 	}
-	if (!self->arch->pgtable_walk(self->vmcoreinfo,
+	if (!self->arch->pgtable_walk(&self->translation,
 				      cd_vmcore_read_phys_u64,
 				      self,
 				      kvaddr,
