@@ -12,13 +12,6 @@
 
 #include "cd-arch.h"
 
-#ifndef EM_RISCV
-#define EM_RISCV 243
-#endif
-#ifndef EM_LOONGARCH
-#define EM_LOONGARCH 258
-#endif
-
 /* x86_64's kernel image mapping, __START_KERNEL_map; __pa_symbol() subtracts it and adds
  * phys_base, which VMCOREINFO exports */
 #define CD_X86_64_START_KERNEL_MAP 0xffffffff80000000ULL
@@ -118,14 +111,56 @@ cd_arch_x86_64_pgtable_walk(const CdArchTranslation *t,
 	return FALSE;
 }
 
+/* prstatus_size: struct elf_prstatus, which tells the architectures apart by their
+ * register sets when nothing names the machine */
 static const CdArch cd_arches[] = {
-	{ EM_X86_64, "x86_64", 8, cd_arch_x86_64_kvaddr_to_paddr, cd_arch_x86_64_pgtable_walk },
-	{ EM_AARCH64, "aarch64", 8, cd_arch_direct_map_to_paddr, NULL },
-	{ EM_RISCV, "riscv64", 8, cd_arch_direct_map_to_paddr, NULL },
-	{ EM_LOONGARCH, "loongarch64", 8, cd_arch_direct_map_to_paddr, NULL },
+	{ EM_X86_64,
+	  "x86_64",
+	  NULL,
+	  8,
+	  336,
+	  cd_arch_x86_64_kvaddr_to_paddr,
+	  cd_arch_x86_64_pgtable_walk },
+	{ EM_AARCH64, "aarch64", "arm64", 8, 392, cd_arch_direct_map_to_paddr, NULL },
+	{ EM_RISCV, "riscv64", NULL, 8, 376, cd_arch_direct_map_to_paddr, NULL },
+	{ EM_LOONGARCH, "loongarch64", NULL, 8, 480, cd_arch_direct_map_to_paddr, NULL },
 };
 
-static const CdArch cd_arch_generic = { EM_NONE, "unknown", 8, cd_arch_direct_map_to_paddr, NULL };
+static const CdArch cd_arch_generic = { EM_NONE, "unknown", NULL, 8, 0, cd_arch_direct_map_to_paddr,
+					NULL };
+
+/**
+ * cd_arch_find_by_name:
+ * @machine: a utsname machine, such as `x86_64`
+ *
+ * Returns: that architecture, or %NULL if it is not one crashdesk knows
+ */
+const CdArch *
+cd_arch_find_by_name(const gchar *machine)
+{
+	for (gsize i = 0; machine != NULL && i < G_N_ELEMENTS(cd_arches); i++) {
+		if (g_strcmp0(cd_arches[i].name, machine) == 0 ||
+		    g_strcmp0(cd_arches[i].alias, machine) == 0)
+			return &cd_arches[i];
+	}
+	return NULL;
+}
+
+/**
+ * cd_arch_find_by_prstatus_size:
+ * @size: the descriptor size of an NT_PRSTATUS note
+ *
+ * Returns: the architecture with that register set, or %NULL
+ */
+const CdArch *
+cd_arch_find_by_prstatus_size(guint32 size)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(cd_arches); i++) {
+		if (cd_arches[i].prstatus_size == size)
+			return &cd_arches[i];
+	}
+	return NULL;
+}
 
 /**
  * cd_arch_find:

@@ -5,7 +5,16 @@
 
 #pragma once
 
+#include <elf.h>
+
 #include "cd-vmcoreinfo.h"
+
+#ifndef EM_RISCV
+#define EM_RISCV 243
+#endif
+#ifndef EM_LOONGARCH
+#define EM_LOONGARCH 258
+#endif
 
 G_BEGIN_DECLS
 
@@ -31,8 +40,10 @@ cd_arch_translation_init(CdArchTranslation *t, CdVmcoreinfo *info);
 /* what differs between architectures, kept in one place */
 typedef struct {
 	guint16 elf_machine;
-	const gchar *name;
+	const gchar *name;  /* the utsname machine */
+	const gchar *alias; /* another name for it, or NULL */
 	guint pointer_size;
+	guint32 prstatus_size;
 	/* translates a kernel virtual address no PT_LOAD maps by p_vaddr */
 	gboolean (*kvaddr_to_paddr)(const CdArchTranslation *t, guint64 kvaddr, guint64 *paddr);
 	/* walks the crashed kernel's page tables (NULL: not known for this architecture);
@@ -47,5 +58,9 @@ typedef struct {
 
 const CdArch *
 cd_arch_find(guint16 elf_machine);
+const CdArch *
+cd_arch_find_by_name(const gchar *machine);
+const CdArch *
+cd_arch_find_by_prstatus_size(guint32 size);
 
 G_END_DECLS

@@ -18,18 +18,12 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "cd-arch.h"
 #include "cd-bytes.h"
 #include "cd-file.h"
 #include "cd-kdump-file.h"
 #include "cd-kdump-format.h"
 #include "cd-vmcore.h"
-
-#ifndef EM_RISCV
-#define EM_RISCV 243
-#endif
-#ifndef EM_LOONGARCH
-#define EM_LOONGARCH 258
-#endif
 
 /* makedumpfile's kdump-compressed format (see cd-kdump-format.h), read back. The file
  * can be hundreds of GiB and hostile, so nothing that grows with it is loaded: the
@@ -1051,15 +1045,6 @@ cd_kdump_file_get_utsname(CdKdumpFile *self, CdKdumpUtsnameField field)
 static guint16
 cd_kdump_file_guess_elf_machine(CdKdumpFile *self)
 {
-	static const struct {
-		guint32 prstatus_size;
-		guint16 elf_machine;
-	} sizes[] = {
-		{ 336, EM_X86_64 },
-		{ 392, EM_AARCH64 },
-		{ 376, EM_RISCV },
-		{ 480, EM_LOONGARCH },
-	};
 	gsize len = 0;
 	const guint8 *notes;
 
@@ -1075,11 +1060,8 @@ cd_kdump_file_guess_elf_machine(CdKdumpFile *self)
 
 		if (namesz == 5 && type == NT_PRSTATUS && len - pos - 12 >= 5 &&
 		    memcmp(notes + pos + 12, "CORE", 5) == 0) {
-			for (gsize i = 0; i < G_N_ELEMENTS(sizes); i++) {
-				if (sizes[i].prstatus_size == descsz)
-					return sizes[i].elf_machine;
-			}
-			return EM_NONE;
+			const CdArch *arch = cd_arch_find_by_prstatus_size(descsz);
+			return arch != NULL ? arch->elf_machine : EM_NONE;
 		}
 		if (next > len || next == pos)
 			break;
@@ -1097,21 +1079,12 @@ cd_kdump_file_guess_elf_machine(CdKdumpFile *self)
 guint16
 cd_kdump_file_get_elf_machine(CdKdumpFile *self)
 {
-	static const struct {
-		const gchar *machine;
-		guint16 elf_machine;
-	} machines[] = {
-		{ "x86_64", EM_X86_64 },	 { "aarch64", EM_AARCH64 },
-		{ "arm64", EM_AARCH64 },	 { "riscv64", EM_RISCV },
-		{ "loongarch64", EM_LOONGARCH }, { "ppc64le", EM_PPC64 },
-		{ "ppc64", EM_PPC64 },		 { "s390x", EM_S390 },
-	};
+	const CdArch *arch;
 
 	g_return_val_if_fail(CD_IS_KDUMP_FILE(self), EM_NONE);
-	for (gsize i = 0; i < G_N_ELEMENTS(machines); i++) {
-		if (g_strcmp0(self->utsname[CD_KDUMP_UTSNAME_MACHINE], machines[i].machine) == 0)
-			return machines[i].elf_machine;
-	}
+	arch = cd_arch_find_by_name(self->utsname[CD_KDUMP_UTSNAME_MACHINE]);
+	if (arch != NULL)
+		return arch->elf_machine;
 	return cd_kdump_file_guess_elf_machine(self);
 }
 
