@@ -16,6 +16,26 @@
 #include "cd-file.h"
 
 /**
+ * cd_file_check_regular:
+ * @st: (out): the file's status
+ *
+ * Refuses what is not a regular file: a FIFO or device would block or never end.
+ */
+gboolean
+cd_file_check_regular(gint fd, struct stat *st, GError **error)
+{
+	if (fstat(fd, st) < 0) {
+		cd_error_set_from_errno(error, errno, "cannot stat");
+		return FALSE;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		g_set_error_literal(error, CD_ERROR, CD_ERROR_NOT_SUPPORTED, "not a regular file");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/**
  * cd_file_open_regular:
  * @dir_fd: the directory @path is relative to, or AT_FDCWD
  * @flags: %CD_FILE_OPEN_NOFOLLOW where a planted link must not redirect the read
@@ -53,13 +73,7 @@ cd_file_open_regular(gint dir_fd,
 		cd_error_set_from_errno(error, errno, "cannot open");
 		return -1;
 	}
-	if (fstat(fd, st) < 0) {
-		cd_error_set_from_errno(error, errno, "cannot stat");
-		g_close(fd, NULL);
-		return -1;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		g_set_error_literal(error, CD_ERROR, CD_ERROR_NOT_SUPPORTED, "not a regular file");
+	if (!cd_file_check_regular(fd, st, error)) {
 		g_close(fd, NULL);
 		return -1;
 	}

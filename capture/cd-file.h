@@ -52,6 +52,8 @@ cd_file_windows_read(CdFileWindows *self,
 gboolean
 cd_file_pread_full(gint fd, guint64 offset, guint8 *buf, gsize len, gsize *got, GError **error);
 
+gboolean
+cd_file_check_regular(gint fd, struct stat *st, GError **error);
 gint
 cd_file_open_regular(gint dir_fd,
 		     const gchar *path,

@@ -998,14 +998,8 @@ cd_kdump_file_new_from_fd(gint fd, const gchar *name, GError **error)
 
 	self->fd = fd;
 	self->name = g_strdup(name);
-	if (fstat(fd, &st) < 0) {
-		cd_error_set_from_errno(error, errno, "cannot stat");
+	if (!cd_file_check_regular(fd, &st, error))
 		return NULL;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		g_set_error_literal(error, CD_ERROR, CD_ERROR_NOT_SUPPORTED, "not a regular file");
-		return NULL;
-	}
 	self->file_size = (guint64)st.st_size;
 	cd_file_windows_init(&self->windows, fd, self->file_size);
 	if (!cd_kdump_file_load(self, error))
