@@ -28,7 +28,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "vm"))
 sys.path.insert(0, str(HERE.parent))
 import crashvm  # noqa: E402
-from tap import Tap  # noqa: E402
 
 KIND = "oops"
 COMMAND_TIMEOUT = 900
@@ -239,13 +238,7 @@ def main():
     args.dbg_cache = args.dbg_cache.absolute()
     if args.dump is not None:
         args.dump = args.dump.absolute()
-    tap = Tap(7)
-    try:
-        check(args, tap)
-    except crashvm.StepError as e:
-        print("Bail out! no vmcore: " + str(e).splitlines()[0])
-        return 1
-    return 1 if tap.failed else 0
+    return crashvm.tap_main(7, check, args)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 import crashvm  # noqa: E402
-from tap import Tap  # noqa: E402
 
 ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$")
 MIB = 1 << 20
@@ -118,8 +117,10 @@ def main():
     parser.add_argument("--cache-dir", required=True, type=Path)
     parser.add_argument("--kind", default="oops")
     args = parser.parse_args()
+    return crashvm.tap_main(11, check, args)
 
-    tap = Tap(11)
+
+def check(args, tap):
     out = args.cache_dir / "out-dump-space"
     crashvm.obtain(args.cache_dir, args.kind, out)
     vmcore = out / "vmcore"
@@ -261,7 +262,6 @@ def main():
             tap.result(status == 64 and "--dump-level 32 is out of range" in err
                        and (not root.exists() or not any(root.iterdir())),
                        "a dump level out of range is refused", [status, err])
-    return 1 if tap.failed else 0
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 import crashvm  # noqa: E402
-from tap import Tap  # noqa: E402
 
 try:
     import kdumpfile
@@ -343,13 +342,7 @@ def main():
         print("Bail out! python3-libkdumpfile is not installed, or this is "
               "not /usr/bin/python3 (tools/install-deps)")
         return 1
-    tap = Tap(14)
-    try:
-        check_kind(args, tap)
-    except crashvm.StepError as e:
-        print("Bail out! no vmcore: " + str(e).splitlines()[0])
-        return 1
-    return 1 if tap.failed else 0
+    return crashvm.tap_main(14, check_kind, args)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 import crashvm  # noqa: E402
-from tap import Tap  # noqa: E402
 
 SCHEMA = HERE.parent.parent / "capture" / "meta.schema.json"
 APPORT_PARSE = HERE.parent / "apport-parse.py"
@@ -198,17 +197,9 @@ def main():
     args.crashdesk = args.crashdesk.absolute()
     if args.signatures == (args.kind is not None):
         parser.error("give --kind KIND or --signatures")
-    try:
-        if args.signatures:
-            tap = Tap(4)
-            check_signatures(args, tap)
-        else:
-            tap = Tap(16)
-            check_kind(args, tap)
-    except crashvm.StepError as e:
-        print("Bail out! no vmcore: " + str(e).splitlines()[0])
-        return 1
-    return 1 if tap.failed else 0
+    if args.signatures:
+        return crashvm.tap_main(4, check_signatures, args)
+    return crashvm.tap_main(16, check_kind, args)
 
 
 if __name__ == "__main__":

@@ -104,6 +104,19 @@ class StepError(Exception):
         super().__init__(f"{step}: {message}")
 
 
+
+def tap_main(total, check, *args):
+    """Runs check(*args, tap) with a TAP plan of total checks, for the check
+    scripts: a vmcore that cannot be made bails out. Returns the exit status."""
+    from tap import Tap
+    tap = Tap(total)
+    try:
+        check(*args, tap)
+    except StepError as e:
+        print("Bail out! no vmcore: " + str(e).splitlines()[0])
+        return 1
+    return 1 if tap.failed else 0
+
 def kinds():
     """The crash kinds: one per crash_KIND() recipe in init.sh and
     filled.sh."""
