@@ -17,6 +17,7 @@
 #include "cd-dmesg.h"
 #include "cd-file.h"
 #include "cd-kdump-file.h"
+#include "cd-test-dmesg.h"
 #include "cd-kdump-format.h"
 
 /* Reads the kdump-compressed files that tests/fixtures/gen-kdump.py wrote, a writer
@@ -79,58 +80,8 @@ static void
 test_dmesg(gconstpointer data)
 {
 	const Fixture *f = data;
-	g_autoptr(GError) error = NULL;
-	g_autofree gchar *out = NULL;
-	g_autofree gchar *err = NULL;
-	g_autofree gchar *prefix = g_strdup_printf("%s: ", f->kdump);
-	g_auto(GStrv) err_lines = NULL;
-	const gchar *argv[] = { crashdesk, "dmesg", f->kdump, NULL };
-	json_object *root = load_json(f->json);
-	json_object *node;
-	gint wait_status = 0;
-	gint expected_exit;
 
-	g_assert_true(g_spawn_sync(NULL,
-				   (gchar **)argv,
-				   NULL,
-				   G_SPAWN_DEFAULT,
-				   NULL,
-				   NULL,
-				   &out,
-				   &err,
-				   &wait_status,
-				   &error));
-	g_assert_no_error(error);
-	g_test_message("%s: stderr: %s", f->name, err);
-
-	g_assert_true(json_object_object_get_ex(root, "exit", &node));
-	expected_exit = json_object_get_int(node);
-	g_assert_true(WIFEXITED(wait_status));
-	g_assert_cmpint(WEXITSTATUS(wait_status), ==, expected_exit);
-	if (json_object_object_get_ex(root, "stdout", &node) && node != NULL) {
-		const gchar *expected = json_object_get_string(node);
-		gsize len = (gsize)json_object_get_string_len(node);
-		g_assert_cmpmem(out, strlen(out), expected, len);
-	}
-	if (json_object_object_get_ex(root, "stderr_contains", &node) && node != NULL) {
-		for (gsize i = 0; i < json_object_array_length(node); i++) {
-			const gchar *needle =
-				json_object_get_string(json_object_array_get_idx(node, i));
-			if (strstr(err, needle) == NULL)
-				g_test_fail_printf("stderr lacks \"%s\": %s", needle, err);
-		}
-		if (expected_exit == 0 && json_object_array_length(node) == 0)
-			g_assert_cmpstr(err, ==, "");
-	}
-	/* every message names the file, and a failure says something */
-	err_lines = g_strsplit(err, "\n", -1);
-	for (guint i = 0; err_lines[i] != NULL; i++) {
-		if (err_lines[i][0] != '\0')
-			g_assert_true(g_str_has_prefix(err_lines[i], prefix));
-	}
-	if (expected_exit != 0)
-		g_assert_cmpuint(strlen(err), >, strlen(prefix));
-	json_object_put(root);
+	cd_test_dmesg_expect(crashdesk, f->kdump, f->json);
 }
 
 /* every page of the memory the writer described: its state, and the stored ones'
