@@ -35,6 +35,9 @@
 
 /* pfns per window: the bitmaps of one window are 32 KiB each */
 #define CD_KDUMP_WINDOW_PFNS (32 * 1024 * 8)
+/* the plan keeps its 2nd bitmap for the write up to this size (128 GiB of 4 KiB pages),
+ * so that the memory map is walked once; beyond, the write walks it again */
+#define CD_KDUMP_PLANNED_KEEP_MAX (4 * 1024 * 1024)
 /* pages compressed to estimate the dump's size */
 #define CD_KDUMP_SAMPLE_PAGES 4096
 /* measured per page on the pages level 31 keeps of a busy 3 GiB guest: zstd level 1
@@ -69,6 +72,7 @@ struct _CdKdumpWriter {
 	/* the plan */
 	gboolean planned;
 	guint64 pages_planned;
+	GByteArray *planned_keep; /* the plan's 2nd bitmap, if small enough to keep */
 	guint64 estimate;
 
 	/* the layout */
@@ -110,6 +114,7 @@ cd_kdump_writer_finalize(GObject *object)
 	CdKdumpWriter *self = CD_KDUMP_WRITER(object);
 
 	g_clear_object(&self->filter);
+	g_clear_pointer(&self->planned_keep, g_byte_array_unref);
 	g_clear_object(&self->vmcore);
 	g_free(self->result.incomplete_reason);
 	g_mutex_clear(&self->lock);
@@ -285,10 +290,15 @@ cd_kdump_writer_plan(CdKdumpWriter *self, GError **error)
 	/* a uniform sample of the kept pages (reservoir sampling), read once the walk over
 	 * the memory map is done */
 	cd_page_filter_rewind(self->filter);
+	g_clear_pointer(&self->planned_keep, g_byte_array_unref);
+	if ((self->max_pfn + 7) / 8 <= CD_KDUMP_PLANNED_KEEP_MAX)
+		self->planned_keep = g_byte_array_sized_new((guint)((self->max_pfn + 7) / 8));
 	for (guint64 start = 0; start < self->max_pfn; start += CD_KDUMP_WINDOW_PFNS) {
 		guint64 n = cd_kdump_window_len(self, start);
 
 		cd_page_filter_run(self->filter, start, n, memory, keep);
+		if (self->planned_keep != NULL)
+			g_byte_array_append(self->planned_keep, keep, (guint)(n / 8));
 		for (guint64 i = 0; i < n; i++) {
 			if (!cd_bitmap_test(keep, i))
 				continue;
@@ -814,14 +824,19 @@ cd_kdump_writer_write(CdKdumpWriter *self, gint fd, guint64 max_bytes, GError **
 	}
 
 	cd_kdump_start_workers(self);
-	cd_page_filter_rewind(self->filter);
+	if (self->planned_keep == NULL)
+		cd_page_filter_rewind(self->filter);
 	for (guint64 start = 0; start < self->max_pfn && self->write_error == NULL;
 	     start += CD_KDUMP_WINDOW_PFNS) {
 		guint64 n = cd_kdump_window_len(self, start);
 		guint64 failed_at = 0;
 		gboolean ok;
 
-		cd_page_filter_run(self->filter, start, n, memory, keep);
+		/* the plan's bitmap when it kept it, else the memory map walked again */
+		if (self->planned_keep != NULL)
+			memcpy(keep, self->planned_keep->data + start / 8, n / 8);
+		else
+			cd_page_filter_run(self->filter, start, n, memory, keep);
 		ok = cd_kdump_fill_window(self, start, n, keep, &failed_at, &read_error);
 		/* pages not read have no descriptor: their bits go, so that the n-th bit
 		 * still has the n-th descriptor */
