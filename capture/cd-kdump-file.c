@@ -1007,13 +1007,6 @@ cd_kdump_file_new_from_fd(gint fd, const gchar *name, GError **error)
 	return g_steal_pointer(&self);
 }
 
-const gchar *
-cd_kdump_file_get_name(CdKdumpFile *self)
-{
-	g_return_val_if_fail(CD_IS_KDUMP_FILE(self), NULL);
-	return self->name;
-}
-
 guint
 cd_kdump_file_get_header_version(CdKdumpFile *self)
 {

@@ -44,8 +44,6 @@ G_DECLARE_FINAL_TYPE(CdKdumpFile, cd_kdump_file, CD, KDUMP_FILE, GObject)
 CdKdumpFile *
 cd_kdump_file_new_from_fd(gint fd, const gchar *name, GError **error);
 
-const gchar *
-cd_kdump_file_get_name(CdKdumpFile *self);
 guint
 cd_kdump_file_get_header_version(CdKdumpFile *self);
 const gchar *

@@ -66,8 +66,6 @@ struct _CdKdumpWriter {
 	guint64 page_size;
 	guint64 max_pfn;
 	guint threads;
-	CdKdumpWriterProgressFunc progress;
-	gpointer progress_data;
 
 	/* the plan */
 	gboolean planned;
@@ -203,16 +201,6 @@ cd_kdump_writer_set_threads(CdKdumpWriter *self, guint threads)
 {
 	g_return_if_fail(CD_IS_KDUMP_WRITER(self));
 	self->threads = CLAMP(threads, 1, CD_KDUMP_WRITER_MAX_THREADS);
-}
-
-void
-cd_kdump_writer_set_progress(CdKdumpWriter *self,
-			     CdKdumpWriterProgressFunc func,
-			     gpointer user_data)
-{
-	g_return_if_fail(CD_IS_KDUMP_WRITER(self));
-	self->progress = func;
-	self->progress_data = user_data;
 }
 
 static ZSTD_CCtx *
@@ -389,13 +377,6 @@ cd_kdump_writer_get_warning(CdKdumpWriter *self)
 {
 	g_return_val_if_fail(CD_IS_KDUMP_WRITER(self), NULL);
 	return cd_page_filter_get_warning(self->filter);
-}
-
-const CdPageFilterStats *
-cd_kdump_writer_get_filter_stats(CdKdumpWriter *self)
-{
-	g_return_val_if_fail(CD_IS_KDUMP_WRITER(self), NULL);
-	return cd_page_filter_get_stats(self->filter);
 }
 
 const CdKdumpWriterResult *
@@ -628,10 +609,6 @@ cd_kdump_write_batch(CdKdumpWriter *self, CdKdumpBatch *batch)
 	self->data_pos += batch->out_len;
 	self->desc_pos += (guint64)batch->n * CD_KDUMP_DESC_LEN;
 	self->result.pages_written += batch->n;
-	if (self->progress != NULL)
-		self->progress(self->result.pages_written,
-			       self->pages_planned,
-			       self->progress_data);
 }
 
 /* hands a filled batch to the workers, writing finished batches in order while the ring

@@ -24,11 +24,6 @@ typedef struct {
 	gchar *incomplete_reason;
 } CdKdumpWriterResult;
 
-/* called from the writing thread after each batch; must be quick */
-typedef void (*CdKdumpWriterProgressFunc)(guint64 pages_done,
-					  guint64 pages_planned,
-					  gpointer user_data);
-
 #define CD_TYPE_KDUMP_WRITER (cd_kdump_writer_get_type())
 G_DECLARE_FINAL_TYPE(CdKdumpWriter, cd_kdump_writer, CD, KDUMP_WRITER, GObject)
 
@@ -36,18 +31,12 @@ CdKdumpWriter *
 cd_kdump_writer_new(CdVmcore *vmcore, guint dump_level, GError **error);
 void
 cd_kdump_writer_set_threads(CdKdumpWriter *self, guint threads);
-void
-cd_kdump_writer_set_progress(CdKdumpWriter *self,
-			     CdKdumpWriterProgressFunc func,
-			     gpointer user_data);
 gboolean
 cd_kdump_writer_plan(CdKdumpWriter *self, GError **error);
 guint64
 cd_kdump_writer_get_estimate(CdKdumpWriter *self);
 const gchar *
 cd_kdump_writer_get_warning(CdKdumpWriter *self);
-const CdPageFilterStats *
-cd_kdump_writer_get_filter_stats(CdKdumpWriter *self);
 gboolean
 cd_kdump_writer_write(CdKdumpWriter *self, gint fd, guint64 max_bytes, GError **error);
 const CdKdumpWriterResult *
