@@ -317,8 +317,10 @@ cd_vmcore_load_kdump(CdVmcore *self, GError **error)
 	gint fd = self->fd;
 	GBytes *notes;
 
-	/* the reader owns the descriptor from here on, also if it fails */
+	/* the reader owns the descriptor from here on, also if it fails, and reads through
+	 * windows of its own */
 	self->fd = -1;
+	cd_file_windows_clear(&self->windows);
 	self->kdump = cd_kdump_file_new_from_fd(fd, self->name, error);
 	if (self->kdump == NULL)
 		return FALSE;
