@@ -105,15 +105,20 @@ class StepError(Exception):
 
 
 
-def tap_main(total, check, *args):
+def tap_main(total, check, *args, missing="no vmcore"):
     """Runs check(*args, tap) with a TAP plan of total checks, for the check
-    scripts: a vmcore that cannot be made bails out. Returns the exit status."""
+    scripts: what cannot be made (missing: the vmcore, the system image) bails
+    out, the rest of the failed step's message as diagnostics. Returns the exit
+    status."""
     from tap import Tap
     tap = Tap(total)
     try:
         check(*args, tap)
     except StepError as e:
-        print("Bail out! no vmcore: " + str(e).splitlines()[0])
+        lines = str(e).splitlines()
+        print(f"Bail out! {missing}: {lines[0]}")
+        for line in lines[1:]:
+            print(f"# {line}")
         return 1
     return 1 if tap.failed else 0
 
