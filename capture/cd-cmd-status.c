@@ -1,0 +1,322 @@
+/*
+ * Copyright 2026 The crashdesk authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#define G_LOG_DOMAIN "crashdesk"
+
+#include "config.h"
+
+#include <errno.h>
+#include <json.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "cd-cmd.h"
+#include "cd-config.h"
+#include "cd-file.h"
+#include "cd-kexec.h"
+#include "cd-report-meta.h"
+#include "cd-report-store.h"
+
+/* crashdesk status: would a crash now be captured, and if not, what to change */
+
+#define CD_EXIT_NOT_READY 3
+
+typedef struct {
+	json_object *json;
+	GString *text;
+	GPtrArray *problems; /* what keeps a crash from being captured, each with its fix */
+} CdStatus;
+
+G_GNUC_PRINTF(3, 4)
+static void
+cd_status_line(CdStatus *st, const gchar *label, const gchar *format, ...)
+{
+	va_list args;
+	g_autofree gchar *value = NULL;
+
+	va_start(args, format);
+	value = g_strdup_vprintf(format, args);
+	va_end(args);
+	g_string_append_printf(st->text, "  %-16s %s\n", label, value);
+}
+
+static gchar *
+cd_status_size(guint64 bytes)
+{
+	return g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+}
+
+void
+cd_cmd_explain_reservation(void)
+{
+	g_printerr("%s: add crashkernel=256M to the kernel command line: on Debian, to "
+		   "GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then run update-grub and "
+		   "reboot ('crashdesk status' says more)\n",
+		   g_get_prgname());
+}
+
+static void
+cd_status_reservation(CdStatus *st, guint64 *reserved)
+{
+	json_object *obj = json_object_new_object();
+	gboolean have = cd_kexec_read_number(CD_KEXEC_CRASH_SIZE, reserved);
+	g_autofree gchar *size = cd_status_size(*reserved);
+
+	json_object_object_add(st->json, "reservation", obj);
+	json_object_object_add(obj, "kexec", json_object_new_boolean(have));
+	json_object_object_add(obj, "reserved_bytes", json_object_new_int64((gint64)*reserved));
+	if (!have) {
+		cd_status_line(st, "Reserved:", "none: this kernel has no kexec support");
+		g_ptr_array_add(st->problems,
+				g_strdup("This kernel was built without kexec (" CD_KEXEC_CRASH_SIZE
+					 " is missing): it cannot load a capture kernel. Boot a "
+					 "kernel with kexec, such as Debian's linux-image-amd64."));
+		return;
+	}
+	if (*reserved == 0) {
+		cd_status_line(st, "Reserved:", "none");
+		g_ptr_array_add(st->problems,
+				g_strdup("No memory is reserved for a capture kernel: add "
+					 "crashkernel=256M to the kernel command line."));
+		return;
+	}
+	cd_status_line(st, "Reserved:", "%s", size);
+}
+
+/* the images load would use, their sizes, and the command line */
+static void
+cd_status_plan(CdStatus *st, const CdConfig *config)
+{
+	g_autoptr(GError) error = NULL;
+	g_auto(CdLoadPlan) plan = { NULL };
+	json_object *obj = json_object_new_object();
+	const gchar *names[] = { "kernel", "initrd" };
+
+	json_object_object_add(st->json, "capture_kernel", obj);
+	if (!cd_cmd_load_plan(config, NULL, NULL, FALSE, NULL, NULL, &plan, &error)) {
+		cd_status_line(st, "Command line:", "cannot be made: %s", error->message);
+		g_ptr_array_add(st->problems,
+				g_strdup_printf("The capture kernel's command line cannot be made: %s",
+						error->message));
+		return;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+		const gchar *path = i == 0 ? plan.kernel : plan.initrd;
+		g_autofree gchar *label = g_strdup_printf("%s:", i == 0 ? "Kernel" : "Initrd");
+		g_autofree gchar *size = NULL;
+		g_autofree gchar *key = g_strdup_printf("%s_bytes", names[i]);
+		struct stat sb = { 0 };
+
+		json_object_object_add(obj, names[i], path ? json_object_new_string(path) : NULL);
+		if (path == NULL) {
+			cd_status_line(st, label, "none");
+			continue;
+		}
+		if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+			const gchar *why = S_ISREG(sb.st_mode) || sb.st_mode == 0
+					       ? g_strerror(errno)
+					       : "not a regular file";
+
+			cd_status_line(st, label, "%s: missing", path);
+			g_ptr_array_add(st->problems,
+					g_strdup_printf("The capture kernel's %s %s is missing "
+							"(%s): install it or set %s= in %s.",
+							i == 0 ? "image" : "initrd",
+							path,
+							why,
+							i == 0 ? "Kernel" : "Initrd",
+							config->path ? config->path : CD_CONFIG_FILE));
+			continue;
+		}
+		size = cd_status_size((guint64)sb.st_size);
+		cd_status_line(st, label, "%s (%s)", path, size);
+		json_object_object_add(obj, key, json_object_new_int64(sb.st_size));
+	}
+	cd_status_line(st, "Command line:", "%s", plan.cmdline);
+	json_object_object_add(obj, "command_line", json_object_new_string(plan.cmdline));
+}
+
+/* the report root's free space, and the reports, which only root may know of */
+static void
+cd_status_reports(CdStatus *st)
+{
+	json_object *obj = json_object_new_object();
+	struct statvfs vfs;
+	const gchar *path = CD_REPORT_ROOT_DEFAULT;
+	g_autofree gchar *probe = g_strdup(path);
+
+	json_object_object_add(st->json, "reports", obj);
+	json_object_object_add(obj, "root", json_object_new_string(path));
+	/* the nearest existing directory: the root is made by the first save */
+	while (statvfs(probe, &vfs) != 0 && errno == ENOENT && g_strcmp0(probe, "/") != 0) {
+		gchar *parent = g_path_get_dirname(probe);
+
+		g_free(probe);
+		probe = parent;
+	}
+	if (statvfs(probe, &vfs) == 0) {
+		guint64 free_bytes = (guint64)vfs.f_bavail * vfs.f_frsize;
+		g_autofree gchar *free_str = cd_status_size(free_bytes);
+
+		cd_status_line(st, "Report root:", "%s, %s free", path, free_str);
+		json_object_object_add(obj, "free_bytes", json_object_new_int64((gint64)free_bytes));
+	} else {
+		cd_status_line(st, "Report root:", "%s", path);
+	}
+
+	if (geteuid() != 0) {
+		cd_status_line(st, "Reports:", "only root can see whether there are reports");
+		json_object_object_add(obj, "count", NULL);
+		return;
+	}
+	{
+		g_autoptr(GError) error = NULL;
+		g_autoptr(CdReportStore) store =
+			cd_report_store_new(path, CD_REPORT_STORE_FLAG_NONE, &error);
+		g_autoptr(GPtrArray) ids = NULL;
+
+		if (store == NULL && g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+			cd_status_line(st, "Reports:", "none");
+			json_object_object_add(obj, "count", json_object_new_int(0));
+			return;
+		}
+		if (store != NULL)
+			ids = cd_report_store_list(store, &error);
+		if (ids == NULL) {
+			cd_status_line(st, "Reports:", "cannot be read: %s", error->message);
+			g_ptr_array_add(st->problems,
+					g_strdup_printf("The report root cannot be used: %s",
+							error->message));
+			json_object_object_add(obj, "count", NULL);
+			return;
+		}
+		json_object_object_add(obj, "count", json_object_new_int((gint)ids->len));
+		if (ids->len == 0) {
+			cd_status_line(st, "Reports:", "none");
+			return;
+		}
+		cd_status_line(st,
+			       "Reports:",
+			       "%u, the newest %s ('crashdesk list' shows them)",
+			       ids->len,
+			       (const gchar *)g_ptr_array_index(ids, ids->len - 1));
+		json_object_object_add(
+		    obj,
+		    "newest",
+		    json_object_new_string(g_ptr_array_index(ids, ids->len - 1)));
+	}
+}
+
+gint
+cd_cmd_status(gint argc, gchar **argv)
+{
+	g_autofree gchar *config_path = NULL;
+	gboolean json = FALSE;
+	/* clang-format off */
+	const GOptionEntry entries[] = {
+		{ "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
+		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
+		  "Read this configuration file (default: " CD_CONFIG_FILE ")", "FILE" },
+		{ NULL }
+	};
+	/* clang-format on */
+	g_autoptr(GOptionContext) ctx =
+		g_option_context_new("- say whether a kernel crash would be captured");
+	g_autoptr(CdConfig) config = NULL;
+	g_autoptr(json_object) root = json_object_new_object();
+	g_autoptr(GString) text = g_string_new(NULL);
+	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+	CdStatus st = { .json = root, .text = text, .problems = problems };
+	guint64 reserved = 0;
+	guint64 loaded = 0;
+	gboolean ready;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!cd_cmd_parse(ctx, &argc, &argv))
+		return CD_EXIT_USAGE;
+	if (argc > 1) {
+		g_printerr("%s: no arguments expected\n", g_get_prgname());
+		return CD_EXIT_USAGE;
+	}
+	config = cd_cmd_load_config(config_path);
+	if (config == NULL)
+		return CD_EXIT_FAILURE;
+
+	g_string_append(text, "Capture kernel\n");
+	cd_status_reservation(&st, &reserved);
+	if (cd_kexec_read_number(CD_KEXEC_CRASH_LOADED, &loaded) && loaded == 1) {
+		cd_status_line(&st, "Loaded:", "yes");
+	} else {
+		cd_status_line(&st, "Loaded:", "no");
+		if (reserved > 0) {
+			g_ptr_array_add(problems,
+					g_strdup("The capture kernel is not loaded: run "
+						 "'systemctl enable --now crashdesk-load.service' "
+						 "(or 'crashdesk load' once)."));
+		}
+	}
+	json_object_object_add(root, "loaded", json_object_new_boolean(loaded == 1));
+	cd_status_plan(&st, config);
+
+	g_string_append(text, "\nCapture\n");
+	cd_status_line(&st, "Panic screen:", "%s", cd_panic_screen_to_string(config->panic_screen));
+	cd_status_line(&st, "After saving:", "%s", cd_final_action_to_string(config->final_action));
+	cd_status_line(&st, "Dump level:", "%u", config->dump_level);
+	cd_status_line(&st,
+		       "Configuration:",
+		       "%s%s",
+		       config->path != NULL ? config->path : CD_CONFIG_FILE,
+		       config->path != NULL ? "" : " (absent: the defaults)");
+	json_object_object_add(root,
+			       "panic_screen",
+			       json_object_new_string(cd_panic_screen_to_string(config->panic_screen)));
+	json_object_object_add(
+	    root,
+	    "final_action",
+	    json_object_new_string(cd_final_action_to_string(config->final_action)));
+	json_object_object_add(root,
+			       "config",
+			       json_object_new_string(config->path != NULL ? config->path
+									  : CD_CONFIG_FILE));
+	json_object_object_add(root, "config_exists", json_object_new_boolean(config->path != NULL));
+
+	g_string_append(text, "\nReports\n");
+	cd_status_reports(&st);
+
+	ready = problems->len == 0;
+	json_object_object_add(root, "ready", json_object_new_boolean(ready));
+	{
+		json_object *arr = json_object_new_array();
+
+		for (guint i = 0; i < problems->len; i++)
+			json_object_array_add(arr,
+					      json_object_new_string(g_ptr_array_index(problems, i)));
+		json_object_object_add(root, "problems", arr);
+	}
+	json_object_object_add(root, "root", json_object_new_boolean(geteuid() == 0));
+
+	if (json) {
+		g_print("%s\n",
+			json_object_to_json_string_ext(root,
+						       JSON_C_TO_STRING_PRETTY |
+							   JSON_C_TO_STRING_NOSLASHESCAPE));
+		return ready ? CD_EXIT_OK : CD_EXIT_NOT_READY;
+	}
+	if (ready)
+		g_print("Ready: a kernel crash now would be captured.\n\n");
+	else
+		g_print("Not ready: a kernel crash now would be lost.\n\n");
+	g_print("%s", text->str);
+	if (!ready) {
+		g_print("\nWhat to change\n");
+		for (guint i = 0; i < problems->len; i++)
+			g_print("  %u. %s\n", i + 1, (const gchar *)g_ptr_array_index(problems, i));
+	}
+	if (geteuid() != 0)
+		g_print("\nRun as root to see the reports and what load would read.\n");
+	return ready ? CD_EXIT_OK : CD_EXIT_NOT_READY;
+}
