@@ -159,6 +159,20 @@ cd_config_parse_size(const gchar *str, guint64 *bytes)
 	return TRUE;
 }
 
+/*
+ * The room a dump leaves free on a file system of @fs_bytes: KeepFree= as bytes or as a
+ * percentage, or by default the larger of 1 GiB and 5 %.
+ */
+guint64
+cd_config_keep_free_bytes(gint64 keep_free, gint keep_free_percent, guint64 fs_bytes)
+{
+	if (keep_free >= 0)
+		return (guint64)keep_free;
+	if (keep_free_percent >= 0)
+		return fs_bytes / 100 * (guint64)keep_free_percent;
+	return MAX(CD_CONFIG_KEEP_FREE_MIN, fs_bytes / 100 * CD_CONFIG_KEEP_FREE_PERCENT);
+}
+
 /* where each key of each group was last set: the line a message names */
 typedef struct {
 	const gchar *name;

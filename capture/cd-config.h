@@ -72,6 +72,13 @@ cd_panic_screen_from_string(const gchar *str, CdPanicScreen *screen);
 gboolean
 cd_config_parse_size(const gchar *str, guint64 *bytes);
 
+/* the least a dump leaves free on the report's file system, without KeepFree= */
+#define CD_CONFIG_KEEP_FREE_MIN	    (1024ULL * 1024 * 1024)
+#define CD_CONFIG_KEEP_FREE_PERCENT 5
+
+guint64
+cd_config_keep_free_bytes(gint64 keep_free, gint keep_free_percent, guint64 fs_bytes);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdConfig, cd_config_free)
 
 G_END_DECLS
