@@ -154,6 +154,50 @@ cd_load_size(guint64 bytes)
 	return g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
 }
 
+/*
+ * The kernel's own words on a refused load: /dev/kmsg opened at its end before the call,
+ * read after it, lines that name kexec, signatures or lockdown. Best effort.
+ */
+static gint
+cd_load_kmsg_open(void)
+{
+	gint fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
+		g_close(fd, NULL);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+cd_load_kmsg_print(gint fd)
+{
+	gchar record[2048];
+
+	if (fd < 0)
+		return;
+	for (;;) {
+		gssize got = read(fd, record, sizeof(record) - 1);
+		const gchar *text;
+
+		if (got < 0 && errno == EPIPE)
+			continue; /* records were overwritten: go on with the next */
+		if (got <= 0)
+			break;
+		record[got] = '\0';
+		/* "PRIORITY,SEQ,TIME,FLAGS;text\n" */
+		text = strchr(record, ';');
+		if (text == NULL)
+			continue;
+		text++;
+		g_strchomp((gchar *)text);
+		if (strstr(text, "kexec") != NULL || strstr(text, "signature") != NULL ||
+		    strstr(text, "Lockdown") != NULL || strstr(text, "PKCS#7") != NULL)
+			g_printerr("%s: kernel: %s\n", g_get_prgname(), text);
+	}
+}
+
 /* explains a refusal of kexec_file_load(2) by what the kernel could have meant */
 static void
 cd_load_explain_errno(gint errsv, const CdLoadPlan *plan, guint64 images, guint64 reserved)
@@ -169,8 +213,8 @@ cd_load_explain_errno(gint errsv, const CdLoadPlan *plan, guint64 images, guint6
 		if (lockdown != NULL && g_strcmp0(lockdown, "none") != 0) {
 			g_printerr("%s: the kernel is locked down (%s): it loads only a capture "
 				   "kernel signed with a key it trusts, and %s is not signed so, or "
-				   "its signature does not verify (the kernel log says which). "
-				   "Use your distribution's signed kernel image.\n",
+				   "its signature does not verify. Use your distribution's signed "
+				   "kernel image, whose key the firmware or shim vouches for.\n",
 				   name,
 				   lockdown,
 				   plan->kernel);
@@ -302,6 +346,7 @@ cd_cmd_load(gint argc, gchar **argv)
 	gint64 reserved;
 	gint kernel_fd;
 	gint initrd_fd = -1;
+	gint kmsg_fd;
 	gint errsv;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
@@ -369,6 +414,7 @@ cd_cmd_load(gint argc, gchar **argv)
 		return CD_EXIT_FAILURE;
 	}
 
+	kmsg_fd = cd_load_kmsg_open();
 	errsv = cd_kexec_load_crash(kernel_fd, initrd_fd, plan.cmdline);
 	g_close(kernel_fd, NULL);
 	if (initrd_fd >= 0)
@@ -378,8 +424,13 @@ cd_cmd_load(gint argc, gchar **argv)
 				      &plan,
 				      (guint64)kernel_st.st_size + (guint64)initrd_st.st_size,
 				      (guint64)reserved);
+		cd_load_kmsg_print(kmsg_fd);
+		if (kmsg_fd >= 0)
+			g_close(kmsg_fd, NULL);
 		return CD_EXIT_FAILURE;
 	}
+	if (kmsg_fd >= 0)
+		g_close(kmsg_fd, NULL);
 	if (!cd_kexec_read_number(CD_KEXEC_CRASH_LOADED, &loaded) || loaded != 1) {
 		g_printerr("%s: the kernel accepted %s but %s does not say it is loaded\n",
 			   g_get_prgname(),

@@ -28,7 +28,8 @@
 typedef struct {
 	json_object *json;
 	GString *text;
-	GPtrArray *problems; /* what keeps a crash from being captured, each with its fix */
+	GPtrArray *problems; /* what keeps a crash now from being captured, each with its fix */
+	GPtrArray *notes;    /* what will fail later, at the next boot's load */
 } CdStatus;
 
 G_GNUC_PRINTF(3, 4)
@@ -89,8 +90,11 @@ cd_status_reservation(CdStatus *st, guint64 *reserved)
 
 /* the images load would use, their sizes, and the command line */
 static void
-cd_status_plan(CdStatus *st, const CdConfig *config)
+cd_status_plan(CdStatus *st, const CdConfig *config, gboolean loaded)
 {
+	/* with a capture kernel loaded, the images matter at the next boot */
+	GPtrArray *issues = loaded ? st->notes : st->problems;
+
 	g_autoptr(GError) error = NULL;
 	g_auto(CdLoadPlan) plan = { NULL };
 	json_object *obj = json_object_new_object();
@@ -99,7 +103,7 @@ cd_status_plan(CdStatus *st, const CdConfig *config)
 	json_object_object_add(st->json, "capture_kernel", obj);
 	if (!cd_cmd_load_plan(config, NULL, NULL, FALSE, NULL, NULL, &plan, &error)) {
 		cd_status_line(st, "Command line:", "cannot be made: %s", error->message);
-		g_ptr_array_add(st->problems,
+		g_ptr_array_add(issues,
 				g_strdup_printf("The capture kernel's command line cannot be made: %s",
 						error->message));
 		return;
@@ -122,7 +126,7 @@ cd_status_plan(CdStatus *st, const CdConfig *config)
 					       : "not a regular file";
 
 			cd_status_line(st, label, "%s: missing", path);
-			g_ptr_array_add(st->problems,
+			g_ptr_array_add(issues,
 					g_strdup_printf("The capture kernel's %s %s is missing "
 							"(%s): install it or set %s= in %s.",
 							i == 0 ? "image" : "initrd",
@@ -211,6 +215,16 @@ cd_status_reports(CdStatus *st)
 	}
 }
 
+static json_object *
+cd_status_json_strings(GPtrArray *strings)
+{
+	json_object *arr = json_object_new_array();
+
+	for (guint i = 0; i < strings->len; i++)
+		json_object_array_add(arr, json_object_new_string(g_ptr_array_index(strings, i)));
+	return arr;
+}
+
 gint
 cd_cmd_status(gint argc, gchar **argv)
 {
@@ -230,7 +244,8 @@ cd_cmd_status(gint argc, gchar **argv)
 	g_autoptr(json_object) root = json_object_new_object();
 	g_autoptr(GString) text = g_string_new(NULL);
 	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
-	CdStatus st = { .json = root, .text = text, .problems = problems };
+	g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+	CdStatus st = { .json = root, .text = text, .problems = problems, .notes = notes };
 	guint64 reserved = 0;
 	guint64 loaded = 0;
 	gboolean ready;
@@ -260,7 +275,7 @@ cd_cmd_status(gint argc, gchar **argv)
 		}
 	}
 	json_object_object_add(root, "loaded", json_object_new_boolean(loaded == 1));
-	cd_status_plan(&st, config);
+	cd_status_plan(&st, config, loaded == 1);
 
 	g_string_append(text, "\nCapture\n");
 	cd_status_line(&st, "Panic screen:", "%s", cd_panic_screen_to_string(config->panic_screen));
@@ -289,14 +304,8 @@ cd_cmd_status(gint argc, gchar **argv)
 
 	ready = problems->len == 0;
 	json_object_object_add(root, "ready", json_object_new_boolean(ready));
-	{
-		json_object *arr = json_object_new_array();
-
-		for (guint i = 0; i < problems->len; i++)
-			json_object_array_add(arr,
-					      json_object_new_string(g_ptr_array_index(problems, i)));
-		json_object_object_add(root, "problems", arr);
-	}
+	json_object_object_add(root, "problems", cd_status_json_strings(problems));
+	json_object_object_add(root, "notes", cd_status_json_strings(notes));
 	json_object_object_add(root, "root", json_object_new_boolean(geteuid() == 0));
 
 	if (json) {
@@ -315,6 +324,11 @@ cd_cmd_status(gint argc, gchar **argv)
 		g_print("\nWhat to change\n");
 		for (guint i = 0; i < problems->len; i++)
 			g_print("  %u. %s\n", i + 1, (const gchar *)g_ptr_array_index(problems, i));
+	}
+	if (notes->len > 0) {
+		g_print("\nAt the next boot\n");
+		for (guint i = 0; i < notes->len; i++)
+			g_print("  - %s\n", (const gchar *)g_ptr_array_index(notes, i));
 	}
 	if (geteuid() != 0)
 		g_print("\nRun as root to see the reports and what load would read.\n");
