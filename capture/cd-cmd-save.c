@@ -18,6 +18,7 @@
 #include "cd-cmd.h"
 #include "cd-crash-analysis.h"
 #include "cd-dmesg.h"
+#include "cd-dump-estimate.h"
 #include "cd-kdump-writer.h"
 #include "cd-pstore.h"
 #include "cd-report-meta.h"
@@ -33,9 +34,6 @@
 
 /* the end of the log kept in memory for the analysis and apport's VmCoreDmesg */
 #define CD_SAVE_TAIL_MAX (16 * 1024 * 1024)
-
-/* the least the dump leaves free on the report's file system, unless --keep-free */
-#define CD_SAVE_KEEP_FREE_MIN (1024ULL * 1024 * 1024)
 
 /* retention defaults, until the configuration file lands: a ceiling, not a budget */
 #define CD_SAVE_MAX_REPORTS_DEFAULT 50
@@ -319,7 +317,7 @@ cd_save_dump_budget(CdReportStore *store,
 	if (opts->keep_free >= 0)
 		*reserve = (guint64)opts->keep_free;
 	else
-		*reserve = MAX(CD_SAVE_KEEP_FREE_MIN, (guint64)st.f_blocks * st.f_frsize / 20);
+		*reserve = cd_dump_keep_free_default((guint64)st.f_blocks * st.f_frsize);
 	*budget = avail > *reserve ? avail - *reserve : 0;
 	return TRUE;
 }
