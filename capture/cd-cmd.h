@@ -27,6 +27,8 @@ gint
 cd_cmd_list(gint argc, gchar **argv);
 gint
 cd_cmd_show(gint argc, gchar **argv);
+gint
+cd_cmd_estimate(gint argc, gchar **argv);
 
 void
 cd_cmd_print_warnings(const gchar *name, GPtrArray *warnings);
