@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include "cd-dump-estimate.h"
@@ -179,9 +180,13 @@ cd_dump_space_read(const gchar *dir, CdDumpSpace *space, GError **error)
 	memset(space, 0, sizeof(*space));
 	for (;;) {
 		struct statvfs st;
+		struct stat dst;
 		gchar *parent;
 
-		if (statvfs(path, &st) == 0) {
+		/* only a directory: the report root's place, not a file in its way */
+		if (stat(path, &dst) == 0 && !S_ISDIR(dst.st_mode)) {
+			errno = ENOTDIR;
+		} else if (statvfs(path, &st) == 0) {
 			space->checked_dir = g_steal_pointer(&path);
 			space->available_bytes = (guint64)st.f_bavail * st.f_frsize;
 			space->filesystem_bytes = (guint64)st.f_blocks * st.f_frsize;
