@@ -750,7 +750,7 @@ cd_crashkernel_read_file(const gchar *root,
 		if (n < 0) {
 			gint errsv = errno;
 			g_close(fd, NULL);
-			/* sysfs answers EINVAL or EIO for some attributes: no answer either */
+			/* a file this user may open but not read is no answer either */
 			if (errsv == EACCES || errsv == EPERM)
 				return TRUE;
 			cd_error_set_from_errno(error, errsv, "cannot read %s", full);
