@@ -21,6 +21,7 @@
 #include "cd-config.h"
 #include "cd-file.h"
 #include "cd-kexec.h"
+#include "cd-size.h"
 #include "cd-report-store.h"
 
 /* crashdesk load, unload, test-crash and final-action: the capture kernel's life */
@@ -151,7 +152,7 @@ cd_load_open_image(const gchar *path,
 static gchar *
 cd_load_size(guint64 bytes)
 {
-	return g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+	return cd_size_format(bytes);
 }
 
 /*

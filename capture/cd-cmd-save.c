@@ -18,6 +18,7 @@
 #include "cd-cmd.h"
 #include "cd-crash-analysis.h"
 #include "cd-dmesg.h"
+#include "cd-dump-estimate.h"
 #include "cd-kdump-writer.h"
 #include "cd-pstore.h"
 #include "cd-report-meta.h"

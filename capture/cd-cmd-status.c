@@ -16,8 +16,10 @@
 
 #include "cd-cmd.h"
 #include "cd-config.h"
+#include "cd-crashkernel.h"
 #include "cd-file.h"
 #include "cd-kexec.h"
+#include "cd-size.h"
 #include "cd-report-meta.h"
 #include "cd-report-store.h"
 
@@ -48,44 +50,64 @@ cd_status_line(CdStatus *st, const gchar *label, const gchar *format, ...)
 static gchar *
 cd_status_size(guint64 bytes)
 {
-	return g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+	return cd_size_format(bytes);
 }
 
+/* the reservation as the kernel made it from crashkernel=, with the fix, or NULL */
+static CdCrashkernelState *
+cd_status_read_reservation(GPtrArray *lines)
+{
+	g_autoptr(GError) error = NULL;
+	CdCrashkernelState *state = cd_crashkernel_state_read("/", NULL, &error);
+
+	if (state == NULL) {
+		g_ptr_array_add(lines,
+				g_strdup_printf("The reservation cannot be read: %s", error->message));
+		return NULL;
+	}
+	cd_crashkernel_state_append_text(state, lines);
+	return state;
+}
+
+/* for load's refusal: what is reserved, why not, and how to reserve it */
 void
 cd_cmd_explain_reservation(void)
 {
-	g_printerr("%s: add crashkernel=256M to the kernel command line: on Debian, to "
-		   "GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then run update-grub and "
-		   "reboot ('crashdesk status' says more)\n",
-		   g_get_prgname());
+	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(CdCrashkernelState) state = cd_status_read_reservation(lines);
+
+	for (guint i = 0; i < lines->len; i++)
+		g_printerr("%s: %s\n", g_get_prgname(), (const gchar *)g_ptr_array_index(lines, i));
+}
+
+static gchar *
+cd_status_join_lines(GPtrArray *lines)
+{
+	g_ptr_array_add(lines, NULL);
+	return g_strjoinv("\n", (gchar **)g_ptr_array_steal(lines, NULL));
 }
 
 static void
 cd_status_reservation(CdStatus *st, guint64 *reserved)
 {
+	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(CdCrashkernelState) state = cd_status_read_reservation(lines);
 	json_object *obj = json_object_new_object();
-	gboolean have = cd_kexec_read_number(CD_KEXEC_CRASH_SIZE, reserved);
-	g_autofree gchar *size = cd_status_size(*reserved);
 
 	json_object_object_add(st->json, "reservation", obj);
-	json_object_object_add(obj, "kexec", json_object_new_boolean(have));
-	json_object_object_add(obj, "reserved_bytes", json_object_new_int64((gint64)*reserved));
-	if (!have) {
-		cd_status_line(st, "Reserved:", "none: this kernel has no kexec support");
-		g_ptr_array_add(st->problems,
-				g_strdup("This kernel was built without kexec (" CD_KEXEC_CRASH_SIZE
-					 " is missing): it cannot load a capture kernel. Boot a "
-					 "kernel with kexec, such as Debian's linux-image-amd64."));
+	*reserved = state != NULL ? state->reserved_bytes : 0;
+	if (state != NULL)
+		cd_crashkernel_state_to_json(state, obj);
+	cd_status_line(st,
+		       "Reserved:",
+		       "%s",
+		       lines->len > 0 ? (const gchar *)g_ptr_array_index(lines, 0) : "");
+	if (state != NULL && state->verdict == CD_CRASHKERNEL_VERDICT_OK)
 		return;
-	}
-	if (*reserved == 0) {
-		cd_status_line(st, "Reserved:", "none");
-		g_ptr_array_add(st->problems,
-				g_strdup("No memory is reserved for a capture kernel: add "
-					 "crashkernel=256M to the kernel command line."));
-		return;
-	}
-	cd_status_line(st, "Reserved:", "%s", size);
+	if (state != NULL && state->verdict == CD_CRASHKERNEL_VERDICT_TOO_SMALL)
+		g_ptr_array_add(st->notes, cd_status_join_lines(g_steal_pointer(&lines)));
+	else
+		g_ptr_array_add(st->problems, cd_status_join_lines(g_steal_pointer(&lines)));
 }
 
 /* the images load would use, their sizes, and the command line */
@@ -215,6 +237,22 @@ cd_status_reports(CdStatus *st)
 	}
 }
 
+/* "  1. first line" and its other lines under it; 0: a bullet */
+static void
+cd_status_print_item(guint number, const gchar *item)
+{
+	g_auto(GStrv) lines = g_strsplit(item, "\n", -1);
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		if (i > 0)
+			g_print("     %s\n", lines[i]);
+		else if (number > 0)
+			g_print("  %u. %s\n", number, lines[i]);
+		else
+			g_print("  -  %s\n", lines[i]);
+	}
+}
+
 static json_object *
 cd_status_json_strings(GPtrArray *strings)
 {
@@ -323,12 +361,12 @@ cd_cmd_status(gint argc, gchar **argv)
 	if (!ready) {
 		g_print("\nWhat to change\n");
 		for (guint i = 0; i < problems->len; i++)
-			g_print("  %u. %s\n", i + 1, (const gchar *)g_ptr_array_index(problems, i));
+			cd_status_print_item(i + 1, g_ptr_array_index(problems, i));
 	}
 	if (notes->len > 0) {
 		g_print("\nAt the next boot\n");
 		for (guint i = 0; i < notes->len; i++)
-			g_print("  - %s\n", (const gchar *)g_ptr_array_index(notes, i));
+			cd_status_print_item(0, g_ptr_array_index(notes, i));
 	}
 	if (geteuid() != 0)
 		g_print("\nRun as root to see the reports and what load would read.\n");

@@ -64,6 +64,8 @@ CdConfig *
 cd_cmd_load_config(const gchar *path);
 void
 cd_cmd_explain_reservation(void);
+gint
+cd_cmd_estimate(gint argc, gchar **argv);
 
 void
 cd_cmd_print_warnings(const gchar *name, GPtrArray *warnings);

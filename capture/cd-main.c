@@ -32,6 +32,7 @@ static const CdCommand cd_commands[] = {
 	{ "pstore", "Save the panic logs the kernel left in pstore", cd_cmd_pstore },
 	{ "list", "List the saved crash reports", cd_cmd_list },
 	{ "show", "Show a saved crash report", cd_cmd_show },
+	{ "estimate", "Estimate the dump's size and the memory a capture needs", cd_cmd_estimate },
 	{ "final-action", "End the capture: reboot, power off or a shell", cd_cmd_final_action },
 };
 
