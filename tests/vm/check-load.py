@@ -125,7 +125,7 @@ def check(args, tap):
     tap.result(steps.get("reserved", (1, ""))[1].strip() == str(128 << 20),
                "crashkernel=128M reserves 128 MiB", [steps.get("reserved")])
     expect(tap, steps, "status", 3, "Not ready", "Loaded:          no",
-           "The capture kernel is not loaded", "128.0")
+           "The capture kernel is not loaded", "128 MiB reserved")
     rc, out = steps.get("status-json", (None, "{}"))
     try:
         status = json.loads(out)
@@ -167,10 +167,12 @@ def check(args, tap):
     steps, console = boot(cache, work, kernel_dir, "")
     tap.result(steps.get("reserved", (1, ""))[1].strip() == "0",
                "without crashkernel= nothing is reserved", [steps.get("reserved")])
-    expect(tap, steps, "status", 3, "Not ready", "No memory is reserved",
-           "crashkernel=")
+    expect(tap, steps, "status", 3, "Not ready",
+           "No memory is reserved for a capture kernel: the kernel command line has no "
+           "crashkernel= option.", "Suggested: crashkernel=",
+           "to the kernel command line in the boot loader's configuration, then reboot")
     expect(tap, steps, "load-unreserved", 1, "no memory is reserved for a capture kernel",
-           "crashkernel=")
+           "Suggested: crashkernel=")
     crashvm.rmtree(work)
 
 
