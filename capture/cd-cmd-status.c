@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "cd-cmd.h"
@@ -166,6 +167,45 @@ cd_status_plan(CdStatus *st, const CdConfig *config, gboolean loaded)
 	json_object_object_add(obj, "command_line", json_object_new_string(plan.cmdline));
 }
 
+/* whether systemd loads the capture kernel at the next boot: "enabled", or NULL */
+static void
+cd_status_load_service(CdStatus *st)
+{
+	const gchar *argv[] = { "systemctl", "is-enabled", "crashdesk-load.service", NULL };
+	g_autofree gchar *out = NULL;
+	gint wait_status = 0;
+
+	if (sd_booted() <= 0 ||
+	    !g_spawn_sync(NULL,
+			  (gchar **)argv,
+			  NULL,
+			  G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+			  NULL,
+			  NULL,
+			  &out,
+			  NULL,
+			  &wait_status,
+			  NULL)) {
+		json_object_object_add(st->json, "load_service", NULL);
+		return;
+	}
+	g_strstrip(out);
+	if (out[0] == '\0') {
+		g_free(out);
+		out = g_strdup("not-found");
+	}
+	cd_status_line(st, "At boot:", "crashdesk-load.service is %s", out);
+	json_object_object_add(st->json, "load_service", json_object_new_string(out));
+	if (g_strcmp0(out, "enabled") != 0 && g_strcmp0(out, "enabled-runtime") != 0 &&
+	    g_strcmp0(out, "static") != 0) {
+		g_ptr_array_add(st->notes,
+				g_strdup_printf("crashdesk-load.service is %s: no capture kernel "
+						"will be loaded at the next boot. Run: systemctl "
+						"enable crashdesk-load.service",
+						out));
+	}
+}
+
 /* the report root's free space, and the reports, which only root may know of */
 static void
 cd_status_reports(CdStatus *st)
@@ -313,6 +353,7 @@ cd_cmd_status(gint argc, gchar **argv)
 		}
 	}
 	json_object_object_add(root, "loaded", json_object_new_boolean(loaded == 1));
+	cd_status_load_service(&st);
 	cd_status_plan(&st, config, loaded == 1);
 
 	g_string_append(text, "\nCapture\n");
