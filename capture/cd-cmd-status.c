@@ -84,8 +84,14 @@ cd_cmd_explain_reservation(void)
 static gchar *
 cd_status_join_lines(GPtrArray *lines)
 {
-	g_ptr_array_add(lines, NULL);
-	return g_strjoinv("\n", (gchar **)g_ptr_array_steal(lines, NULL));
+	g_autoptr(GString) text = g_string_new(NULL);
+
+	for (guint i = 0; i < lines->len; i++) {
+		if (i > 0)
+			g_string_append_c(text, '\n');
+		g_string_append(text, g_ptr_array_index(lines, i));
+	}
+	return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
 static void
@@ -106,9 +112,9 @@ cd_status_reservation(CdStatus *st, guint64 *reserved)
 	if (state != NULL && state->verdict == CD_CRASHKERNEL_VERDICT_OK)
 		return;
 	if (state != NULL && state->verdict == CD_CRASHKERNEL_VERDICT_TOO_SMALL)
-		g_ptr_array_add(st->notes, cd_status_join_lines(g_steal_pointer(&lines)));
+		g_ptr_array_add(st->notes, cd_status_join_lines(lines));
 	else
-		g_ptr_array_add(st->problems, cd_status_join_lines(g_steal_pointer(&lines)));
+		g_ptr_array_add(st->problems, cd_status_join_lines(lines));
 }
 
 /* the images load would use, their sizes, and the command line */
