@@ -185,12 +185,8 @@ cd_cmd_estimate(gint argc, gchar **argv)
 	guint64 budget;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!cd_cmd_parse(ctx, &argc, &argv))
+	if (!cd_cmd_parse_options_only(ctx, &argc, &argv))
 		return CD_EXIT_USAGE;
-	if (argc > 1) {
-		g_printerr("%s: no arguments expected\n", g_get_prgname());
-		return CD_EXIT_USAGE;
-	}
 	config = cd_cmd_load_config(config_path);
 	if (config == NULL)
 		return CD_EXIT_FAILURE;

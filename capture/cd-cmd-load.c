@@ -43,9 +43,8 @@ CdConfig *
 cd_cmd_load_config(const gchar *path)
 {
 	g_autoptr(GError) error = NULL;
-	CdConfig *config = cd_config_load(path != NULL ? path : CD_CONFIG_FILE,
-					  path != NULL,
-					  &error);
+	CdConfig *config =
+		cd_config_load(path != NULL ? path : CD_CONFIG_FILE, path != NULL, &error);
 
 	if (config == NULL) {
 		g_printerr("%s: %s\n", g_get_prgname(), error->message);
@@ -208,17 +207,21 @@ cd_load_explain_errno(gint errsv, const CdLoadPlan *plan, guint64 images, guint6
 	g_autofree gchar *images_str = cd_load_size(images);
 	g_autofree gchar *reserved_str = cd_load_size(reserved);
 
-	g_printerr("%s: the kernel refused to load %s: %s\n", name, plan->kernel, g_strerror(errsv));
+	g_printerr("%s: the kernel refused to load %s: %s\n",
+		   name,
+		   plan->kernel,
+		   g_strerror(errsv));
 	switch (errsv) {
 	case EPERM:
 		if (lockdown != NULL && g_strcmp0(lockdown, "none") != 0) {
-			g_printerr("%s: the kernel is locked down (%s): it loads only a capture "
-				   "kernel signed with a key it trusts, and %s is not signed so, or "
-				   "its signature does not verify. Use your distribution's signed "
-				   "kernel image, whose key the firmware or shim vouches for.\n",
-				   name,
-				   lockdown,
-				   plan->kernel);
+			g_printerr(
+				"%s: the kernel is locked down (%s): it loads only a capture "
+				"kernel signed with a key it trusts, and %s is not signed so, or "
+				"its signature does not verify. Use your distribution's signed "
+				"kernel image, whose key the firmware or shim vouches for.\n",
+				name,
+				lockdown,
+				plan->kernel);
 		} else {
 			g_printerr("%s: loading a kernel needs CAP_SYS_BOOT, and kexec must not "
 				   "be disabled (%s)\n",
@@ -263,8 +266,7 @@ cd_load_explain_errno(gint errsv, const CdLoadPlan *plan, guint64 images, guint6
 			   name);
 		break;
 	case ENOSYS:
-		g_printerr("%s: this kernel has no kexec_file_load(2) (CONFIG_KEXEC_FILE)\n",
-			   name);
+		g_printerr("%s: this kernel has no kexec_file_load(2) (CONFIG_KEXEC_FILE)\n", name);
 		break;
 	default:
 		break;
@@ -299,9 +301,7 @@ cd_cmd_require_root(const gchar *what)
 {
 	if (geteuid() == 0)
 		return TRUE;
-	g_printerr("%s: only root can %s: run it as root, e.g. with sudo\n",
-		   g_get_prgname(),
-		   what);
+	g_printerr("%s: only root can %s: run it as root, e.g. with sudo\n", g_get_prgname(), what);
 	return FALSE;
 }
 
@@ -351,12 +351,8 @@ cd_cmd_load(gint argc, gchar **argv)
 	gint errsv;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!cd_cmd_parse(ctx, &argc, &argv))
+	if (!cd_cmd_parse_options_only(ctx, &argc, &argv))
 		return CD_EXIT_USAGE;
-	if (argc > 1) {
-		g_printerr("%s: no arguments expected\n", g_get_prgname());
-		return CD_EXIT_USAGE;
-	}
 	if (initrd != NULL && no_initrd) {
 		g_printerr("%s: --initrd and --no-initrd contradict each other\n", g_get_prgname());
 		return CD_EXIT_USAGE;
@@ -458,12 +454,8 @@ cd_cmd_unload(gint argc, gchar **argv)
 	guint64 loaded = 0;
 	gint errsv;
 
-	if (!cd_cmd_parse(ctx, &argc, &argv))
+	if (!cd_cmd_parse_options_only(ctx, &argc, &argv))
 		return CD_EXIT_USAGE;
-	if (argc > 1) {
-		g_printerr("%s: no arguments expected\n", g_get_prgname());
-		return CD_EXIT_USAGE;
-	}
 	if (!cd_cmd_require_root("unload the capture kernel"))
 		return CD_EXIT_FAILURE;
 	if (!cd_kexec_read_number(CD_KEXEC_CRASH_LOADED, &loaded)) {
@@ -522,22 +514,19 @@ cd_cmd_test_crash(gint argc, gchar **argv)
 	gint fd;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!cd_cmd_parse(ctx, &argc, &argv))
+	if (!cd_cmd_parse_options_only(ctx, &argc, &argv))
 		return CD_EXIT_USAGE;
-	if (argc > 1) {
-		g_printerr("%s: no arguments expected\n", g_get_prgname());
-		return CD_EXIT_USAGE;
-	}
 	config = cd_cmd_load_config(config_path);
 	if (config == NULL)
 		return CD_EXIT_FAILURE;
 	if (!cd_cmd_require_root("crash the kernel"))
 		return CD_EXIT_FAILURE;
 	if (!cd_kexec_read_number(CD_KEXEC_CRASH_LOADED, &loaded) || loaded != 1) {
-		g_printerr("%s: refused: no capture kernel is loaded, so the crash would be lost "
-			   "and the machine would only stop. Run 'crashdesk load' (or enable "
-			   "crashdesk-load.service) first; 'crashdesk status' says what is missing.\n",
-			   g_get_prgname());
+		g_printerr(
+			"%s: refused: no capture kernel is loaded, so the crash would be lost "
+			"and the machine would only stop. Run 'crashdesk load' (or enable "
+			"crashdesk-load.service) first; 'crashdesk status' says what is missing.\n",
+			g_get_prgname());
 		return CD_EXIT_FAILURE;
 	}
 	g_print("This crashes the running kernel at once, through %s.\n"
@@ -622,12 +611,8 @@ cd_cmd_final_action(gint argc, gchar **argv)
 	gboolean systemd = sd_booted() > 0;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!cd_cmd_parse(ctx, &argc, &argv))
+	if (!cd_cmd_parse_options_only(ctx, &argc, &argv))
 		return CD_EXIT_USAGE;
-	if (argc > 1) {
-		g_printerr("%s: no arguments expected\n", g_get_prgname());
-		return CD_EXIT_USAGE;
-	}
 	config = cd_cmd_load_config(config_path);
 	if (config == NULL) {
 		/* a broken file must not leave the machine in the capture kernel */

@@ -648,12 +648,8 @@ cd_cmd_pstore(gint argc, gchar **argv)
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	cd_save_add_retention_entries(ctx, &retention);
-	if (!cd_cmd_parse(ctx, &argc, &argv))
+	if (!cd_cmd_parse_options_only(ctx, &argc, &argv))
 		return CD_EXIT_USAGE;
-	if (argc > 1) {
-		g_printerr("%s: no arguments expected\n", g_get_prgname());
-		return CD_EXIT_USAGE;
-	}
 	cd_save_apply_config(config_path, NULL, &retention);
 	if (pstore_dir == NULL)
 		pstore_dir = g_strdup(CD_PSTORE_DIR);

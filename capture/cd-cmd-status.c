@@ -62,8 +62,9 @@ cd_status_read_reservation(GPtrArray *lines)
 	CdCrashkernelState *state = cd_crashkernel_state_read("/", NULL, &error);
 
 	if (state == NULL) {
-		g_ptr_array_add(lines,
-				g_strdup_printf("The reservation cannot be read: %s", error->message));
+		g_ptr_array_add(
+			lines,
+			g_strdup_printf("The reservation cannot be read: %s", error->message));
 		return NULL;
 	}
 	cd_crashkernel_state_append_text(state, lines);
@@ -132,9 +133,10 @@ cd_status_plan(CdStatus *st, const CdConfig *config, gboolean loaded)
 	json_object_object_add(st->json, "capture_kernel", obj);
 	if (!cd_cmd_load_plan(config, NULL, NULL, FALSE, NULL, NULL, &plan, &error)) {
 		cd_status_line(st, "Command line:", "cannot be made: %s", error->message);
-		g_ptr_array_add(issues,
-				g_strdup_printf("The capture kernel's command line cannot be made: %s",
-						error->message));
+		g_ptr_array_add(
+			issues,
+			g_strdup_printf("The capture kernel's command line cannot be made: %s",
+					error->message));
 		return;
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
@@ -151,18 +153,19 @@ cd_status_plan(CdStatus *st, const CdConfig *config, gboolean loaded)
 		}
 		if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 			const gchar *why = S_ISREG(sb.st_mode) || sb.st_mode == 0
-					       ? g_strerror(errno)
-					       : "not a regular file";
+						   ? g_strerror(errno)
+						   : "not a regular file";
 
 			cd_status_line(st, label, "%s: missing", path);
-			g_ptr_array_add(issues,
-					g_strdup_printf("The capture kernel's %s %s is missing "
-							"(%s): install it or set %s= in %s.",
-							i == 0 ? "image" : "initrd",
-							path,
-							why,
-							i == 0 ? "Kernel" : "Initrd",
-							config->path ? config->path : CD_CONFIG_FILE));
+			g_ptr_array_add(
+				issues,
+				g_strdup_printf("The capture kernel's %s %s is missing "
+						"(%s): install it or set %s= in %s.",
+						i == 0 ? "image" : "initrd",
+						path,
+						why,
+						i == 0 ? "Kernel" : "Initrd",
+						config->path ? config->path : CD_CONFIG_FILE));
 			continue;
 		}
 		size = cd_status_size((guint64)sb.st_size);
@@ -181,17 +184,16 @@ cd_status_load_service(CdStatus *st)
 	g_autofree gchar *out = NULL;
 	gint wait_status = 0;
 
-	if (sd_booted() <= 0 ||
-	    !g_spawn_sync(NULL,
-			  (gchar **)argv,
-			  NULL,
-			  G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-			  NULL,
-			  NULL,
-			  &out,
-			  NULL,
-			  &wait_status,
-			  NULL)) {
+	if (sd_booted() <= 0 || !g_spawn_sync(NULL,
+					      (gchar **)argv,
+					      NULL,
+					      G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+					      NULL,
+					      NULL,
+					      &out,
+					      NULL,
+					      &wait_status,
+					      NULL)) {
 		json_object_object_add(st->json, "load_service", NULL);
 		return;
 	}
@@ -235,7 +237,9 @@ cd_status_reports(CdStatus *st)
 		g_autofree gchar *free_str = cd_status_size(free_bytes);
 
 		cd_status_line(st, "Report root:", "%s, %s free", path, free_str);
-		json_object_object_add(obj, "free_bytes", json_object_new_int64((gint64)free_bytes));
+		json_object_object_add(obj,
+				       "free_bytes",
+				       json_object_new_int64((gint64)free_bytes));
 	} else {
 		cd_status_line(st, "Report root:", "%s", path);
 	}
@@ -277,9 +281,9 @@ cd_status_reports(CdStatus *st)
 			       ids->len,
 			       (const gchar *)g_ptr_array_index(ids, ids->len - 1));
 		json_object_object_add(
-		    obj,
-		    "newest",
-		    json_object_new_string(g_ptr_array_index(ids, ids->len - 1)));
+			obj,
+			"newest",
+			json_object_new_string(g_ptr_array_index(ids, ids->len - 1)));
 	}
 }
 
@@ -335,12 +339,8 @@ cd_cmd_status(gint argc, gchar **argv)
 	gboolean ready;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!cd_cmd_parse(ctx, &argc, &argv))
+	if (!cd_cmd_parse_options_only(ctx, &argc, &argv))
 		return CD_EXIT_USAGE;
-	if (argc > 1) {
-		g_printerr("%s: no arguments expected\n", g_get_prgname());
-		return CD_EXIT_USAGE;
-	}
 	config = cd_cmd_load_config(config_path);
 	if (config == NULL)
 		return CD_EXIT_FAILURE;
@@ -371,18 +371,21 @@ cd_cmd_status(gint argc, gchar **argv)
 		       "%s%s",
 		       config->path != NULL ? config->path : CD_CONFIG_FILE,
 		       config->path != NULL ? "" : " (absent: the defaults)");
-	json_object_object_add(root,
-			       "panic_screen",
-			       json_object_new_string(cd_panic_screen_to_string(config->panic_screen)));
 	json_object_object_add(
-	    root,
-	    "final_action",
-	    json_object_new_string(cd_final_action_to_string(config->final_action)));
+		root,
+		"panic_screen",
+		json_object_new_string(cd_panic_screen_to_string(config->panic_screen)));
+	json_object_object_add(
+		root,
+		"final_action",
+		json_object_new_string(cd_final_action_to_string(config->final_action)));
+	json_object_object_add(
+		root,
+		"config",
+		json_object_new_string(config->path != NULL ? config->path : CD_CONFIG_FILE));
 	json_object_object_add(root,
-			       "config",
-			       json_object_new_string(config->path != NULL ? config->path
-									  : CD_CONFIG_FILE));
-	json_object_object_add(root, "config_exists", json_object_new_boolean(config->path != NULL));
+			       "config_exists",
+			       json_object_new_boolean(config->path != NULL));
 
 	g_string_append(text, "\nReports\n");
 	cd_status_reports(&st);
@@ -397,7 +400,7 @@ cd_cmd_status(gint argc, gchar **argv)
 		g_print("%s\n",
 			json_object_to_json_string_ext(root,
 						       JSON_C_TO_STRING_PRETTY |
-							   JSON_C_TO_STRING_NOSLASHESCAPE));
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
 		return ready ? CD_EXIT_OK : CD_EXIT_NOT_READY;
 	}
 	if (ready)

@@ -71,5 +71,7 @@ void
 cd_cmd_print_warnings(const gchar *name, GPtrArray *warnings);
 gboolean
 cd_cmd_parse(GOptionContext *ctx, gint *argc, gchar ***argv);
+gboolean
+cd_cmd_parse_options_only(GOptionContext *ctx, gint *argc, gchar ***argv);
 
 G_END_DECLS

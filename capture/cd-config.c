@@ -46,6 +46,17 @@ static const struct {
 static const gchar *const cd_final_action_names[] = { "reboot", "poweroff", "shell" };
 static const gchar *const cd_panic_screen_names[] = { "off", "brown", "text" };
 
+/* the index of @str in @names, or -1 */
+static gint
+cd_config_lookup_name(const gchar *const *names, guint n_names, const gchar *str)
+{
+	for (guint i = 0; i < n_names; i++) {
+		if (g_strcmp0(str, names[i]) == 0)
+			return (gint)i;
+	}
+	return -1;
+}
+
 const gchar *
 cd_final_action_to_string(CdFinalAction action)
 {
@@ -56,13 +67,14 @@ cd_final_action_to_string(CdFinalAction action)
 gboolean
 cd_final_action_from_string(const gchar *str, CdFinalAction *action)
 {
-	for (guint i = 0; i < G_N_ELEMENTS(cd_final_action_names); i++) {
-		if (g_strcmp0(str, cd_final_action_names[i]) == 0) {
-			*action = (CdFinalAction)i;
-			return TRUE;
-		}
-	}
-	return FALSE;
+	gint i = cd_config_lookup_name(cd_final_action_names,
+				       G_N_ELEMENTS(cd_final_action_names),
+				       str);
+
+	if (i < 0)
+		return FALSE;
+	*action = (CdFinalAction)i;
+	return TRUE;
 }
 
 const gchar *
@@ -75,13 +87,14 @@ cd_panic_screen_to_string(CdPanicScreen screen)
 gboolean
 cd_panic_screen_from_string(const gchar *str, CdPanicScreen *screen)
 {
-	for (guint i = 0; i < G_N_ELEMENTS(cd_panic_screen_names); i++) {
-		if (g_strcmp0(str, cd_panic_screen_names[i]) == 0) {
-			*screen = (CdPanicScreen)i;
-			return TRUE;
-		}
-	}
-	return FALSE;
+	gint i = cd_config_lookup_name(cd_panic_screen_names,
+				       G_N_ELEMENTS(cd_panic_screen_names),
+				       str);
+
+	if (i < 0)
+		return FALSE;
+	*screen = (CdPanicScreen)i;
+	return TRUE;
 }
 
 CdConfig *
@@ -199,7 +212,11 @@ cd_config_scan_lines(CdConfigLines *lines, const gchar *data, gsize len, GError 
 	g_autofree gchar *group = NULL;
 
 	if (memchr(data, '\0', len) != NULL) {
-		g_set_error(error, CD_ERROR, CD_ERROR_INVALID_DATA, "%s: holds a NUL byte", lines->name);
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
+			    "%s: holds a NUL byte",
+			    lines->name);
 		return FALSE;
 	}
 	if (!g_utf8_validate(data, len, NULL)) {
@@ -284,12 +301,13 @@ cd_config_warn_unknown(CdConfig *self, GKeyFile *kf, CdConfigLines *lines)
 		for (guint j = 0; keys != NULL && keys[j] != NULL; j++) {
 			if (cd_config_known_key(groups[i], keys[j]))
 				continue;
-			g_ptr_array_add(self->warnings,
-					g_strdup_printf("%s:%u: unknown key %s in [%s], ignored",
-							lines->name,
-							cd_config_line_of(lines, groups[i], keys[j]),
-							keys[j],
-							groups[i]));
+			g_ptr_array_add(
+				self->warnings,
+				g_strdup_printf("%s:%u: unknown key %s in [%s], ignored",
+						lines->name,
+						cd_config_line_of(lines, groups[i], keys[j]),
+						keys[j],
+						groups[i]));
 		}
 	}
 }
@@ -382,8 +400,8 @@ cd_config_get_uint(GKeyFile *kf,
 					   group,
 					   key,
 					   value,
-					   "out of range (%" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
-					   ")",
+					   "out of range (%" G_GUINT64_FORMAT
+					   " to %" G_GUINT64_FORMAT ")",
 					   min,
 					   max);
 	}
@@ -641,7 +659,12 @@ cd_config_load_from_data(const gchar *name, const gchar *data, gsize len, GError
 		return NULL;
 	if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &error_local)) {
 		/* the scan above accepts what GKeyFile accepts: this is a fallback */
-		g_set_error(error, CD_ERROR, CD_ERROR_INVALID_DATA, "%s: %s", name, error_local->message);
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
+			    "%s: %s",
+			    name,
+			    error_local->message);
 		return NULL;
 	}
 	cd_config_warn_unknown(self, kf, &lines);

@@ -43,12 +43,12 @@ typedef struct {
 	CdPanicScreen panic_screen;
 	CdFinalAction final_action;
 	guint dump_level;
-	guint threads;		 /* 0: the online CPUs */
-	gint64 keep_free;	 /* bytes, or -1 */
-	gint keep_free_percent;	 /* of the file system, or -1; both -1: the default rule */
-	guint max_reports;	 /* 0: no limit */
-	guint64 max_total_size;	 /* 0: no limit */
-	GPtrArray *warnings;	 /* "FILE:LINE: ..." for keys that were ignored */
+	guint threads;		/* 0: the online CPUs */
+	gint64 keep_free;	/* bytes, or -1 */
+	gint keep_free_percent; /* of the file system, or -1; both -1: the default rule */
+	guint max_reports;	/* 0: no limit */
+	guint64 max_total_size; /* 0: no limit */
+	GPtrArray *warnings;	/* "FILE:LINE: ..." for keys that were ignored */
 } CdConfig;
 
 CdConfig *

@@ -83,7 +83,7 @@ cd_kexec_split_cmdline(const gchar *cmdline)
 	g_autoptr(GString) word = g_string_new(NULL);
 	gboolean in_quote = FALSE;
 
-	for (const gchar *p = cmdline; ; p++) {
+	for (const gchar *p = cmdline;; p++) {
 		if (*p == '\0' || (!in_quote && g_ascii_isspace(*p))) {
 			if (word->len > 0) {
 				g_ptr_array_add(words, g_strdup(word->str));

@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 
 /* what the capture kernel needs on its command line, before CommandLineAppend= */
 #define CD_KEXEC_CAPTURE_PARAMS                                                                    \
-	"irqpoll nr_cpus=1 reset_devices panic=10 noresume udev.children_max=2 "                  \
+	"irqpoll nr_cpus=1 reset_devices panic=10 noresume udev.children_max=2 "                   \
 	"cgroup_disable=memory"
 
 gchar **
@@ -35,10 +35,10 @@ gint
 cd_kexec_unload_crash(void);
 
 /* the kernel's kexec state, read from sysfs and procfs */
-#define CD_KEXEC_CRASH_LOADED "/sys/kernel/kexec_crash_loaded"
-#define CD_KEXEC_CRASH_SIZE   "/sys/kernel/kexec_crash_size"
+#define CD_KEXEC_CRASH_LOADED  "/sys/kernel/kexec_crash_loaded"
+#define CD_KEXEC_CRASH_SIZE    "/sys/kernel/kexec_crash_size"
 #define CD_KEXEC_LOAD_DISABLED "/proc/sys/kernel/kexec_load_disabled"
-#define CD_KEXEC_LOCKDOWN     "/sys/kernel/security/lockdown"
+#define CD_KEXEC_LOCKDOWN      "/sys/kernel/security/lockdown"
 
 gboolean
 cd_kexec_read_number(const gchar *path, guint64 *value);

@@ -275,7 +275,8 @@ test_cli_status_unreserved(void)
 	g_assert_true(g_str_has_prefix(text.out, "Not ready: a kernel crash now would be lost."));
 	g_assert_nonnull(strstr(text.out, "What to change\n  1. "));
 	if (!kexec) {
-		g_assert_nonnull(strstr(text.out, "this kernel has no kexec or crash dump support"));
+		g_assert_nonnull(
+			strstr(text.out, "this kernel has no kexec or crash dump support"));
 		g_assert_nonnull(strstr(text.out, "Boot a kernel built with CONFIG_KEXEC"));
 	} else {
 		g_assert_nonnull(strstr(text.out, "No memory is reserved for a capture kernel"));
@@ -288,8 +289,8 @@ test_cli_status_unreserved(void)
 	run(&json, (const gchar *[]){ "status", "--json", NULL });
 	g_assert_cmpint(json.status, ==, 3);
 	g_assert_nonnull(strstr(json.out, "\"ready\":false"));
-	g_assert_nonnull(strstr(json.out, kexec ? "\"verdict\":\"no_option\""
-						: "\"verdict\":\"no_kexec\""));
+	g_assert_nonnull(
+		strstr(json.out, kexec ? "\"verdict\":\"no_option\"" : "\"verdict\":\"no_kexec\""));
 }
 
 /* load and test-crash refuse before touching the kernel, and say why */
@@ -298,7 +299,8 @@ test_cli_load_refusals(void)
 {
 	g_autofree gchar *dir = g_dir_make_tmp("crashdesk-cli-XXXXXX", NULL);
 	g_autofree gchar *conf = g_build_filename(dir, "bad.conf", NULL);
-	g_autofree gchar *expected = g_strdup_printf("%s:3: [Load] Kernel=vmlinuz: not an absolute path", conf);
+	g_autofree gchar *expected =
+		g_strdup_printf("%s:3: [Load] Kernel=vmlinuz: not an absolute path", conf);
 	g_auto(Result) bad = { 0 };
 	g_auto(Result) missing = { 0 };
 	g_auto(Result) crash = { 0 };
@@ -310,16 +312,28 @@ test_cli_load_refusals(void)
 	g_assert_cmpint(bad.status, ==, 1);
 	g_assert_nonnull(strstr(bad.err, expected));
 
-	run(&dry, (const gchar *[]){ "load", "--dry-run", "--kernel", "/boot/x", "--no-initrd",
-				      "--command-line", "root=/dev/vda", "--append", "a=1", NULL });
+	run(&dry,
+	    (const gchar *[]){ "load",
+			       "--dry-run",
+			       "--kernel",
+			       "/boot/x",
+			       "--no-initrd",
+			       "--command-line",
+			       "root=/dev/vda",
+			       "--append",
+			       "a=1",
+			       NULL });
 	g_assert_cmpint(dry.status, ==, 0);
-	g_assert_cmpstr(dry.out, ==, "kernel: /boot/x\ninitrd: none\ncommand line: root=/dev/vda a=1\n");
+	g_assert_cmpstr(dry.out,
+			==,
+			"kernel: /boot/x\ninitrd: none\ncommand line: root=/dev/vda a=1\n");
 
 	run(&missing, (const gchar *[]){ "load", "--kernel", "/nonexistent/vmlinuz", NULL });
 	g_assert_cmpint(missing.status, ==, 1);
 	if (geteuid() == 0) {
-		g_assert_nonnull(strstr(missing.err,
-					"/nonexistent/vmlinuz: cannot open: No such file or directory"));
+		g_assert_nonnull(
+			strstr(missing.err,
+			       "/nonexistent/vmlinuz: cannot open: No such file or directory"));
 		g_assert_nonnull(strstr(missing.err, "choose another with Kernel="));
 	} else {
 		g_assert_nonnull(strstr(missing.err, "only root can load a capture kernel"));
@@ -327,8 +341,9 @@ test_cli_load_refusals(void)
 
 	run(&crash, (const gchar *[]){ "test-crash", "--yes", NULL });
 	g_assert_cmpint(crash.status, ==, 1);
-	g_assert_nonnull(strstr(crash.err, geteuid() == 0 ? "no capture kernel is loaded"
-							  : "only root can crash the kernel"));
+	g_assert_nonnull(strstr(crash.err,
+				geteuid() == 0 ? "no capture kernel is loaded"
+					       : "only root can crash the kernel"));
 	g_unlink(conf);
 	g_rmdir(dir);
 }

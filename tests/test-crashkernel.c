@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cd-test-util.h"
 #include "cd-crashkernel.h"
 #include "cd-error.h"
 #include "cd-size.h"
@@ -30,28 +31,6 @@ typedef struct {
 } Fixture;
 
 static void
-rm_rf(const gchar *path)
-{
-	GDir *dir = g_dir_open(path, 0, NULL);
-	const gchar *name;
-
-	if (dir == NULL) {
-		g_unlink(path);
-		return;
-	}
-	while ((name = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-		    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-			rm_rf(child);
-		else
-			g_unlink(child);
-	}
-	g_dir_close(dir);
-	g_rmdir(path);
-}
-
-static void
 fixture_set_up(Fixture *fx, gconstpointer user_data)
 {
 	g_autoptr(GError) error = NULL;
@@ -62,7 +41,7 @@ fixture_set_up(Fixture *fx, gconstpointer user_data)
 static void
 fixture_tear_down(Fixture *fx, gconstpointer user_data)
 {
-	rm_rf(fx->root);
+	cd_test_rm_rf(fx->root);
 	g_free(fx->root);
 }
 

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "cd-test-util.h"
 #include "cd-config.h"
 #include "cd-dump-estimate.h"
 #include "cd-error.h"
@@ -201,24 +202,6 @@ put(const gchar *root, const gchar *path, const gchar *text)
 	g_assert_true(g_file_set_contents(full, text, -1, NULL));
 }
 
-static void
-rm_rf(const gchar *path)
-{
-	GDir *dir = g_dir_open(path, 0, NULL);
-	const gchar *name;
-
-	if (dir == NULL) {
-		g_unlink(path);
-		return;
-	}
-	while ((name = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *child = g_build_filename(path, name, NULL);
-		rm_rf(child);
-	}
-	g_dir_close(dir);
-	g_rmdir(path);
-}
-
 /* crashdesk estimate on the 64 GiB server as a user sees it, text and JSON */
 static void
 test_cli(void)
@@ -342,7 +325,7 @@ test_cli(void)
 	}
 	g_assert_true(g_spawn_check_wait_status(status, NULL) == FALSE);
 	g_assert_nonnull(strstr(err, "--dump-level 32 is out of range"));
-	rm_rf(root);
+	cd_test_rm_rf(root);
 }
 
 int

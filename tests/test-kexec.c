@@ -14,7 +14,7 @@
 /* the capture kernel's command line, from real command lines of Debian and others */
 
 #define ADDED                                                                                      \
-	"irqpoll nr_cpus=1 reset_devices panic=10 noresume udev.children_max=2 "                  \
+	"irqpoll nr_cpus=1 reset_devices panic=10 noresume udev.children_max=2 "                   \
 	"cgroup_disable=memory"
 #define UNIT "systemd.unit=crashdesk-capture.target"
 
@@ -65,10 +65,10 @@ test_kexec_param_name(void)
 static void
 test_kexec_debian(void)
 {
-	g_autofree gchar *cmdline = capture_cmdline(
-		"BOOT_IMAGE=/boot/vmlinuz-6.1.0-56-amd64 root=UUID=2f1c ro quiet "
-		"crashkernel=1G-4G:256M,4G-:512M resume=UUID=77aa",
-		NULL);
+	g_autofree gchar *cmdline =
+		capture_cmdline("BOOT_IMAGE=/boot/vmlinuz-6.1.0-56-amd64 root=UUID=2f1c ro quiet "
+				"crashkernel=1G-4G:256M,4G-:512M resume=UUID=77aa",
+				NULL);
 
 	g_assert_cmpstr(cmdline, ==, "root=UUID=2f1c ro " ADDED " " UNIT);
 }
@@ -102,7 +102,8 @@ test_kexec_panic_screen(void)
 
 	g_assert_cmpstr(passed,
 			==,
-			"root=/dev/vda crashdesk.panic_screen=text crashdesk.shell=1 " ADDED " " UNIT);
+			"root=/dev/vda crashdesk.panic_screen=text crashdesk.shell=1 " ADDED
+			" " UNIT);
 	g_assert_cmpstr(configured,
 			==,
 			"root=/dev/vda " ADDED " crashdesk.panic_screen=brown " UNIT);
