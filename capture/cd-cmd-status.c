@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <json.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <systemd/sd-daemon.h>
@@ -33,6 +34,7 @@ typedef struct {
 	GString *text;
 	GPtrArray *problems; /* what keeps a crash now from being captured, each with its fix */
 	GPtrArray *notes;    /* what will fail later, at the next boot's load */
+	gchar *panic_screen; /* crashdesk.panic_screen= of the capture kernel's command line */
 } CdStatus;
 
 G_GNUC_PRINTF(3, 4)
@@ -173,6 +175,19 @@ cd_status_plan(CdStatus *st, const CdConfig *config, gboolean loaded)
 		json_object_object_add(obj, key, json_object_new_int64(sb.st_size));
 	}
 	cd_status_line(st, "Command line:", "%s", plan.cmdline);
+	{
+		g_auto(GStrv) words = cd_kexec_split_cmdline(plan.cmdline);
+
+		/* the capture kernel's, whether the running kernel's or the configuration's */
+		for (guint i = 0; words[i] != NULL; i++) {
+			if (cd_kexec_param_name_equal(words[i], "crashdesk.panic_screen")) {
+				g_free(st->panic_screen);
+				st->panic_screen = g_strdup(strchr(words[i], '=') != NULL
+								    ? strchr(words[i], '=') + 1
+								    : "");
+			}
+		}
+	}
 	json_object_object_add(obj, "command_line", json_object_new_string(plan.cmdline));
 }
 
@@ -334,6 +349,7 @@ cd_cmd_status(gint argc, gchar **argv)
 	g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
 	CdStatus st = { .json = root, .text = text, .problems = problems, .notes = notes };
+	g_autofree gchar *panic_screen = NULL;
 	guint64 reserved = 0;
 	guint64 loaded = 0;
 	gboolean ready;
@@ -363,7 +379,10 @@ cd_cmd_status(gint argc, gchar **argv)
 	cd_status_plan(&st, config, loaded == 1);
 
 	g_string_append(text, "\nCapture\n");
-	cd_status_line(&st, "Panic screen:", "%s", cd_panic_screen_to_string(config->panic_screen));
+	if (st.panic_screen == NULL)
+		st.panic_screen = g_strdup(cd_panic_screen_to_string(CD_PANIC_SCREEN_OFF));
+	panic_screen = st.panic_screen; /* freed on return */
+	cd_status_line(&st, "Panic screen:", "%s", st.panic_screen);
 	cd_status_line(&st, "After saving:", "%s", cd_final_action_to_string(config->final_action));
 	cd_status_line(&st, "Dump level:", "%u", config->dump_level);
 	cd_status_line(&st,
@@ -371,10 +390,7 @@ cd_cmd_status(gint argc, gchar **argv)
 		       "%s%s",
 		       config->path != NULL ? config->path : CD_CONFIG_FILE,
 		       config->path != NULL ? "" : " (absent: the defaults)");
-	json_object_object_add(
-		root,
-		"panic_screen",
-		json_object_new_string(cd_panic_screen_to_string(config->panic_screen)));
+	json_object_object_add(root, "panic_screen", json_object_new_string(st.panic_screen));
 	json_object_object_add(
 		root,
 		"final_action",

@@ -286,6 +286,26 @@ test_cli_status_unreserved(void)
 	}
 	g_assert_nonnull(strstr(text.out, "systemd.unit=crashdesk-capture.target"));
 
+	/* the panic screen the capture kernel would get, from the configuration */
+	{
+		g_auto(Result) screen = { 0 };
+		g_autofree gchar *dir = g_dir_make_tmp("crashdesk-cli-XXXXXX", NULL);
+		g_autofree gchar *conf = g_build_filename(dir, "crashdesk.conf", NULL);
+
+		g_assert_true(g_file_set_contents(conf,
+						  "[Capture]\nPanicScreen=text\nFinalAction=shell\n",
+						  -1,
+						  NULL));
+		g_assert_cmpint(chmod(conf, 0644), ==, 0);
+		run(&screen, (const gchar *[]){ "status", "--config", conf, NULL });
+		g_assert_cmpint(screen.status, ==, 3);
+		g_assert_nonnull(strstr(screen.out, "  Panic screen:    text\n"));
+		g_assert_nonnull(strstr(screen.out, "  After saving:    shell\n"));
+		g_assert_nonnull(strstr(screen.out, " crashdesk.panic_screen=text "));
+		g_unlink(conf);
+		g_rmdir(dir);
+	}
+
 	run(&json, (const gchar *[]){ "status", "--json", NULL });
 	g_assert_cmpint(json.status, ==, 3);
 	g_assert_nonnull(strstr(json.out, "\"ready\":false"));
