@@ -37,6 +37,19 @@ cd_cmd_parse(GOptionContext *ctx, gint *argc, gchar ***argv)
 	return TRUE;
 }
 
+/* the same, for a command that takes options only */
+gboolean
+cd_cmd_parse_options_only(GOptionContext *ctx, gint *argc, gchar ***argv)
+{
+	if (!cd_cmd_parse(ctx, argc, argv))
+		return FALSE;
+	if (*argc > 1) {
+		g_printerr("%s: no arguments expected\n", g_get_prgname());
+		return FALSE;
+	}
+	return TRUE;
+}
+
 gint
 cd_cmd_dmesg(gint argc, gchar **argv)
 {

@@ -75,12 +75,8 @@ cd_cmd_list(gint argc, gchar **argv)
 	gint status = CD_EXIT_OK;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!cd_cmd_parse(ctx, &argc, &argv))
+	if (!cd_cmd_parse_options_only(ctx, &argc, &argv))
 		return CD_EXIT_USAGE;
-	if (argc > 1) {
-		g_printerr("%s: no arguments expected\n", g_get_prgname());
-		return CD_EXIT_USAGE;
-	}
 	if (dir == NULL)
 		dir = g_strdup(CD_REPORT_ROOT_DEFAULT);
 	if (!g_file_test(dir, G_FILE_TEST_EXISTS) && geteuid() == 0) {

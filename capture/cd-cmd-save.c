@@ -18,6 +18,7 @@
 #include "cd-cmd.h"
 #include "cd-crash-analysis.h"
 #include "cd-dmesg.h"
+#include "cd-dump-estimate.h"
 #include "cd-kdump-writer.h"
 #include "cd-pstore.h"
 #include "cd-report-meta.h"
@@ -34,12 +35,7 @@
 /* the end of the log kept in memory for the analysis and apport's VmCoreDmesg */
 #define CD_SAVE_TAIL_MAX (16 * 1024 * 1024)
 
-/* the least the dump leaves free on the report's file system, unless --keep-free */
-#define CD_SAVE_KEEP_FREE_MIN (1024ULL * 1024 * 1024)
-
-/* retention defaults, until the configuration file lands: a ceiling, not a budget */
-#define CD_SAVE_MAX_REPORTS_DEFAULT 50
-
+/* -1: from the configuration */
 typedef struct {
 	gint max_reports;
 	gint64 max_total_size;
@@ -159,10 +155,11 @@ cd_save_add_retention_entries(GOptionContext *ctx, CdSaveRetention *retention)
 	/* clang-format off */
 	const GOptionEntry entries[] = {
 		{ "max-reports", 0, 0, G_OPTION_ARG_INT, &retention->max_reports,
-		  "Keep at most N reports, the newest (default 50, 0: no limit)", "N" },
+		  "Keep at most N reports, the newest (default MaxReports=, 50; 0: no limit)",
+		  "N" },
 		{ "max-total-size", 0, 0, G_OPTION_ARG_INT64, &retention->max_total_size,
-		  "Keep at most BYTES of reports, but always the newest (0: no limit)",
-		  "BYTES" },
+		  "Keep at most BYTES of reports, but always the newest (default "
+		  "MaxTotalSize=; 0: no limit)", "BYTES" },
 		{ NULL }
 	};
 	/* clang-format on */
@@ -290,12 +287,42 @@ cd_save_begin(CdReportStore *store, gint64 time)
 	return writer;
 }
 
-/* --dump-level, --threads, --keep-free */
+/* --dump-level, --threads, --keep-free; -1: from the configuration */
 typedef struct {
 	gint dump_level;
 	gint threads;
-	gint64 keep_free; /* -1: the larger of 1 GiB and 5 % of the file system */
+	gint64 keep_free;
+	gint keep_free_percent;
 } CdSaveDumpOptions;
+
+/*
+ * The configuration fills what the options left unset. In the capture kernel a broken
+ * file must not cost the crash: its error is printed and the defaults are used.
+ */
+static void
+cd_save_apply_config(const gchar *config_path,
+		     CdSaveDumpOptions *dump_opts,
+		     CdSaveRetention *retention)
+{
+	g_autoptr(CdConfig) config = cd_cmd_load_config(config_path);
+
+	if (config == NULL) {
+		g_printerr("%s: using the default configuration\n", g_get_prgname());
+		config = cd_config_new();
+	}
+	if (dump_opts != NULL && dump_opts->dump_level < 0)
+		dump_opts->dump_level = (gint)config->dump_level;
+	if (dump_opts != NULL && dump_opts->threads < 0)
+		dump_opts->threads = (gint)config->threads;
+	if (dump_opts != NULL && dump_opts->keep_free < 0) {
+		dump_opts->keep_free = config->keep_free;
+		dump_opts->keep_free_percent = config->keep_free_percent;
+	}
+	if (retention->max_reports < 0)
+		retention->max_reports = (gint)config->max_reports;
+	if (retention->max_total_size < 0)
+		retention->max_total_size = (gint64)config->max_total_size;
+}
 
 /* the space the dump may take: what is free less the reserve */
 static gboolean
@@ -316,10 +343,9 @@ cd_save_dump_budget(CdReportStore *store,
 		return FALSE;
 	}
 	avail = (guint64)st.f_bavail * st.f_frsize;
-	if (opts->keep_free >= 0)
-		*reserve = (guint64)opts->keep_free;
-	else
-		*reserve = MAX(CD_SAVE_KEEP_FREE_MIN, (guint64)st.f_blocks * st.f_frsize / 20);
+	*reserve = cd_config_keep_free_bytes(opts->keep_free,
+					     opts->keep_free_percent,
+					     (guint64)st.f_blocks * st.f_frsize);
 	*budget = avail > *reserve ? avail - *reserve : 0;
 	return TRUE;
 }
@@ -426,8 +452,14 @@ cd_cmd_save(gint argc, gchar **argv)
 	g_autofree gchar *input = NULL;
 	g_autofree gchar *dir = NULL;
 	gboolean no_dump = FALSE;
-	CdSaveRetention retention = { .max_reports = CD_SAVE_MAX_REPORTS_DEFAULT };
-	CdSaveDumpOptions dump_opts = { .dump_level = CD_DUMP_LEVEL_ALL, .keep_free = -1 };
+	g_autofree gchar *config_path = NULL;
+	CdSaveRetention retention = { .max_reports = -1, .max_total_size = -1 };
+	CdSaveDumpOptions dump_opts = {
+		.dump_level = -1,
+		.threads = -1,
+		.keep_free = -1,
+		.keep_free_percent = -1,
+	};
 	/* clang-format off */
 	const GOptionEntry entries[] = {
 		{ "input", 'i', 0, G_OPTION_ARG_FILENAME, &input,
@@ -438,12 +470,14 @@ cd_cmd_save(gint argc, gchar **argv)
 		  "Save the log and the analysis only, not the memory", NULL },
 		{ "dump-level", 0, 0, G_OPTION_ARG_INT, &dump_opts.dump_level,
 		  "Pages left out, as makedumpfile -d: 1 zero, 2 cache, 4 cache with private "
-		  "data, 8 user, 16 free (default 31: all of them)", "N" },
+		  "data, 8 user, 16 free (default DumpLevel=, 31: all of them)", "N" },
 		{ "threads", 0, 0, G_OPTION_ARG_INT, &dump_opts.threads,
-		  "Compression threads (default: the online CPUs)", "N" },
+		  "Compression threads (default Threads=, 0: the online CPUs)", "N" },
 		{ "keep-free", 0, 0, G_OPTION_ARG_INT64, &dump_opts.keep_free,
-		  "Leave BYTES free on the report's file system (default: the larger of "
-		  "1 GiB and 5 %)", "BYTES" },
+		  "Leave BYTES free on the report's file system (default KeepFree=: the "
+		  "larger of 1 GiB and 5 %)", "BYTES" },
+		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
+		  "Read this configuration file (default: " CD_CONFIG_FILE ")", "FILE" },
 		{ NULL }
 	};
 	/* clang-format on */
@@ -474,20 +508,21 @@ cd_cmd_save(gint argc, gchar **argv)
 			   g_get_prgname());
 		return CD_EXIT_USAGE;
 	}
-	if (dump_opts.dump_level < 0 || dump_opts.dump_level > CD_DUMP_LEVEL_ALL) {
+	if (dump_opts.dump_level < -1 || dump_opts.dump_level > CD_DUMP_LEVEL_ALL) {
 		g_printerr("%s: --dump-level %d is out of range (0 to %d)\n",
 			   g_get_prgname(),
 			   dump_opts.dump_level,
 			   CD_DUMP_LEVEL_ALL);
 		return CD_EXIT_USAGE;
 	}
-	if (dump_opts.threads < 0 || dump_opts.threads > CD_KDUMP_WRITER_MAX_THREADS) {
+	if (dump_opts.threads < -1 || dump_opts.threads > CD_KDUMP_WRITER_MAX_THREADS) {
 		g_printerr("%s: --threads %d is out of range (1 to %d)\n",
 			   g_get_prgname(),
 			   dump_opts.threads,
 			   CD_KDUMP_WRITER_MAX_THREADS);
 		return CD_EXIT_USAGE;
 	}
+	cd_save_apply_config(config_path, &dump_opts, &retention);
 	if (input == NULL)
 		input = g_strdup(CD_PROC_VMCORE);
 	if (dir == NULL)
@@ -590,9 +625,12 @@ cd_cmd_pstore(gint argc, gchar **argv)
 {
 	g_autofree gchar *pstore_dir = NULL;
 	g_autofree gchar *dir = NULL;
-	CdSaveRetention retention = { .max_reports = CD_SAVE_MAX_REPORTS_DEFAULT };
+	g_autofree gchar *config_path = NULL;
+	CdSaveRetention retention = { .max_reports = -1, .max_total_size = -1 };
 	/* clang-format off */
 	const GOptionEntry entries[] = {
+		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
+		  "Read this configuration file (default: " CD_CONFIG_FILE ")", "FILE" },
 		{ "pstore-dir", 'p', 0, G_OPTION_ARG_FILENAME, &pstore_dir,
 		  "Where pstore is mounted (default: " CD_PSTORE_DIR ")", "DIR" },
 		{ "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir,
@@ -610,12 +648,9 @@ cd_cmd_pstore(gint argc, gchar **argv)
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	cd_save_add_retention_entries(ctx, &retention);
-	if (!cd_cmd_parse(ctx, &argc, &argv))
+	if (!cd_cmd_parse_options_only(ctx, &argc, &argv))
 		return CD_EXIT_USAGE;
-	if (argc > 1) {
-		g_printerr("%s: no arguments expected\n", g_get_prgname());
-		return CD_EXIT_USAGE;
-	}
+	cd_save_apply_config(config_path, NULL, &retention);
 	if (pstore_dir == NULL)
 		pstore_dir = g_strdup(CD_PSTORE_DIR);
 	if (dir == NULL)

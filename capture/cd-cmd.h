@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "cd-config.h"
+
 G_BEGIN_DECLS
 
 /* exit codes of the crashdesk command, documented in crashdesk(1) */
@@ -27,10 +29,49 @@ gint
 cd_cmd_list(gint argc, gchar **argv);
 gint
 cd_cmd_show(gint argc, gchar **argv);
+gint
+cd_cmd_load(gint argc, gchar **argv);
+gint
+cd_cmd_unload(gint argc, gchar **argv);
+gint
+cd_cmd_test_crash(gint argc, gchar **argv);
+gint
+cd_cmd_final_action(gint argc, gchar **argv);
+gint
+cd_cmd_status(gint argc, gchar **argv);
+
+/* what crashdesk load would load, from the options, the configuration and the running kernel */
+typedef struct {
+	gchar *kernel;
+	gchar *initrd; /* NULL: none */
+	gchar *cmdline;
+} CdLoadPlan;
+
+void
+cd_load_plan_clear(CdLoadPlan *plan);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CdLoadPlan, cd_load_plan_clear)
+
+gboolean
+cd_cmd_load_plan(const CdConfig *config,
+		 const gchar *kernel,
+		 const gchar *initrd,
+		 gboolean no_initrd,
+		 const gchar *cmdline,
+		 gchar **append,
+		 CdLoadPlan *plan,
+		 GError **error);
+CdConfig *
+cd_cmd_load_config(const gchar *path);
+void
+cd_cmd_explain_reservation(void);
+gint
+cd_cmd_estimate(gint argc, gchar **argv);
 
 void
 cd_cmd_print_warnings(const gchar *name, GPtrArray *warnings);
 gboolean
 cd_cmd_parse(GOptionContext *ctx, gint *argc, gchar ***argv);
+gboolean
+cd_cmd_parse_options_only(GOptionContext *ctx, gint *argc, gchar ***argv);
 
 G_END_DECLS

@@ -205,3 +205,55 @@ cd_file_windows_read(CdFileWindows *self,
 	}
 	return TRUE;
 }
+
+/*
+ * All of a small file whose size is not known in advance (/proc and /sys report 0), as text
+ * ending in NUL; longer than max bytes is an error, not a cut.
+ */
+gchar *
+cd_file_read_fd_text(gint fd, gsize max, gsize *len, GError **error)
+{
+	g_autoptr(GString) buf = g_string_sized_new(MIN(max, 4096) + 1);
+
+	for (;;) {
+		gchar chunk[4096];
+		gssize got = read(fd, chunk, sizeof(chunk));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			cd_error_set_from_errno(error, errno, "cannot read");
+			return NULL;
+		}
+		if (got == 0)
+			break;
+		if (buf->len + (gsize)got > max) {
+			g_set_error(error,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_DATA,
+				    "larger than the %" G_GSIZE_FORMAT " bytes read at most",
+				    max);
+			return NULL;
+		}
+		g_string_append_len(buf, chunk, got);
+	}
+	if (len != NULL)
+		*len = buf->len;
+	return g_string_free(g_steal_pointer(&buf), FALSE);
+}
+
+gchar *
+cd_file_read_text(const gchar *path, gsize max, gsize *len, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	gchar *text;
+	gint fd = cd_file_open_regular(AT_FDCWD, path, CD_FILE_OPEN_NONE, NULL, &error_local);
+
+	if (fd < 0) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return NULL;
+	}
+	text = cd_file_read_fd_text(fd, max, len, error);
+	g_close(fd, NULL);
+	return text;
+}

@@ -60,5 +60,9 @@ cd_file_open_regular(gint dir_fd,
 		     CdFileOpenFlags flags,
 		     struct stat *st,
 		     GError **error);
+gchar *
+cd_file_read_fd_text(gint fd, gsize max, gsize *len, GError **error);
+gchar *
+cd_file_read_text(const gchar *path, gsize max, gsize *len, GError **error);
 
 G_END_DECLS

@@ -22,11 +22,18 @@ typedef struct {
 } CdCommand;
 
 static const CdCommand cd_commands[] = {
+	{ "status", "Say whether a kernel crash would be captured, and what is missing",
+	  cd_cmd_status },
+	{ "load", "Load the capture kernel", cd_cmd_load },
+	{ "unload", "Unload the capture kernel", cd_cmd_unload },
+	{ "test-crash", "Crash the kernel now, to test the capture", cd_cmd_test_crash },
 	{ "dmesg", "Print the crashed kernel's log from a vmcore", cd_cmd_dmesg },
 	{ "save", "Save the crashed kernel's report from a vmcore", cd_cmd_save },
 	{ "pstore", "Save the panic logs the kernel left in pstore", cd_cmd_pstore },
 	{ "list", "List the saved crash reports", cd_cmd_list },
 	{ "show", "Show a saved crash report", cd_cmd_show },
+	{ "estimate", "Estimate the dump's size and the memory a capture needs", cd_cmd_estimate },
+	{ "final-action", "End the capture: reboot, power off or a shell", cd_cmd_final_action },
 };
 
 static void
@@ -36,7 +43,7 @@ cd_usage(FILE *out)
 		"Usage: crashdesk COMMAND [OPTION...]\n\n"
 		"Saves and explains Linux kernel crashes.\n\nCommands:\n");
 	for (gsize i = 0; i < G_N_ELEMENTS(cd_commands); i++)
-		fprintf(out, "  %-10s %s\n", cd_commands[i].name, cd_commands[i].summary);
+		fprintf(out, "  %-13s %s\n", cd_commands[i].name, cd_commands[i].summary);
 	fprintf(out, "\nRun 'crashdesk COMMAND --help' for a command's options.\n");
 }
 

@@ -248,6 +248,126 @@ test_cli_save_dump_huge(void)
 						NULL));
 }
 
+/*
+ * status on this machine, which has no reservation (CI's has not even kexec): it must say
+ * what is missing and how to fix it, and exit 3; JSON says the same.
+ */
+static void
+test_cli_status_unreserved(void)
+{
+	g_auto(Result) text = { 0 };
+	g_auto(Result) json = { 0 };
+	g_autofree gchar *size = NULL;
+	gboolean kexec = g_file_get_contents("/sys/kernel/kexec_crash_size", &size, NULL, NULL);
+
+	if (kexec && g_ascii_strtoull(size, NULL, 10) > 0) {
+		g_test_skip("this machine reserves memory for a capture kernel");
+		return;
+	}
+	run(&text, (const gchar *[]){ "status", "--config", "/nonexistent/crashdesk.conf", NULL });
+	/* a named configuration that is missing is an error */
+	g_assert_cmpint(text.status, ==, 1);
+	g_assert_nonnull(strstr(text.err, "/nonexistent/crashdesk.conf: cannot open"));
+	result_clear(&text);
+
+	run(&text, (const gchar *[]){ "status", NULL });
+	g_assert_cmpint(text.status, ==, 3);
+	g_assert_true(g_str_has_prefix(text.out, "Not ready: a kernel crash now would be lost."));
+	g_assert_nonnull(strstr(text.out, "What to change\n  1. "));
+	if (!kexec) {
+		g_assert_nonnull(
+			strstr(text.out, "this kernel has no kexec or crash dump support"));
+		g_assert_nonnull(strstr(text.out, "Boot a kernel built with CONFIG_KEXEC"));
+	} else {
+		g_assert_nonnull(strstr(text.out, "No memory is reserved for a capture kernel"));
+		g_assert_nonnull(strstr(text.out, "Suggested: crashkernel="));
+		g_assert_true(strstr(text.out, "then run update-grub and reboot") != NULL ||
+			      strstr(text.out, "to the kernel command line in the boot") != NULL);
+	}
+	g_assert_nonnull(strstr(text.out, "systemd.unit=crashdesk-capture.target"));
+
+	/* the panic screen the capture kernel would get, from the configuration */
+	{
+		g_auto(Result) screen = { 0 };
+		g_autofree gchar *dir = g_dir_make_tmp("crashdesk-cli-XXXXXX", NULL);
+		g_autofree gchar *conf = g_build_filename(dir, "crashdesk.conf", NULL);
+
+		g_assert_true(g_file_set_contents(conf,
+						  "[Capture]\nPanicScreen=text\nFinalAction=shell\n",
+						  -1,
+						  NULL));
+		g_assert_cmpint(chmod(conf, 0644), ==, 0);
+		run(&screen, (const gchar *[]){ "status", "--config", conf, NULL });
+		g_assert_cmpint(screen.status, ==, 3);
+		g_assert_nonnull(strstr(screen.out, "  Panic screen:    text\n"));
+		g_assert_nonnull(strstr(screen.out, "  After saving:    shell\n"));
+		g_assert_nonnull(strstr(screen.out, " crashdesk.panic_screen=text "));
+		g_unlink(conf);
+		g_rmdir(dir);
+	}
+
+	run(&json, (const gchar *[]){ "status", "--json", NULL });
+	g_assert_cmpint(json.status, ==, 3);
+	g_assert_nonnull(strstr(json.out, "\"ready\":false"));
+	g_assert_nonnull(
+		strstr(json.out, kexec ? "\"verdict\":\"no_option\"" : "\"verdict\":\"no_kexec\""));
+}
+
+/* load and test-crash refuse before touching the kernel, and say why */
+static void
+test_cli_load_refusals(void)
+{
+	g_autofree gchar *dir = g_dir_make_tmp("crashdesk-cli-XXXXXX", NULL);
+	g_autofree gchar *conf = g_build_filename(dir, "bad.conf", NULL);
+	g_autofree gchar *expected =
+		g_strdup_printf("%s:3: [Load] Kernel=vmlinuz: not an absolute path", conf);
+	g_auto(Result) bad = { 0 };
+	g_auto(Result) missing = { 0 };
+	g_auto(Result) crash = { 0 };
+	g_auto(Result) dry = { 0 };
+
+	g_assert_true(g_file_set_contents(conf, "[Load]\n# the image\nKernel=vmlinuz\n", -1, NULL));
+	g_assert_cmpint(chmod(conf, 0644), ==, 0);
+	run(&bad, (const gchar *[]){ "load", "--config", conf, NULL });
+	g_assert_cmpint(bad.status, ==, 1);
+	g_assert_nonnull(strstr(bad.err, expected));
+
+	run(&dry,
+	    (const gchar *[]){ "load",
+			       "--dry-run",
+			       "--kernel",
+			       "/boot/x",
+			       "--no-initrd",
+			       "--command-line",
+			       "root=/dev/vda",
+			       "--append",
+			       "a=1",
+			       NULL });
+	g_assert_cmpint(dry.status, ==, 0);
+	g_assert_cmpstr(dry.out,
+			==,
+			"kernel: /boot/x\ninitrd: none\ncommand line: root=/dev/vda a=1\n");
+
+	run(&missing, (const gchar *[]){ "load", "--kernel", "/nonexistent/vmlinuz", NULL });
+	g_assert_cmpint(missing.status, ==, 1);
+	if (geteuid() == 0) {
+		g_assert_nonnull(
+			strstr(missing.err,
+			       "/nonexistent/vmlinuz: cannot open: No such file or directory"));
+		g_assert_nonnull(strstr(missing.err, "choose another with Kernel="));
+	} else {
+		g_assert_nonnull(strstr(missing.err, "only root can load a capture kernel"));
+	}
+
+	run(&crash, (const gchar *[]){ "test-crash", "--yes", NULL });
+	g_assert_cmpint(crash.status, ==, 1);
+	g_assert_nonnull(strstr(crash.err,
+				geteuid() == 0 ? "no capture kernel is loaded"
+					       : "only root can crash the kernel"));
+	g_unlink(conf);
+	g_rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -258,5 +378,7 @@ main(int argc, char **argv)
 	g_test_add_func("/capture/cli/not-a-vmcore", test_cli_not_a_vmcore);
 	g_test_add_func("/capture/cli/save-dump", test_cli_save_dump);
 	g_test_add_func("/capture/cli/save-dump-huge", test_cli_save_dump_huge);
+	g_test_add_func("/capture/cli/status-unreserved", test_cli_status_unreserved);
+	g_test_add_func("/capture/cli/load-refusals", test_cli_load_refusals);
 	return g_test_run();
 }

@@ -15,6 +15,7 @@
 #define ZLIB_CONST
 #include <zlib.h>
 
+#include "cd-test-util.h"
 #include "cd-error.h"
 
 #include "cd-pstore.h"
@@ -32,28 +33,6 @@ typedef struct {
 } Fixture;
 
 static void
-rm_rf(const gchar *path)
-{
-	GDir *dir = g_dir_open(path, 0, NULL);
-	const gchar *name;
-
-	if (dir == NULL) {
-		g_unlink(path);
-		return;
-	}
-	while ((name = g_dir_read_name(dir)) != NULL) {
-		g_autofree gchar *child = g_build_filename(path, name, NULL);
-		if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-		    !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-			rm_rf(child);
-		else
-			g_unlink(child);
-	}
-	g_dir_close(dir);
-	g_rmdir(path);
-}
-
-static void
 fixture_set_up(Fixture *fx, gconstpointer user_data)
 {
 	g_autoptr(GError) error = NULL;
@@ -65,7 +44,7 @@ fixture_set_up(Fixture *fx, gconstpointer user_data)
 static void
 fixture_tear_down(Fixture *fx, gconstpointer user_data)
 {
-	rm_rf(fx->dir);
+	cd_test_rm_rf(fx->dir);
 	g_free(fx->dir);
 	g_ptr_array_unref(fx->warnings);
 }

@@ -48,7 +48,7 @@ def main():
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root to create a user and give directories away")
         return 0
-    tap = Tap(15)
+    tap = Tap(19)
     user = ensure_user()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -87,6 +87,31 @@ def main():
         p = run([crashdesk, "list", "--dir", root])
         tap.result(p.returncode == 0 and report.name in p.stdout,
                    "root lists it", [p.stderr])
+
+        # status, load and test-crash for a user: what is not secret, and no more
+        p = run([crashdesk, "status"], user=USER)
+        tap.result(p.returncode == 3 and
+                   "only root can see whether there are reports" in p.stdout and
+                   "Run as root to see the reports" in p.stdout and
+                   "Reports:         none" not in p.stdout,
+                   "status tells a user all but whether reports exist, and says so",
+                   [f"exit {p.returncode}", p.stdout, p.stderr])
+        p = run([crashdesk, "status", "--json"], user=USER)
+        tap.result(p.returncode == 3 and '"count":null' in p.stdout.replace(" ", ""),
+                   "status --json gives a user no report count", [p.stdout])
+        load = run([crashdesk, "load"], user=USER)
+        crash = run([crashdesk, "test-crash", "--yes"], user=USER)
+        tap.result(load.returncode == crash.returncode == 1 and
+                   "only root can load a capture kernel" in load.stderr and
+                   "only root can crash the kernel" in crash.stderr,
+                   "load and test-crash refuse a user", [load.stderr, crash.stderr])
+        conf = base / "crashdesk.conf"
+        conf.write_text("[Capture]\nDumpLevel=31\n")
+        os.chmod(conf, 0o666)
+        p = run([crashdesk, "status", "--config", conf])
+        tap.result(p.returncode == 1 and "writable by root only" in p.stderr and
+                   f"chmod 644 {conf}" in p.stderr,
+                   "a configuration others may write is refused", [p.stderr])
 
         # bad report roots: refused, with the command that fixes them
         os.chmod(root, 0o755)

@@ -536,6 +536,13 @@ def build_initramfs(kernel_dir, module_ko, guest_tool, fill=None):
     first = base_initramfs()
     for path in program_closure(KEXEC):
         first.add_file(str(path), path)
+    if guest_tool is not None:
+        # the first kernel loads the capture kernel with the tool's "load"
+        # (kexec_file_load) and crashes sysrq kinds with its "test-crash"
+        closure = program_closure(guest_tool)
+        for path in closure:
+            first.add_file(str(path), path)
+        first.add("etc/crashdesk-guest-tool", str(closure[0]).encode())
     first.add_file("lib/modules/crashdesk_test.ko", module_ko)
     first.add_file("boot/vmlinuz", kernel_dir / "vmlinuz")
     first.add("boot/capture.cpio", capture.to_bytes())

@@ -47,9 +47,14 @@ load_test_module() {
 
 # The crash recipes, one per kind: crashvm.py takes its list of kinds from
 # the names of these functions.  Each must not return.
+# With the guest tool, through its test-crash (sync, then sysrq c).
 crash_sysrq() {
 	load_test_module sysrq
-	echo c > /proc/sysrq-trigger
+	if [ -s /etc/crashdesk-guest-tool ]; then
+		"$(cat /etc/crashdesk-guest-tool)" test-crash --yes < /dev/null
+	else
+		echo c > /proc/sysrq-trigger
+	fi
 }
 
 crash_oops() {
@@ -97,9 +102,17 @@ first_kernel() {
 	type "crash_$kind" > /dev/null 2>&1 || fail "unknown crash kind '$kind'"
 
 	# irqpoll and reset_devices: devices may be mid-transfer at the crash.
-	kexec -s -p /boot/vmlinuz --initrd=/boot/capture.cpio \
-		--append="console=ttyS0 quiet panic=-1 nr_cpus=1 irqpoll reset_devices" ||
-		fail "kexec -p of the capture kernel failed"
+	capture_append="console=ttyS0 quiet panic=-1 nr_cpus=1 irqpoll reset_devices"
+	if [ -s /etc/crashdesk-guest-tool ]; then
+		tool=$(cat /etc/crashdesk-guest-tool)
+		"$tool" load --kernel /boot/vmlinuz --initrd /boot/capture.cpio \
+			--command-line "$capture_append" ||
+			fail "crashdesk load of the capture kernel failed"
+	else
+		kexec -s -p /boot/vmlinuz --initrd=/boot/capture.cpio \
+			--append="$capture_append" ||
+			fail "kexec -p of the capture kernel failed"
+	fi
 	[ "$(cat /sys/kernel/kexec_crash_loaded)" = 1 ] ||
 		fail "capture kernel not loaded (is crashkernel= on the command line?)"
 

@@ -1,0 +1,50 @@
+#!/bin/sh
+# The systemd units as meson configured them, checked by systemd-analyze verify (with the
+# built crashdesk standing in for the installed one), and the tmpfiles.d entry applied to a
+# scratch root: the report root must come out 0700 root:root. TAP.
+#   test-units.sh CRASHDESK TMPFILES_CONF UNIT...
+set -u
+crashdesk=$1 tmpfiles=$2
+shift 2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
+
+mkdir "$dir/units"
+for unit in "$@"; do
+    sed "s|^\(Exec[A-Za-z]*=\)[^ ]*/crashdesk |\1$crashdesk |" "$unit" >"$dir/units/$(basename "$unit")"
+done
+if out=$(cd "$dir/units" && systemd-analyze verify --man=no ./* 2>&1) && [ -z "$out" ]; then
+    ok "systemd-analyze verify accepts the units"
+else
+    not_ok "systemd-analyze verify accepts the units"
+    echo "$out" | sed 's/^/# /'
+fi
+# the check itself: a unit naming a program that does not exist must be refused
+sed 's|^ExecStart=.*|ExecStart=/nonexistent/crashdesk load|' "$dir/units/crashdesk-load.service" \
+    >"$dir/broken.service"
+if (cd "$dir" && systemd-analyze verify --man=no ./broken.service) >/dev/null 2>&1; then
+    not_ok "systemd-analyze verify refuses a unit whose program is missing"
+else
+    ok "systemd-analyze verify refuses a unit whose program is missing"
+fi
+for unit in "$dir"/units/*; do
+    name=$(basename "$unit")
+    if grep -q '^Exec.*crashdesk' "$unit" && ! grep -q "^Documentation=man:crashdesk(1)" "$unit"; then
+        not_ok "$name names its man page"
+    else
+        ok "$name names its man page"
+    fi
+done
+
+mkdir "$dir/root"
+if systemd-tmpfiles --root="$dir/root" --create "$tmpfiles" >/dev/null 2>&1 &&
+    [ "$(stat -c '%a %u %g' "$dir/root/var/crash/kernel")" = "700 0 0" ]; then
+    ok "tmpfiles.d makes /var/crash/kernel 0700 root:root"
+else
+    not_ok "tmpfiles.d makes /var/crash/kernel 0700 root:root"
+fi
+echo "1..$n"
+exit $failed
