@@ -183,26 +183,11 @@ def unit_names(stage):
                    if p.suffix in (".service", ".target", ".path", ".timer")})
 
 
-def enableable_units(tree, units):
-    """Those of units that have an [Install] section (systemctl enable would
-    refuse the others)."""
-    found = []
-    for name in units:
-        for d in ("etc/systemd/system", "usr/local/lib/systemd/system",
-                  "usr/lib/systemd/system", "lib/systemd/system"):
-            path = tree / d / name
-            if path.is_file():
-                if re.search(r"^\[Install\]", path.read_text(), re.M):
-                    found.append(name)
-                break
-    return found
-
-
-def make_disk(base_tree, build_dir, work, control):
+def make_disk(base_tree, build_dir, work, extra_files, enable):
     """work/disk.img: base_tree with crashdesk installed from build_dir, plus the
-    test's own files: control(units installed, tree) returns {image path: (source,
-    mode)} and {image path: new image path} for files of the install to move
-    aside.  Returns a dict of what went in: units, packages, seconds taken."""
+    test's own files, {image path: (source, mode)}, and the units enable enabled
+    with systemctl, as an administrator would.  Returns what went in: units,
+    packages, seconds taken."""
     start = time.monotonic()
     tree = work / "tree"
     stage = work / "stage"
@@ -214,20 +199,14 @@ def make_disk(base_tree, build_dir, work, control):
     run("copy the installed files into the image", ["cp", "-a", f"{stage}/.", tree])
     units = unit_names(stage)
     rmtree(stage)
-    files, moves = control(units, tree)
-    for path, new_path in moves.items():
-        os.rename(tree / path.lstrip("/"), tree / new_path.lstrip("/"))
-    for path, (source, mode) in files.items():
+    for path, (source, mode) in extra_files.items():
         dest = tree / path.lstrip("/")
         dest.parent.mkdir(parents=True, exist_ok=True)
         # a link in the tree may point out of it (absolute): replace, not follow
         dest.unlink(missing_ok=True)
         shutil.copyfile(source, dest)
         os.chmod(dest, mode)
-    enable = enableable_units(tree, sorted(set(units) | {
-        Path(p).name for p in files if "/systemd/system/" in p}))
-    if enable:
-        run("enable the units", ["systemctl", f"--root={tree}", "enable", *enable])
+    run("enable the units", ["systemctl", f"--root={tree}", "enable", *enable])
     packages = installed_packages(tree)
     disk = work / "disk.img"
     disk.unlink(missing_ok=True)
@@ -236,5 +215,5 @@ def make_disk(base_tree, build_dir, work, control):
     run("write the disk image", ["mkfs.ext4", "-q", "-F", "-L", "crashdesk-e2e",
                                  "-E", "root_owner=0:0", "-d", tree, disk])
     rmtree(tree)
-    return {"installed_units": units, "enabled": enable, "packages": packages,
+    return {"units": units, "enabled": list(enable), "packages": packages,
             "seconds": round(time.monotonic() - start, 1)}
