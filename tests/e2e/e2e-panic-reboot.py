@@ -94,8 +94,9 @@ class Console:
     """Follows the serial console log while QEMU runs: the host time at which
     each stage first appeared (after the previous one)."""
 
-    def __init__(self, path):
+    def __init__(self, path, log):
         self.path = path
+        self.log = log
         self.reached = []    # (stage name, seconds since boot start, offset)
         self.start = time.monotonic()
 
@@ -116,14 +117,16 @@ class Console:
             if not m:
                 break
             offset = m.end()
-            self.reached.append((name, round(time.monotonic() - self.start, 1), offset))
+            seconds = round(time.monotonic() - self.start, 1)
+            self.reached.append((name, seconds, offset))
+            self.log(f"{seconds:6.1f} s  {name}")
         return text
 
 
-def boot(cmd, console_path, timeout):
-    """Run QEMU until it exits (the guest powers off) or timeout; returns
-    (Console, problem or None)."""
-    console = Console(console_path)
+def boot(cmd, console_path, timeout, log):
+    """Run QEMU until it exits (the guest powers off) or timeout, logging each
+    stage as it is reached; returns (Console, problem or None)."""
+    console = Console(console_path, log)
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     problem = None
@@ -173,7 +176,18 @@ def debugfs_stat(disk, path):
     return debugfs_ls(disk, parent or "/").get(name)
 
 
-def tail(text, lines=60):
+BOOTS = ("first boot", "capture kernel", "second boot")
+
+
+def tail(text, stage, lines=60):
+    """The last console lines of the boot stage belongs to (its name says which:
+    a capture kernel that dies reboots into a normal boot, whose end is no help),
+    or of the whole console if that boot never started."""
+    boots = re.split(r"^(?=.*Linux version )", text, flags=re.M)[1:]
+    index = BOOTS.index(stage.split(":")[0])
+    if index < len(boots):
+        return ([f"last console lines of the {BOOTS[index]}:"] +
+                boots[index].splitlines()[-lines:])
     return ["last console lines:"] + text.splitlines()[-lines:]
 
 
@@ -205,17 +219,17 @@ def check(args, tap):
         f"kernel {release}, units enabled: {' '.join(made['enabled'])}")
 
     console_path = out / "console.log"
+    log(f"booting it in QEMU: {args.memory} MiB, crashkernel={args.crashkernel}M, "
+        f"serial console in {console_path}")
     cmd = qemu_command(vmlinuz, initrd, out / "disk.img", console_path,
                        args.crashkernel, args.memory)
     with boot_slot(args.cache_dir):
-        console, problem = boot(cmd, console_path, args.timeout)
+        console, problem = boot(cmd, console_path, args.timeout, log)
     text = console.text()
     (out / "stages.json").write_text(json.dumps(
         {"crashkernel_mib": args.crashkernel, "memory_mib": args.memory,
          "problem": problem, "stages": [(n, t) for n, t, _ in console.reached]},
         indent=2) + "\n")
-    for name, seconds, _ in console.reached:
-        log(f"{seconds:7.1f} s  {name}")
 
     # 1-13: each stage, in order
     reached = {name for name, _, _ in console.reached}
@@ -225,7 +239,7 @@ def check(args, tap):
         comments = []
         if not ok and first_missing:
             first_missing = False
-            comments = [problem or "the console never showed it"] + tail(text)
+            comments = [problem or "the console never showed it"] + tail(text, name)
         tap.result(ok, name, comments)
 
     # 14: the image holds neither kexec-tools nor makedumpfile
