@@ -45,7 +45,6 @@ APPEND = "root=/dev/vda rw console=ttyS0 systemd.status_unit_format=name"
 TIMEOUT = 1500
 REPORT_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$")
 REPORT_FILES = ("dmesg.txt", "dump.kdump", "meta.json", "report.crash")
-CRASHDESK = "/usr/local/sbin/crashdesk"
 # what an administrator enables (README.md), and the test's control unit
 ENABLE = ("crashdesk-load.service", "crashdesk-e2e.service")
 # the test's control unit and script (guest/), which only this image has
@@ -150,44 +149,23 @@ def markers(text, name):
     return re.findall(rf"CRASHDESK-{name}: ?(.*)$", text, re.M)
 
 
-# --- the disk image, read with debugfs ------------------------------------------
-
-def debugfs(disk, request):
-    result = subprocess.run(["debugfs", "-R", request, str(disk)],
-                            capture_output=True, text=True)
-    return result.stdout
-
-
-def debugfs_ls(disk, path):
-    """{name: (mode, uid, gid)} of a directory, without . and .."""
-    entries = {}
-    for line in debugfs(disk, f"ls -p {path}").splitlines():
-        # /inode/mode/uid/gid/name/size/
-        fields = line.strip().split("/")
-        if len(fields) >= 7 and fields[5] not in (".", ".."):
-            entries[fields[5]] = (int(fields[2], 8), int(fields[3]), int(fields[4]))
-    return entries
-
-
-def debugfs_stat(disk, path):
-    """(mode, uid, gid) of path as ls -p gives them (with the file type), or
-    None."""
-    parent, name = path.rsplit("/", 1)
-    return debugfs_ls(disk, parent or "/").get(name)
-
-
 BOOTS = ("first boot", "capture kernel", "second boot")
+
+
+def boots(text):
+    """The console of each boot, from its kernel's first line."""
+    return re.split(r"^(?=.*Linux version )", text, flags=re.M)[1:]
 
 
 def tail(text, stage, lines=60):
     """The last console lines of the boot stage belongs to (its name says which:
     a capture kernel that dies reboots into a normal boot, whose end is no help),
     or of the whole console if that boot never started."""
-    boots = re.split(r"^(?=.*Linux version )", text, flags=re.M)[1:]
+    boots_ = boots(text)
     index = BOOTS.index(stage.split(":")[0])
-    if index < len(boots):
+    if index < len(boots_):
         return ([f"last console lines of the {BOOTS[index]}:"] +
-                boots[index].splitlines()[-lines:])
+                boots_[index].splitlines()[-lines:])
     return ["last console lines:"] + text.splitlines()[-lines:]
 
 
@@ -242,34 +220,48 @@ def check(args, tap):
             comments = [problem or "the console never showed it"] + tail(text, name)
         tap.result(ok, name, comments)
 
-    # 14: the image holds neither kexec-tools nor makedumpfile
-    present = sorted(set(image.FORBIDDEN_PACKAGES) & made["packages"])
-    tap.result(not present, "the image has neither kexec-tools nor makedumpfile",
-               [f"installed: {present}"])
+    # 14: the capture kernel ran the capture target alone
+    capture = boots(text)[1] if len(boots(text)) > 1 else ""
+    intruders = [line for line in capture.splitlines()
+                 if re.search(r"crashdesk-e2e(\.service|\[)|CRASHDESK-", line)]
+    tap.result(capture != "" and not intruders,
+               "capture kernel: the test's control unit did not run", intruders[:10])
 
+    # 15: the image holds neither kexec-tools nor makedumpfile, nor a kexec
     disk = out / "disk.img"
+    present = sorted(set(image.FORBIDDEN_PACKAGES) & made["packages"])
+    present += [path for path in ("/usr/sbin/kexec", "/usr/sbin/makedumpfile",
+                                  "/usr/local/sbin/kexec")
+                if image.debugfs_stat(disk, path) is not None]
+    tap.result(not present, "the image has neither kexec-tools nor makedumpfile",
+               [f"found: {present}"])
+    # 16: mkfs.ext4 -d kept what the tree had
+    tap.result(not made["lost"], "the disk image keeps the tree's owners and modes "
+               f"(mkfs.ext4 -d; {len(made['installed'])} installed files and "
+               f"{', '.join(image.KEPT_SAMPLES)})", made["lost"])
+
     root = "/var/crash/kernel"
-    # 15: the report root
-    st = debugfs_stat(disk, root)
+    # 17: the report root
+    st = image.debugfs_stat(disk, root)
     tap.result(st == (0o40700, 0, 0), f"{root} is a directory, 0700, root:root",
                [f"mode, uid, gid: {st and (oct(st[0]), st[1], st[2])}"])
-    # 16: exactly one report, root-only
-    entries = debugfs_ls(disk, root)
+    # 18: exactly one report, root-only
+    entries = image.debugfs_ls(disk, root)
     ids = [n for n in entries if REPORT_ID.match(n)]
     report_id = ids[0] if len(ids) == 1 else None
     tap.result(report_id is not None and len(entries) == 1 and
                entries[report_id] == (0o40700, 0, 0),
                "exactly one report directory, named like 20261122-151444-fa2d0ca4, "
                "0700 root:root", [f"{root}: {entries}"])
-    # 17: its files
-    files = debugfs_ls(disk, f"{root}/{report_id}") if report_id else {}
+    # 19: its files
+    files = image.debugfs_ls(disk, f"{root}/{report_id}") if report_id else {}
     tap.result(sorted(files) == sorted(REPORT_FILES) and
                all(v == (0o100600, 0, 0) for v in files.values()),
                f"the report holds {', '.join(REPORT_FILES)}, each 0600 root:root",
                [f"{n}: {oct(m)} {u}:{g}" for n, (m, u, g) in files.items()])
-    # 18: meta.json
+    # 20: meta.json
     try:
-        meta = json.loads(debugfs(disk, f"cat {root}/{report_id}/meta.json"))
+        meta = json.loads(image.debugfs(disk, f"cat {root}/{report_id}/meta.json"))
     except ValueError:
         meta = {}
     kind = meta.get("crash", {}).get("kind")
@@ -279,18 +271,18 @@ def check(args, tap):
                f"meta.json: a kdump report of a sysrq crash of {release}",
                [f"kind {kind}, release {meta_release}, source {meta.get('source')}, "
                 f"id {meta.get('id')}"])
-    # 19: the dump is whole
+    # 21: the dump is whole
     dump = meta.get("dump") or {}
     tap.result(dump.get("file") == "dump.kdump" and dump.get("complete") is True,
                "meta.json: the dump was written whole", [f"dump: {dump}"])
 
-    # 20-21: the host's crashdesk on the extracted report
+    # 22-23: the host's crashdesk on the extracted report
     extracted = out / "report"
     # crashdesk opens no report root that others may read
     extracted.mkdir(mode=0o700)
     os.chmod(extracted, 0o700)
     if report_id:
-        debugfs(disk, f"rdump {root}/{report_id} {extracted}")
+        image.debugfs(disk, f"rdump {root}/{report_id} {extracted}")
     rc, show, err = crashdesk(args, "show", "--dir", extracted, report_id or "-",
                               "--json")
     try:
@@ -308,7 +300,7 @@ def check(args, tap):
                [f"exit {rc}", err, f"{len(dmesg)} bytes, dmesg.txt "
                 f"{len(saved_text or '')} bytes"])
 
-    # 22-24: what the guest printed after the reboot
+    # 24-26: what the guest printed after the reboot
     listed = markers(text, "LIST")
     tap.result(report_id is not None and
                any(line.startswith(report_id) and "sysrq" in line for line in listed),
@@ -337,7 +329,7 @@ def crashdesk(args, *argv):
             proc.stderr.decode(errors="replace"))
 
 
-TOTAL = len(STAGES) + 11
+TOTAL = len(STAGES) + 13
 
 
 def main():

@@ -183,6 +183,50 @@ def unit_names(stage):
                    if p.suffix in (".service", ".target", ".path", ".timer")})
 
 
+# --- the disk image, read with debugfs (no mounts) --------------------------------
+
+def debugfs(disk, request):
+    result = subprocess.run(["debugfs", "-R", request, str(disk)],
+                            capture_output=True, text=True)
+    return result.stdout
+
+
+def debugfs_ls(disk, path):
+    """{name: (mode, uid, gid)} of a directory, without . and ..; modes with
+    their file type bits, as stat gives them."""
+    entries = {}
+    for line in debugfs(disk, f"ls -p {path}").splitlines():
+        # /inode/mode/uid/gid/name/size/
+        fields = line.strip().split("/")
+        if len(fields) >= 7 and fields[5] not in (".", ".."):
+            entries[fields[5]] = (int(fields[2], 8), int(fields[3]), int(fields[4]))
+    return entries
+
+
+def debugfs_stat(disk, path):
+    """(mode, uid, gid) of path, or None."""
+    parent, name = path.rstrip("/").rsplit("/", 1)
+    return debugfs_ls(disk, parent or "/").get(name)
+
+
+# files of the base whose owner or mode is not root's 0644/0755
+KEPT_SAMPLES = ("etc/shadow", "tmp", "usr/bin/su", "var/log/journal")
+
+
+def owners_and_modes_lost(tree, disk, paths):
+    """The paths whose mode, owner or group on the disk image differ from the
+    tree's: mkfs.ext4 -d must keep them."""
+    lost = []
+    for rel in paths:
+        st = os.lstat(tree / rel)
+        want = (st.st_mode, st.st_uid, st.st_gid)
+        got = debugfs_stat(disk, "/" + rel)
+        if got != want:
+            lost.append(f"/{rel}: tree {oct(want[0])} {want[1]}:{want[2]}, disk "
+                        f"{got and (oct(got[0]), got[1], got[2])}")
+    return lost
+
+
 def make_disk(base_tree, build_dir, work, extra_files, enable):
     """work/disk.img: base_tree with crashdesk installed from build_dir, plus the
     test's own files, {image path: (source, mode)}, and the units enable enabled
@@ -193,11 +237,13 @@ def make_disk(base_tree, build_dir, work, extra_files, enable):
     stage = work / "stage"
     rmtree(tree)
     rmtree(stage)
+    work.mkdir(parents=True, exist_ok=True)
     run("copy the base image", ["cp", "-a", "--reflink=auto", base_tree, tree])
     run("meson install", ["meson", "install", "-C", build_dir, "--destdir", stage,
                           "--no-rebuild", "--quiet"])
     run("copy the installed files into the image", ["cp", "-a", f"{stage}/.", tree])
     units = unit_names(stage)
+    installed = sorted(str(p.relative_to(stage)) for p in stage.rglob("*"))
     rmtree(stage)
     for path, (source, mode) in extra_files.items():
         dest = tree / path.lstrip("/")
@@ -214,6 +260,9 @@ def make_disk(base_tree, build_dir, work, extra_files, enable):
     # -E root_owner: the root directory as in the tree; -d keeps owners and modes
     run("write the disk image", ["mkfs.ext4", "-q", "-F", "-L", "crashdesk-e2e",
                                  "-E", "root_owner=0:0", "-d", tree, disk])
+    lost = owners_and_modes_lost(tree, disk, [*KEPT_SAMPLES, *installed,
+                                              *(p.lstrip("/") for p in extra_files)])
     rmtree(tree)
     return {"units": units, "enabled": list(enable), "packages": packages,
+            "installed": installed, "lost": lost,
             "seconds": round(time.monotonic() - start, 1)}
