@@ -26,7 +26,9 @@ step() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
+# not on /tmp: the tool may live below it on the host, and so in the initramfs
+mkdir -p /scratch
+mount -t tmpfs tmpfs /scratch
 mount -t securityfs securityfs /sys/kernel/security 2> /dev/null
 
 cd=$(cat /etc/crashdesk-guest-tool)
@@ -42,8 +44,8 @@ else
 	step load-missing-initrd "$cd" load --kernel /boot/vmlinuz --initrd /boot/no-such.img
 	step load-bad-config "$cd" load --config /etc/crashdesk/bad.conf
 	step load-not-kernel "$cd" load --kernel /etc/crashdesk/bad.conf --no-initrd
-	dd if=/dev/zero of=/tmp/huge.img bs=1M count=112 2> /dev/null
-	step load-too-big "$cd" load --kernel /boot/vmlinuz --initrd /tmp/huge.img
+	dd if=/dev/zero of=/scratch/huge.img bs=1M count=112 2> /dev/null
+	step load-too-big "$cd" load --kernel /boot/vmlinuz --initrd /scratch/huge.img
 	step test-crash-unloaded "$cd" test-crash --yes
 	step load "$cd" load --kernel /boot/vmlinuz --no-initrd
 	step loaded cat /sys/kernel/kexec_crash_loaded
