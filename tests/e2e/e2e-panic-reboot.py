@@ -301,7 +301,16 @@ def check(args, tap):
                [f"exit {rc}", err, f"{len(dmesg)} bytes, dmesg.txt "
                 f"{len(saved_text or '')} bytes"])
 
-    # 24-26: what the guest printed after the reboot
+    # on the first boot, test-crash on a terminal asked for the word, got another, and
+    # left the kernel alone
+    confirm = markers(text, "CONFIRM")
+    tap.result(any("Type 'crash' to crash the kernel now" in line for line in confirm) and
+               any("Not crashed." in line for line in confirm) and
+               any(line.strip() == "rc=1" for line in confirm),
+               "test-crash on a terminal asks for the word and stops on another",
+               ["test-crash printed:"] + confirm)
+
+    # what the guest printed after the reboot
     listed = markers(text, "LIST")
     tap.result(report_id is not None and
                any(line.startswith(report_id) and "sysrq" in line for line in listed),
@@ -330,7 +339,7 @@ def crashdesk(args, *argv):
             proc.stderr.decode(errors="replace"))
 
 
-TOTAL = len(STAGES) + 13
+TOTAL = len(STAGES) + 14
 
 
 def main():
