@@ -204,7 +204,11 @@ cd_cmd_estimate(gint argc, gchar **argv)
 	if (dir == NULL)
 		dir = g_strdup(CD_REPORT_ROOT_DEFAULT);
 
-	state = cd_crashkernel_state_read(root, release, &error);
+	state = cd_crashkernel_state_read(root,
+					  release,
+					  config->kernel,
+					  config->no_initrd ? "" : config->initrd,
+					  &error);
 	if (state == NULL) {
 		g_printerr("%s: %s\n", g_get_prgname(), error->message);
 		return CD_EXIT_FAILURE;

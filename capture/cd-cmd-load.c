@@ -275,7 +275,7 @@ cd_load_explain_errno(gint errsv, const CdLoadPlan *plan, guint64 images, guint6
 
 /* the reserved size, or -1 after saying why there is nothing to load into */
 static gint64
-cd_load_check_reservation(void)
+cd_load_check_reservation(const CdLoadPlan *plan)
 {
 	guint64 reserved = 0;
 
@@ -290,7 +290,7 @@ cd_load_check_reservation(void)
 		g_printerr("%s: no memory is reserved for a capture kernel (%s is 0)\n",
 			   g_get_prgname(),
 			   CD_KEXEC_CRASH_SIZE);
-		cd_cmd_explain_reservation();
+		cd_cmd_explain_reservation(plan);
 		return -1;
 	}
 	return (gint64)reserved;
@@ -403,7 +403,7 @@ cd_cmd_load(gint argc, gchar **argv)
 			g_close(initrd_fd, NULL);
 		return CD_EXIT_FAILURE;
 	}
-	reserved = cd_load_check_reservation();
+	reserved = cd_load_check_reservation(&plan);
 	if (reserved < 0) {
 		g_close(kernel_fd, NULL);
 		if (initrd_fd >= 0)

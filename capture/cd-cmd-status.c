@@ -58,10 +58,17 @@ cd_status_size(guint64 bytes)
 
 /* the reservation as the kernel made it from crashkernel=, with the fix, or NULL */
 static CdCrashkernelState *
-cd_status_read_reservation(GPtrArray *lines)
+cd_status_read_reservation(const CdLoadPlan *plan, GPtrArray *lines)
 {
 	g_autoptr(GError) error = NULL;
-	CdCrashkernelState *state = cd_crashkernel_state_read("/", NULL, &error);
+	/* the suggestion is for the images load would load, a small initrd of its own too */
+	CdCrashkernelState *state = cd_crashkernel_state_read("/",
+							      NULL,
+							      plan != NULL ? plan->kernel : NULL,
+							      plan == NULL	     ? NULL
+							      : plan->initrd != NULL ? plan->initrd
+										     : "",
+							      &error);
 
 	if (state == NULL) {
 		g_ptr_array_add(
@@ -75,10 +82,10 @@ cd_status_read_reservation(GPtrArray *lines)
 
 /* for load's refusal: what is reserved, why not, and how to reserve it */
 void
-cd_cmd_explain_reservation(void)
+cd_cmd_explain_reservation(const CdLoadPlan *plan)
 {
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(CdCrashkernelState) state = cd_status_read_reservation(lines);
+	g_autoptr(CdCrashkernelState) state = cd_status_read_reservation(plan, lines);
 
 	for (guint i = 0; i < lines->len; i++)
 		g_printerr("%s: %s\n", g_get_prgname(), (const gchar *)g_ptr_array_index(lines, i));
@@ -98,10 +105,10 @@ cd_status_join_lines(GPtrArray *lines)
 }
 
 static void
-cd_status_reservation(CdStatus *st, guint64 *reserved)
+cd_status_reservation(CdStatus *st, const CdLoadPlan *plan, guint64 *reserved)
 {
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(CdCrashkernelState) state = cd_status_read_reservation(lines);
+	g_autoptr(CdCrashkernelState) state = cd_status_read_reservation(plan, lines);
 	json_object *obj = json_object_new_object();
 
 	json_object_object_add(st->json, "reservation", obj);
@@ -362,7 +369,13 @@ cd_cmd_status(gint argc, gchar **argv)
 		return CD_EXIT_FAILURE;
 
 	g_string_append(text, "Capture kernel\n");
-	cd_status_reservation(&st, &reserved);
+	{
+		g_auto(CdLoadPlan) plan = { NULL };
+		gboolean have_plan =
+			cd_cmd_load_plan(config, NULL, NULL, FALSE, NULL, NULL, &plan, NULL);
+
+		cd_status_reservation(&st, have_plan ? &plan : NULL, &reserved);
+	}
 	if (cd_kexec_read_number(CD_KEXEC_CRASH_LOADED, &loaded) && loaded == 1) {
 		cd_status_line(&st, "Loaded:", "yes");
 	} else {

@@ -63,7 +63,7 @@ cd_cmd_load_plan(const CdConfig *config,
 CdConfig *
 cd_cmd_load_config(const gchar *path);
 void
-cd_cmd_explain_reservation(void);
+cd_cmd_explain_reservation(const CdLoadPlan *plan);
 gint
 cd_cmd_estimate(gint argc, gchar **argv);
 

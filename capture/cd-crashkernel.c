@@ -654,8 +654,8 @@ cd_crashkernel_get_size_for_ram(const CdCrashkernel *ck, guint64 system_ram)
 
 /**
  * cd_crashkernel_suggest_size:
- * @kernel_image_bytes: the kernel image's file size, 0 for Debian's usual one
- * @initrd_bytes: the initramfs's file size, 0 for Debian's usual one
+ * @kernel_image_bytes: the kernel image's file size
+ * @initrd_bytes: the initramfs's file size, 0 without one
  * @system_ram: the RAM of the machine
  *
  * The formula and its constants are at CD_CRASHKERNEL_SUGGEST_* in the header.
@@ -667,10 +667,6 @@ cd_crashkernel_suggest_size(guint64 kernel_image_bytes, guint64 initrd_bytes, gu
 {
 	guint64 size;
 
-	if (kernel_image_bytes == 0)
-		kernel_image_bytes = CD_CRASHKERNEL_SUGGEST_DEFAULT_KERNEL;
-	if (initrd_bytes == 0)
-		initrd_bytes = CD_CRASHKERNEL_SUGGEST_DEFAULT_INITRD;
 	/* file sizes beyond a TiB are not images: keep the sum from overflowing */
 	kernel_image_bytes = MIN(kernel_image_bytes, 1ULL << 40);
 	initrd_bytes = MIN(initrd_bytes, 1ULL << 40);
@@ -1061,10 +1057,16 @@ cd_crashkernel_state_set_options(CdCrashkernelState *state, const gchar *cmdline
 	}
 }
 
+/* the size of an image below @root: @file if given (absolute), else /boot/@name */
 static void
-cd_crashkernel_image_size(const gchar *root, const gchar *name, guint64 *size, gboolean *assumed)
+cd_crashkernel_image_size(const gchar *root,
+			  const gchar *file,
+			  const gchar *name,
+			  guint64 *size,
+			  gboolean *assumed)
 {
-	g_autofree gchar *path = g_build_filename(root, "boot", name, NULL);
+	g_autofree gchar *path = file != NULL ? g_build_filename(root, file, NULL)
+					      : g_build_filename(root, "boot", name, NULL);
 	struct stat st;
 
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
@@ -1080,6 +1082,8 @@ cd_crashkernel_image_size(const gchar *root, const gchar *name, guint64 *size, g
  * @root: the root prefix, "/" for this machine, a fixture tree in the tests
  * @release: the kernel release whose /boot/vmlinuz-RELEASE and /boot/initrd.img-RELEASE
  *	size the suggestion, NULL for the running kernel
+ * @kernel: the capture kernel's image if not that one (an absolute path below @root), or NULL
+ * @initrd: its initrd if not that one, or NULL; "" for none
  *
  * Reads /proc/cmdline, /proc/iomem, /proc/meminfo, /sys/kernel/kexec_crash_size and
  * kexec_crash_loaded, the memory blocks and the boot loader's configuration below @root,
@@ -1089,7 +1093,11 @@ cd_crashkernel_image_size(const gchar *root, const gchar *name, guint64 *size, g
  *	for another reason or malformed
  */
 CdCrashkernelState *
-cd_crashkernel_state_read(const gchar *root, const gchar *release, GError **error)
+cd_crashkernel_state_read(const gchar *root,
+			  const gchar *release,
+			  const gchar *kernel,
+			  const gchar *initrd_file,
+			  GError **error)
 {
 	g_autoptr(CdCrashkernelState) state = g_new0(CdCrashkernelState, 1);
 	g_autofree gchar *cmdline = NULL;
@@ -1189,17 +1197,23 @@ cd_crashkernel_state_read(const gchar *root, const gchar *release, GError **erro
 	vmlinuz = g_strdup_printf("vmlinuz-%s", release);
 	initrd = g_strdup_printf("initrd.img-%s", release);
 	cd_crashkernel_image_size(root,
+				  kernel,
 				  vmlinuz,
 				  &state->kernel_image_bytes,
 				  &state->images_assumed);
-	cd_crashkernel_image_size(root, initrd, &state->initrd_bytes, &state->images_assumed);
+	if (g_strcmp0(initrd_file, "") != 0)
+		cd_crashkernel_image_size(root,
+					  initrd_file,
+					  initrd,
+					  &state->initrd_bytes,
+					  &state->images_assumed);
+	if (state->kernel_image_bytes == 0)
+		state->kernel_image_bytes = CD_CRASHKERNEL_SUGGEST_DEFAULT_KERNEL;
+	if (state->initrd_bytes == 0 && g_strcmp0(initrd_file, "") != 0)
+		state->initrd_bytes = CD_CRASHKERNEL_SUGGEST_DEFAULT_INITRD;
 	state->suggested_bytes = cd_crashkernel_suggest_size(state->kernel_image_bytes,
 							     state->initrd_bytes,
 							     state->system_ram);
-	if (state->kernel_image_bytes == 0)
-		state->kernel_image_bytes = CD_CRASHKERNEL_SUGGEST_DEFAULT_KERNEL;
-	if (state->initrd_bytes == 0)
-		state->initrd_bytes = CD_CRASHKERNEL_SUGGEST_DEFAULT_INITRD;
 	state->suggested_option = cd_crashkernel_suggest_option(state->suggested_bytes);
 
 	/* the verdict */

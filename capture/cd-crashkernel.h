@@ -228,7 +228,11 @@ cd_crashkernel_read_file(const gchar *root,
 			 GError **error);
 
 CdCrashkernelState *
-cd_crashkernel_state_read(const gchar *root, const gchar *release, GError **error);
+cd_crashkernel_state_read(const gchar *root,
+			  const gchar *release,
+			  const gchar *kernel,
+			  const gchar *initrd,
+			  GError **error);
 void
 cd_crashkernel_state_free(CdCrashkernelState *state);
 void

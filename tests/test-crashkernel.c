@@ -372,8 +372,14 @@ test_suggest(void)
 
 	/* 4 x 8 + 5 x 40 + 128 + 4 = 364 MiB, to 368 */
 	g_assert_cmpuint(cd_crashkernel_suggest_size(8 * MiB, 40 * MiB, 4 * GiB), ==, 368 * MiB);
-	/* Debian's usual sizes: 4 x 8 + 5 x 48 + 128 = 400 MiB */
-	g_assert_cmpuint(cd_crashkernel_suggest_size(0, 0, 0), ==, 400 * MiB);
+	/* without an initramfs: 4 x 8 + 128 = 160 MiB, raised to the least, 256 */
+	g_assert_cmpuint(cd_crashkernel_suggest_size(8 * MiB, 0, 0), ==, 256 * MiB);
+	/* Debian's usual sizes, which the state assumes for missing files: 400 MiB */
+	g_assert_cmpuint(cd_crashkernel_suggest_size(CD_CRASHKERNEL_SUGGEST_DEFAULT_KERNEL,
+						     CD_CRASHKERNEL_SUGGEST_DEFAULT_INITRD,
+						     0),
+			 ==,
+			 400 * MiB);
 	/* the RAM term: 64 MiB for 64 GiB */
 	g_assert_cmpuint(cd_crashkernel_suggest_size(8 * MiB, 40 * MiB, 64 * GiB), ==, 432 * MiB);
 	/* never below 256 MiB, always a multiple of 16 MiB */
@@ -438,7 +444,8 @@ static CdCrashkernelState *
 read_state(Fixture *fx)
 {
 	g_autoptr(GError) error = NULL;
-	CdCrashkernelState *state = cd_crashkernel_state_read(fx->root, RELEASE, &error);
+	CdCrashkernelState *state =
+		cd_crashkernel_state_read(fx->root, RELEASE, NULL, NULL, &error);
 
 	g_assert_no_error(error);
 	g_assert_nonnull(state);
@@ -578,6 +585,51 @@ test_state_root_ok(Fixture *fx, gconstpointer user_data)
 	g_assert_cmpstr(g_ptr_array_index(lines, 1), ==, "No capture kernel is loaded into it.");
 	/* no boot loader configuration in the tree */
 	g_assert_cmpint(state->bootloader.kind, ==, CD_BOOTLOADER_NONE);
+}
+
+/*
+ * The suggestion is for the images load would use: a small initrd of the capture's own
+ * (Initrd=) needs less than the system's, and none (Initrd=none) less still.
+ */
+static void
+test_state_images(Fixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdCrashkernelState) system = NULL;
+	g_autoptr(CdCrashkernelState) small = NULL;
+	g_autoptr(CdCrashkernelState) none = NULL;
+	g_autoptr(CdCrashkernelState) missing = NULL;
+
+	put_machine(fx, "ro crashkernel=256M\n", "  50000000-5fffffff : Crash kernel\n", 256 * MiB);
+	put_sized(fx, "/boot/initrd-capture.img", 4 * MiB);
+	system = read_state(fx);
+	/* 4 x 8 + 5 x 20 + 128 + 2 = 262 MiB, to 272: more than reserved */
+	g_assert_cmpuint(system->initrd_bytes, ==, 20 * MiB);
+	g_assert_cmpuint(system->suggested_bytes, ==, 272 * MiB);
+	g_assert_cmpint(system->verdict, ==, CD_CRASHKERNEL_VERDICT_TOO_SMALL);
+
+	small = cd_crashkernel_state_read(fx->root,
+					  RELEASE,
+					  "/boot/vmlinuz-" RELEASE,
+					  "/boot/initrd-capture.img",
+					  &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(small->initrd_bytes, ==, 4 * MiB);
+	g_assert_false(small->images_assumed);
+	g_assert_cmpuint(small->suggested_bytes, ==, 256 * MiB);
+	g_assert_cmpint(small->verdict, ==, CD_CRASHKERNEL_VERDICT_OK);
+
+	none = cd_crashkernel_state_read(fx->root, RELEASE, NULL, "", &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(none->initrd_bytes, ==, 0);
+	g_assert_false(none->images_assumed);
+	g_assert_cmpint(none->verdict, ==, CD_CRASHKERNEL_VERDICT_OK);
+
+	/* a configured image that is missing: Debian's usual sizes, said so */
+	missing = cd_crashkernel_state_read(fx->root, RELEASE, "/boot/nothing", NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(missing->images_assumed);
+	g_assert_cmpuint(missing->kernel_image_bytes, ==, CD_CRASHKERNEL_SUGGEST_DEFAULT_KERNEL);
 }
 
 /* as a user: /proc/iomem all zeros, the RAM from the memory blocks, the size from sysfs */
@@ -901,7 +953,7 @@ test_state_bad_files(Fixture *fx, gconstpointer user_data)
 
 	put_machine(fx, "crashkernel=256M\n", "", 256 * MiB);
 	put(fx, "/proc/iomem", "garbage\n");
-	state = cd_crashkernel_state_read(fx->root, RELEASE, &error);
+	state = cd_crashkernel_state_read(fx->root, RELEASE, NULL, NULL, &error);
 	g_assert_null(state);
 	g_assert_error(error, CD_ERROR, CD_ERROR_INVALID_DATA);
 	g_assert_nonnull(strstr(error->message, "/proc/iomem: line 1"));
@@ -909,14 +961,14 @@ test_state_bad_files(Fixture *fx, gconstpointer user_data)
 
 	put(fx, "/proc/iomem", "");
 	put(fx, "/sys/kernel/kexec_crash_size", "lots\n");
-	state = cd_crashkernel_state_read(fx->root, RELEASE, &error);
+	state = cd_crashkernel_state_read(fx->root, RELEASE, NULL, NULL, &error);
 	g_assert_null(state);
 	g_assert_error(error, CD_ERROR, CD_ERROR_INVALID_DATA);
 	g_clear_error(&error);
 
 	put(fx, "/sys/kernel/kexec_crash_size", "0\n");
 	put(fx, "/proc/cmdline", big);
-	state = cd_crashkernel_state_read(fx->root, RELEASE, &error);
+	state = cd_crashkernel_state_read(fx->root, RELEASE, NULL, NULL, &error);
 	g_assert_null(state);
 	g_assert_error(error, CD_ERROR, CD_ERROR_INVALID_DATA);
 	g_assert_nonnull(strstr(error->message, "bytes expected"));
@@ -946,6 +998,7 @@ main(int argc, char **argv)
 	ADD("state-root-too-small", test_state_root_too_small);
 	ADD("state-root-ok", test_state_root_ok);
 	ADD("state-user", test_state_user);
+	ADD("state-images", test_state_images);
 	ADD("state-meminfo", test_state_meminfo);
 	ADD("state-no-option", test_state_no_option);
 	ADD("state-no-kexec", test_state_no_kexec);
