@@ -129,27 +129,28 @@ cd_status_reservation(CdStatus *st, const CdLoadPlan *plan, guint64 *reserved)
 
 /* the images load would use, their sizes, and the command line */
 static void
-cd_status_plan(CdStatus *st, const CdConfig *config, gboolean loaded)
+cd_status_plan(CdStatus *st,
+	       const CdConfig *config,
+	       gboolean loaded,
+	       const CdLoadPlan *plan,
+	       const GError *plan_error)
 {
 	/* with a capture kernel loaded, the images matter at the next boot */
 	GPtrArray *issues = loaded ? st->notes : st->problems;
-
-	g_autoptr(GError) error = NULL;
-	g_auto(CdLoadPlan) plan = { NULL };
 	json_object *obj = json_object_new_object();
 	const gchar *names[] = { "kernel", "initrd" };
 
 	json_object_object_add(st->json, "capture_kernel", obj);
-	if (!cd_cmd_load_plan(config, NULL, NULL, FALSE, NULL, NULL, &plan, &error)) {
-		cd_status_line(st, "Command line:", "cannot be made: %s", error->message);
+	if (plan == NULL) {
+		cd_status_line(st, "Command line:", "cannot be made: %s", plan_error->message);
 		g_ptr_array_add(
 			issues,
 			g_strdup_printf("The capture kernel's command line cannot be made: %s",
-					error->message));
+					plan_error->message));
 		return;
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-		const gchar *path = i == 0 ? plan.kernel : plan.initrd;
+		const gchar *path = i == 0 ? plan->kernel : plan->initrd;
 		g_autofree gchar *label = g_strdup_printf("%s:", i == 0 ? "Kernel" : "Initrd");
 		g_autofree gchar *size = NULL;
 		g_autofree gchar *key = g_strdup_printf("%s_bytes", names[i]);
@@ -181,9 +182,9 @@ cd_status_plan(CdStatus *st, const CdConfig *config, gboolean loaded)
 		cd_status_line(st, label, "%s (%s)", path, size);
 		json_object_object_add(obj, key, json_object_new_int64(sb.st_size));
 	}
-	cd_status_line(st, "Command line:", "%s", plan.cmdline);
+	cd_status_line(st, "Command line:", "%s", plan->cmdline);
 	{
-		g_auto(GStrv) words = cd_kexec_split_cmdline(plan.cmdline);
+		g_auto(GStrv) words = cd_kexec_split_cmdline(plan->cmdline);
 
 		/* the capture kernel's, whether the running kernel's or the configuration's */
 		for (guint i = 0; words[i] != NULL; i++) {
@@ -195,7 +196,7 @@ cd_status_plan(CdStatus *st, const CdConfig *config, gboolean loaded)
 			}
 		}
 	}
-	json_object_object_add(obj, "command_line", json_object_new_string(plan.cmdline));
+	json_object_object_add(obj, "command_line", json_object_new_string(plan->cmdline));
 }
 
 /* whether systemd loads the capture kernel at the next boot: "enabled", or NULL */
@@ -357,6 +358,9 @@ cd_cmd_status(gint argc, gchar **argv)
 	g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
 	CdStatus st = { .json = root, .text = text, .problems = problems, .notes = notes };
 	g_autofree gchar *panic_screen = NULL;
+	g_auto(CdLoadPlan) plan = { NULL };
+	g_autoptr(GError) plan_error = NULL;
+	gboolean have_plan;
 	guint64 reserved = 0;
 	guint64 loaded = 0;
 	gboolean ready;
@@ -369,13 +373,8 @@ cd_cmd_status(gint argc, gchar **argv)
 		return CD_EXIT_FAILURE;
 
 	g_string_append(text, "Capture kernel\n");
-	{
-		g_auto(CdLoadPlan) plan = { NULL };
-		gboolean have_plan =
-			cd_cmd_load_plan(config, NULL, NULL, FALSE, NULL, NULL, &plan, NULL);
-
-		cd_status_reservation(&st, have_plan ? &plan : NULL, &reserved);
-	}
+	have_plan = cd_cmd_load_plan(config, NULL, NULL, FALSE, NULL, NULL, &plan, &plan_error);
+	cd_status_reservation(&st, have_plan ? &plan : NULL, &reserved);
 	if (cd_kexec_read_number(CD_KEXEC_CRASH_LOADED, &loaded) && loaded == 1) {
 		cd_status_line(&st, "Loaded:", "yes");
 	} else {
@@ -389,7 +388,7 @@ cd_cmd_status(gint argc, gchar **argv)
 	}
 	json_object_object_add(root, "loaded", json_object_new_boolean(loaded == 1));
 	cd_status_load_service(&st);
-	cd_status_plan(&st, config, loaded == 1);
+	cd_status_plan(&st, config, loaded == 1, have_plan ? &plan : NULL, plan_error);
 
 	g_string_append(text, "\nCapture\n");
 	if (st.panic_screen == NULL)
