@@ -719,7 +719,8 @@ cd_crashkernel_read_file(const gchar *root,
 {
 	g_autofree gchar *full = g_build_filename(root, path, NULL);
 	g_autoptr(GError) error_local = NULL;
-	g_autoptr(GString) buf = g_string_new(NULL);
+	g_autofree gchar *text = NULL;
+	gsize len = 0;
 	gint fd = cd_file_open_regular(AT_FDCWD, full, CD_FILE_OPEN_NONE, NULL, &error_local);
 
 	*contents = NULL;
@@ -737,26 +738,15 @@ cd_crashkernel_read_file(const gchar *root,
 			    error_local->message);
 		return FALSE;
 	}
-	/* /proc and sysfs files say size 0: read until the end, one byte past the limit */
-	for (;;) {
-		gchar chunk[4096];
-		gssize n = read(fd, chunk, MIN(sizeof(chunk), max_size + 1 - buf->len));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			gint errsv = errno;
-			g_close(fd, NULL);
-			/* a file this user may open but not read is no answer either */
-			if (errsv == EACCES || errsv == EPERM)
-				return TRUE;
-			cd_error_set_from_errno(error, errsv, "cannot read %s", full);
-			return FALSE;
-		}
-		if (n == 0)
-			break;
-		g_string_append_len(buf, chunk, n);
-		if (buf->len > max_size) {
-			g_close(fd, NULL);
+	/* /proc and sysfs files say size 0: cd_file_read_fd_text reads to the end */
+	text = cd_file_read_fd_text(fd, max_size, &len, &error_local);
+	g_close(fd, NULL);
+	if (text == NULL) {
+		/* a file this user may open but not read is no answer either */
+		if (g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_ACCES) ||
+		    g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_PERM))
+			return TRUE;
+		if (g_error_matches(error_local, CD_ERROR, CD_ERROR_INVALID_DATA)) {
 			g_set_error(error,
 				    CD_ERROR,
 				    CD_ERROR_INVALID_DATA,
@@ -765,13 +755,19 @@ cd_crashkernel_read_file(const gchar *root,
 				    max_size);
 			return FALSE;
 		}
+		g_set_error(error,
+			    error_local->domain,
+			    error_local->code,
+			    "%s: %s",
+			    full,
+			    error_local->message);
+		return FALSE;
 	}
-	g_close(fd, NULL);
-	if (memchr(buf->str, '\0', buf->len) != NULL) {
+	if (memchr(text, '\0', len) != NULL) {
 		g_set_error(error, CD_ERROR, CD_ERROR_INVALID_DATA, "%s: not a text file", full);
 		return FALSE;
 	}
-	*contents = g_string_free(g_steal_pointer(&buf), FALSE);
+	*contents = g_steal_pointer(&text);
 	return TRUE;
 }
 
