@@ -104,8 +104,9 @@ cd_status_join_lines(GPtrArray *lines)
 	return g_string_free(g_steal_pointer(&text), FALSE);
 }
 
+/* the reservation's lines, and what the kernel says is reserved and loaded */
 static void
-cd_status_reservation(CdStatus *st, const CdLoadPlan *plan, guint64 *reserved)
+cd_status_reservation(CdStatus *st, const CdLoadPlan *plan, guint64 *reserved, gboolean *loaded)
 {
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(CdCrashkernelState) state = cd_status_read_reservation(plan, lines);
@@ -113,6 +114,7 @@ cd_status_reservation(CdStatus *st, const CdLoadPlan *plan, guint64 *reserved)
 
 	json_object_object_add(st->json, "reservation", obj);
 	*reserved = state != NULL ? state->reserved_bytes : 0;
+	*loaded = state != NULL && state->loaded;
 	if (state != NULL)
 		cd_crashkernel_state_to_json(state, obj);
 	cd_status_line(st,
@@ -362,7 +364,7 @@ cd_cmd_status(gint argc, gchar **argv)
 	g_autoptr(GError) plan_error = NULL;
 	gboolean have_plan;
 	guint64 reserved = 0;
-	guint64 loaded = 0;
+	gboolean loaded = FALSE;
 	gboolean ready;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
@@ -374,8 +376,8 @@ cd_cmd_status(gint argc, gchar **argv)
 
 	g_string_append(text, "Capture kernel\n");
 	have_plan = cd_cmd_load_plan(config, NULL, NULL, FALSE, NULL, NULL, &plan, &plan_error);
-	cd_status_reservation(&st, have_plan ? &plan : NULL, &reserved);
-	if (cd_kexec_read_number(CD_KEXEC_CRASH_LOADED, &loaded) && loaded == 1) {
+	cd_status_reservation(&st, have_plan ? &plan : NULL, &reserved, &loaded);
+	if (loaded) {
 		cd_status_line(&st, "Loaded:", "yes");
 	} else {
 		cd_status_line(&st, "Loaded:", "no");
@@ -386,9 +388,9 @@ cd_cmd_status(gint argc, gchar **argv)
 						 "(or 'crashdesk load' once)."));
 		}
 	}
-	json_object_object_add(root, "loaded", json_object_new_boolean(loaded == 1));
+	json_object_object_add(root, "loaded", json_object_new_boolean(loaded));
 	cd_status_load_service(&st);
-	cd_status_plan(&st, config, loaded == 1, have_plan ? &plan : NULL, plan_error);
+	cd_status_plan(&st, config, loaded, have_plan ? &plan : NULL, plan_error);
 
 	g_string_append(text, "\nCapture\n");
 	if (st.panic_screen == NULL)
