@@ -162,8 +162,7 @@ cd_cmd_estimate(gint argc, gchar **argv)
 		{ "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
 		{ "dump-level", 0, 0, G_OPTION_ARG_INT, &dump_level,
 		  "Pages left out, as makedumpfile -d (default DumpLevel=, 31)", "N" },
-		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
-		  "Read this configuration file (default: " CD_CONFIG_FILE ")", "FILE" },
+		CD_CMD_OPTION_CONFIG(&config_path),
 		{ "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir,
 		  "The report root (default: " CD_REPORT_ROOT_DEFAULT ")", "DIR" },
 		/* for the tests: a tree with proc/, sys/, etc/ and boot/ of another machine */

@@ -328,8 +328,7 @@ cd_cmd_load(gint argc, gchar **argv)
 		  "STRING" },
 		{ "append", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &append,
 		  "Add to its command line", "STRING" },
-		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
-		  "Read this configuration file (default: " CD_CONFIG_FILE ")", "FILE" },
+		CD_CMD_OPTION_CONFIG(&config_path),
 		{ "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run,
 		  "Say what would be loaded, and load nothing", NULL },
 		{ NULL }
@@ -502,8 +501,7 @@ cd_cmd_test_crash(gint argc, gchar **argv)
 	const GOptionEntry entries[] = {
 		{ "yes", 'y', 0, G_OPTION_ARG_NONE, &yes,
 		  "Crash without asking", NULL },
-		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
-		  "Read this configuration file (default: " CD_CONFIG_FILE ")", "FILE" },
+		CD_CMD_OPTION_CONFIG(&config_path),
 		{ NULL }
 	};
 	/* clang-format on */
@@ -599,8 +597,7 @@ cd_cmd_final_action(gint argc, gchar **argv)
 	const GOptionEntry entries[] = {
 		{ "action", 0, 0, G_OPTION_ARG_STRING, &action_str,
 		  "reboot, poweroff or shell (default: FinalAction=)", "ACTION" },
-		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
-		  "Read this configuration file (default: " CD_CONFIG_FILE ")", "FILE" },
+		CD_CMD_OPTION_CONFIG(&config_path),
 		{ NULL }
 	};
 	/* clang-format on */

@@ -476,8 +476,7 @@ cd_cmd_save(gint argc, gchar **argv)
 		{ "keep-free", 0, 0, G_OPTION_ARG_INT64, &dump_opts.keep_free,
 		  "Leave BYTES free on the report's file system (default KeepFree=: the "
 		  "larger of 1 GiB and 5 %)", "BYTES" },
-		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
-		  "Read this configuration file (default: " CD_CONFIG_FILE ")", "FILE" },
+		CD_CMD_OPTION_CONFIG(&config_path),
 		{ NULL }
 	};
 	/* clang-format on */
@@ -629,8 +628,7 @@ cd_cmd_pstore(gint argc, gchar **argv)
 	CdSaveRetention retention = { .max_reports = -1, .max_total_size = -1 };
 	/* clang-format off */
 	const GOptionEntry entries[] = {
-		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
-		  "Read this configuration file (default: " CD_CONFIG_FILE ")", "FILE" },
+		CD_CMD_OPTION_CONFIG(&config_path),
 		{ "pstore-dir", 'p', 0, G_OPTION_ARG_FILENAME, &pstore_dir,
 		  "Where pstore is mounted (default: " CD_PSTORE_DIR ")", "DIR" },
 		{ "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir,

@@ -346,8 +346,7 @@ cd_cmd_status(gint argc, gchar **argv)
 	/* clang-format off */
 	const GOptionEntry entries[] = {
 		{ "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
-		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
-		  "Read this configuration file (default: " CD_CONFIG_FILE ")", "FILE" },
+		CD_CMD_OPTION_CONFIG(&config_path),
 		{ NULL }
 	};
 	/* clang-format on */

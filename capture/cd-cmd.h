@@ -19,6 +19,16 @@ G_BEGIN_DECLS
 
 #define CD_PROC_VMCORE "/proc/vmcore"
 
+/* the --config option of every command that reads crashdesk.conf(5) */
+#define CD_CMD_OPTION_CONFIG(path)                                                                 \
+	{ "config",                                                                                \
+	  0,                                                                                       \
+	  0,                                                                                       \
+	  G_OPTION_ARG_FILENAME,                                                                   \
+	  (path),                                                                                  \
+	  "Read this configuration file (default: " CD_CONFIG_FILE ")",                           \
+	  "FILE" }
+
 gint
 cd_cmd_dmesg(gint argc, gchar **argv);
 gint
