@@ -12,13 +12,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "cd-cmd.h"
 #include "cd-config.h"
 #include "cd-crashkernel.h"
+#include "cd-dump-estimate.h"
 #include "cd-file.h"
 #include "cd-kexec.h"
 #include "cd-size.h"
@@ -244,27 +244,20 @@ static void
 cd_status_reports(CdStatus *st)
 {
 	json_object *obj = json_object_new_object();
-	struct statvfs vfs;
 	const gchar *path = CD_REPORT_ROOT_DEFAULT;
-	g_autofree gchar *probe = g_strdup(path);
+	CdDumpSpace space = { NULL };
 
 	json_object_object_add(st->json, "reports", obj);
 	json_object_object_add(obj, "root", json_object_new_string(path));
-	/* the nearest existing directory: the root is made by the first save */
-	while (statvfs(probe, &vfs) != 0 && errno == ENOENT && g_strcmp0(probe, "/") != 0) {
-		gchar *parent = g_path_get_dirname(probe);
-
-		g_free(probe);
-		probe = parent;
-	}
-	if (statvfs(probe, &vfs) == 0) {
-		guint64 free_bytes = (guint64)vfs.f_bavail * vfs.f_frsize;
-		g_autofree gchar *free_str = cd_status_size(free_bytes);
+	/* the nearest existing directory's file system: the root is made by the first save */
+	if (cd_dump_space_read(path, &space, NULL)) {
+		g_autofree gchar *free_str = cd_status_size(space.available_bytes);
 
 		cd_status_line(st, "Report root:", "%s, %s free", path, free_str);
 		json_object_object_add(obj,
 				       "free_bytes",
-				       json_object_new_int64((gint64)free_bytes));
+				       json_object_new_int64((gint64)space.available_bytes));
+		cd_dump_space_clear(&space);
 	} else {
 		cd_status_line(st, "Report root:", "%s", path);
 	}
