@@ -122,6 +122,19 @@ cd_file_windows_init(CdFileWindows *self, gint fd, guint64 file_size)
 	self->file_size = file_size;
 }
 
+/* checks that @fd is a regular file, then sets the windows over all of it */
+gboolean
+cd_file_windows_open(CdFileWindows *self, gint fd, guint64 *file_size, GError **error)
+{
+	struct stat st;
+
+	if (!cd_file_check_regular(fd, &st, error))
+		return FALSE;
+	*file_size = (guint64)st.st_size;
+	cd_file_windows_init(self, fd, *file_size);
+	return TRUE;
+}
+
 void
 cd_file_windows_clear(CdFileWindows *self)
 {

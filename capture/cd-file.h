@@ -37,6 +37,8 @@ typedef struct {
 
 void
 cd_file_windows_init(CdFileWindows *self, gint fd, guint64 file_size);
+gboolean
+cd_file_windows_open(CdFileWindows *self, gint fd, guint64 *file_size, GError **error);
 void
 cd_file_windows_clear(CdFileWindows *self);
 const guint8 *

@@ -994,14 +994,11 @@ CdKdumpFile *
 cd_kdump_file_new_from_fd(gint fd, const gchar *name, GError **error)
 {
 	g_autoptr(CdKdumpFile) self = g_object_new(CD_TYPE_KDUMP_FILE, NULL);
-	struct stat st;
 
 	self->fd = fd;
 	self->name = g_strdup(name);
-	if (!cd_file_check_regular(fd, &st, error))
+	if (!cd_file_windows_open(&self->windows, fd, &self->file_size, error))
 		return NULL;
-	self->file_size = (guint64)st.st_size;
-	cd_file_windows_init(&self->windows, fd, self->file_size);
 	if (!cd_kdump_file_load(self, error))
 		return NULL;
 	return g_steal_pointer(&self);

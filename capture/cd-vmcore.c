@@ -479,14 +479,11 @@ CdVmcore *
 cd_vmcore_new_from_fd(gint fd, const gchar *name, GError **error)
 {
 	g_autoptr(CdVmcore) self = g_object_new(CD_TYPE_VMCORE, NULL);
-	struct stat st;
 
 	self->fd = fd;
 	self->name = g_strdup(name);
-	if (!cd_file_check_regular(fd, &st, error))
+	if (!cd_file_windows_open(&self->windows, fd, &self->file_size, error))
 		return NULL;
-	self->file_size = (guint64)st.st_size;
-	cd_file_windows_init(&self->windows, fd, self->file_size);
 	if (!cd_vmcore_load(self, error))
 		return NULL;
 	cd_arch_translation_init(&self->translation, self->vmcoreinfo);
