@@ -1,28 +1,33 @@
 #!/usr/bin/python3
 """End to end on a real system: crash, capture, reboot, find the report.
 
-    e2e-panic-reboot.py --crashdesk PATH --build-dir DIR --cache-dir DIR
-                        [--out DIR] [--crashkernel MIB] [--memory MIB]
+    e2e-panic-reboot.py --crashdesk PATH --panic-console PATH --build-dir DIR
+                        --cache-dir DIR [--out DIR] [--crashkernel MIB] [--memory MIB]
 
 A Debian 12 image (image.py) with crashdesk installed by `meson install` and its
 units enabled boots in QEMU with crashkernel=; systemd loads the capture kernel
 (crashdesk-load.service); the test's control unit crashes the kernel; the capture
 kernel boots the same root file system into crashdesk-capture.target, saves and
 reboots; the normal boot that follows prints what `crashdesk list`, `status` and
-`show` say, and powers off.  Then the host reads the disk image with debugfs (no
+`show` say, and powers off.  The image turns the panic screen on (PanicScreen=brown):
+while the capture kernel saves, the host takes QEMU's screendump of its standard VGA
+display twice, once the screen is drawn and once the report is saved, and reads them:
+the brown, the panic message (tesseract), the QR code (zbarimg), the progress line.  Then the host reads the disk image with debugfs (no
 mounts): the report's directories and files, their owners and modes, meta.json, and
 runs its own crashdesk on the extracted report.  Prints TAP.
 
 --out (default: CACHE/../run) receives console.log, stages.json, disk.img (until the
-next run) and the extracted report under report/.
+next run), the screendumps screen-*.ppm and the extracted report under report/.
 """
 
 import argparse
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +37,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "vm"))
 import image  # noqa: E402
+import screen  # noqa: E402
 from crashvm import boot_slot, die_with_parent, rmtree, tap_main  # noqa: E402
 
 # Debian's 6.1 kernel with its own initramfs (MODULES=most) boots the root file
@@ -52,18 +58,53 @@ CONTROL_FILES = {
     "/usr/local/libexec/crashdesk-e2e": (HERE / "guest" / "crashdesk-e2e", 0o755),
     "/etc/systemd/system/crashdesk-e2e.service":
         (HERE / "guest" / "crashdesk-e2e.service", 0o644),
+    "/etc/crashdesk/crashdesk.conf": (HERE / "guest" / "crashdesk.conf", 0o644),
 }
+BROWN = 0xaa5500
+WHITE = 0xffffff
 
 
-def qemu_command(kernel, initrd, disk, console, crashkernel, memory):
-    # no -no-reboot: the capture kernel's reboot must start the machine again
+def qemu_command(kernel, initrd, disk, console, monitor, crashkernel, memory):
+    # no -no-reboot: the capture kernel's reboot must start the machine again;
+    # -device VGA: the standard VGA card (bochs-drm) the panic screen draws on
     return ["qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-smp", "1",
             "-m", f"{memory}M", "-nodefaults", "-display", "none", "-nic", "none",
+            "-device", "VGA",
+            "-monitor", f"unix:{monitor},server=on,wait=off",
             "-kernel", kernel, "-initrd", initrd,
             "-append", f"{APPEND} crashkernel={crashkernel}M",
             "-drive", f"file={disk},format=raw,if=virtio,discard=unmap",
             "-serial", f"file:{console}"]
 
+
+def screendump(monitor, path):
+    """QEMU's HMP screendump of the display into path (PPM); the error, or None."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(30)
+            sock.connect(str(monitor))
+            reply = b""
+            while not reply.endswith(b"(qemu) "):
+                reply += sock.recv(4096) or b"(qemu) "
+            sock.sendall(f"screendump {path}\n".encode())
+            reply = b""
+            while not reply.endswith(b"(qemu) "):
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+    except OSError as e:
+        return f"monitor: {e}"
+    return None if Path(path).is_file() else f"screendump wrote nothing: {reply!r}"
+
+
+# what crashdesk-panic-console writes to the kernel log once the screen is drawn
+SCREEN_DRAWN = r"crashdesk-panic-console: showing the crash on "
+# the screendumps taken when these stages are reached, by file name
+SCREENSHOTS = {
+    "capture kernel: the panic screen is drawn": "screen-drawn.ppm",
+    "capture kernel: crashdesk save wrote the report": "screen-saved.ppm",
+}
 
 # The stages of one cycle, in order, as the serial console shows them.  Each is
 # looked for after the previous one; boot N starts at the Nth "Linux version".
@@ -76,6 +117,7 @@ STAGES = (
     ("capture kernel: boots", r"Linux version "),
     ("capture kernel: its command line names crashdesk-capture.target",
      r"Command line: [^\n]*systemd\.unit=crashdesk-capture\.target"),
+    ("capture kernel: the panic screen is drawn", SCREEN_DRAWN),
     ("capture kernel: systemd starts crashdesk-capture.target",
      r"Queued start job for default target crashdesk-capture\.target"),
     ("capture kernel: crashdesk save wrote the report",
@@ -122,15 +164,21 @@ class Console:
         return text
 
 
-def boot(cmd, console_path, timeout, log):
+def boot(cmd, console_path, monitor, out, timeout, log):
     """Run QEMU until it exits (the guest powers off) or timeout, logging each
-    stage as it is reached; returns (Console, problem or None)."""
+    stage as it is reached and taking the SCREENSHOTS; returns (Console, problem
+    or None, {screenshot file: error or None})."""
     console = Console(console_path, log)
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     problem = None
+    shots = {}
     while proc.poll() is None:
         console.poll()
+        for name, _, _ in console.reached:
+            if name in SCREENSHOTS and SCREENSHOTS[name] not in shots:
+                shots[SCREENSHOTS[name]] = screendump(monitor, out / SCREENSHOTS[name])
+                log(f"screendump {SCREENSHOTS[name]}: {shots[SCREENSHOTS[name]] or 'taken'}")
         if time.monotonic() - console.start > timeout:
             proc.kill()
             problem = f"timed out after {timeout} s"
@@ -140,7 +188,7 @@ def boot(cmd, console_path, timeout, log):
     console.poll()
     if problem is None and proc.returncode != 0:
         problem = f"qemu exited with {proc.returncode}: {out}"
-    return console, problem
+    return console, problem, shots
 
 
 def markers(text, name):
@@ -173,7 +221,8 @@ def tail(text, stage, lines=60):
 
 def prepare(args, out, log):
     """The disk image for this run; returns (kernel files, what went in)."""
-    base_tree, recipe = image.ensure_base(args.cache_dir, args.crashdesk, log)
+    base_tree, recipe = image.ensure_base(args.cache_dir,
+                                          [args.crashdesk, args.panic_console], log)
     release, vmlinuz, initrd = image.kernel_files(base_tree)
     made = image.make_disk(base_tree, args.build_dir, out, CONTROL_FILES, ENABLE)
     made.update(release=release, base=recipe)
@@ -199,10 +248,16 @@ def check(args, tap):
     console_path = out / "console.log"
     log(f"booting it in QEMU: {args.memory} MiB, crashkernel={args.crashkernel}M, "
         f"serial console in {console_path}")
-    cmd = qemu_command(vmlinuz, initrd, out / "disk.img", console_path,
-                       args.crashkernel, args.memory)
-    with boot_slot(args.cache_dir):
-        console, problem = boot(cmd, console_path, args.timeout, log)
+    for old in out.glob("screen-*.ppm"):
+        old.unlink()
+    # a unix socket's path is short: not under a build directory of any depth
+    with tempfile.TemporaryDirectory(prefix="crashdesk-e2e-") as tmp:
+        monitor = Path(tmp) / "monitor.sock"
+        cmd = qemu_command(vmlinuz, initrd, out / "disk.img", console_path, monitor,
+                           args.crashkernel, args.memory)
+        with boot_slot(args.cache_dir):
+            console, problem, shots = boot(cmd, console_path, monitor, out,
+                                           args.timeout, log)
     text = console.text()
     (out / "stages.json").write_text(json.dumps(
         {"crashkernel_mib": args.crashkernel, "memory_mib": args.memory,
@@ -328,8 +383,48 @@ def check(args, tap):
                guest_show.get("crash", {}).get("kind") == "sysrq",
                "crashdesk show --json in the guest: the report, kind sysrq",
                ["show printed:"] + markers(text, "SHOW")[:40])
+    check_screens(tap, out, shots, release, report_id)
     total = time.monotonic() - start
     log(f"whole run {total:.1f} s")
+
+
+def read_screen(out, shots, name):
+    """(Image or None, why not)."""
+    if name not in shots:
+        return None, f"no screendump {name}: its stage was never reached"
+    if shots[name] is not None:
+        return None, shots[name]
+    try:
+        return screen.read_image(out / name), None
+    except (OSError, ValueError) as e:
+        return None, f"{name}: {e}"
+
+
+def check_screens(tap, out, shots, release, report_id):
+    """What the capture kernel's screen showed: the brown screen, readable."""
+    message = "sysrq triggered crash"
+    for name, when in (("screen-drawn.ppm", "once drawn"),
+                       ("screen-saved.ppm", "once the report is saved")):
+        img, why = read_screen(out, shots, name)
+        brown = img.fraction(BROWN) if img else 0
+        white = img.count(WHITE) if img else 0
+        tap.result(img is not None and brown > 0.5 and white > 1000,
+                   f"the capture kernel's screen {when} is brown with white text ({name})",
+                   [why or f"{img.width}x{img.height}, {brown:.0%} brown, {white} white "
+                    f"pixels; colours {[(hex(c), n) for c, n in img.colours(6)]}"])
+        text = screen.ocr(img) if img else ""
+        tap.result(screen.finds(text, message),
+                   f"tesseract reads the panic message '{message}' on it ({name})",
+                   [why or "tesseract read:", text[:3000]])
+    img, why = read_screen(out, shots, "screen-saved.ppm")
+    qr = screen.zbar(out / "screen-saved.ppm") if img else None
+    tap.result(qr is not None and screen.finds(qr, message) and release in qr,
+               f"its QR code decodes to the crash summary: the message and {release}",
+               [why or f"zbarimg decoded: {qr!r}"])
+    text = screen.ocr(img) if img else ""
+    tap.result(screen.finds(text, "saved") and screen.finds(text, "reboot"),
+               "its progress line says the report is saved and the machine reboots",
+               [why or "tesseract read:", text[:3000]])
 
 
 def crashdesk(args, *argv):
@@ -339,13 +434,14 @@ def crashdesk(args, *argv):
             proc.stderr.decode(errors="replace"))
 
 
-TOTAL = len(STAGES) + 14
+TOTAL = len(STAGES) + 14 + 6
 
 
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--crashdesk", required=True, type=Path)
+    parser.add_argument("--panic-console", required=True, type=Path)
     parser.add_argument("--build-dir", required=True, type=Path)
     parser.add_argument("--cache-dir", required=True, type=Path)
     parser.add_argument("--out", type=Path)

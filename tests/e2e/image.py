@@ -27,8 +27,9 @@ GUEST_DIR = HERE / "guest"
 SUITE = "bookworm"
 # what a minimal system that boots itself with systemd needs, beside the libraries
 # crashdesk links (found with ldd and dpkg -S on the host's build)
+# console-setup-linux: the console fonts the panic screen draws with
 BASE_PACKAGES = ("systemd", "systemd-sysv", "udev", "kmod", "initramfs-tools",
-                 "linux-image-amd64")
+                 "linux-image-amd64", "console-setup-linux")
 # the tools crashdesk must do without: none of them may be in the image
 FORBIDDEN_PACKAGES = ("kexec-tools", "makedumpfile")
 # room beside the system (about 0.6 GiB) for the report and its dump, which save
@@ -101,14 +102,15 @@ def owning_package(path):
                     f"dpkg -S: no package ships {path}")
 
 
-def runtime_packages(program):
-    """The Debian packages of the libraries program needs, as ldd resolves them."""
-    return sorted({owning_package(lib) for lib in shared_libraries(program)})
+def runtime_packages(programs):
+    """The Debian packages of the libraries the programs need, as ldd resolves them."""
+    return sorted({owning_package(lib) for program in programs
+                   for lib in shared_libraries(program)})
 
 
-def base_recipe(program):
+def base_recipe(programs):
     mirror, sources = host_debian_sources()
-    packages = sorted(set(BASE_PACKAGES) | set(runtime_packages(program)))
+    packages = sorted(set(BASE_PACKAGES) | set(runtime_packages(programs)))
     recipe = {
         "suite": SUITE,
         "mirror": mirror,
@@ -120,10 +122,11 @@ def base_recipe(program):
     return recipe
 
 
-def ensure_base(cache, program, log=print):
-    """cache/base/HASH/tree for the current recipe, built if missing (older
-    recipes' trees are removed).  Returns (tree, recipe)."""
-    recipe = base_recipe(program)
+def ensure_base(cache, programs, log=print):
+    """cache/base/HASH/tree for the current recipe (programs: the built ones whose
+    libraries it must hold), built if missing (older recipes' trees are removed).
+    Returns (tree, recipe)."""
+    recipe = base_recipe(programs)
     base = cache / "base"
     final = base / recipe["hash"]
     with locked(cache / "locks" / "base.lock"):
