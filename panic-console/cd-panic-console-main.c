@@ -11,6 +11,7 @@
 #include <locale.h>
 
 #include "cd-file.h"
+#include "cd-panic-console.h"
 #include "cd-panic-page.h"
 
 /*
@@ -19,6 +20,13 @@
  *
  * Draws what the brown screen shows at that size into a PNG. Exit 0, 1 when something
  * fails (the message names the file), 2 for a usage error.
+ *
+ * crashdesk-panic-console [--check] [--input VMCORE] [--renderer auto|drm|fbdev|text]
+ *     [--vt-timeout MS] [--display-wait MS] [--font PSF | --builtin-font]
+ *
+ * The live mode, in the capture kernel (cd-panic-console.c): shows the panic on the display
+ * and its progress from the socket until stopped. --check exits 0 when the screen is on
+ * and 1 when it is off, for the unit's ExecCondition=.
  */
 
 #define CD_PANIC_EXIT_OK      0
@@ -47,6 +55,12 @@ main(gint argc, gchar **argv)
 	g_autofree gchar *progress = NULL;
 	g_autofree gchar *colors = NULL;
 	gboolean builtin_font = FALSE;
+	gboolean check = FALSE;
+	g_autofree gchar *renderer = NULL;
+	g_autofree gchar *cmdline = NULL;
+	g_autofree gchar *config = NULL;
+	gint vt_timeout = CD_VT_TIMEOUT_MS;
+	gint display_wait = CD_PANIC_CONSOLE_DISPLAY_WAIT_MS;
 	const GOptionEntry entries[] = {
 		{ "render", 0, 0, G_OPTION_ARG_FILENAME, &render,
 		  "Draw the screen into FILE.png instead of on the display", "FILE.png" },
@@ -64,6 +78,19 @@ main(gint argc, gchar **argv)
 		  "The progress line at the bottom", "TEXT" },
 		{ "colors", 0, 0, G_OPTION_ARG_STRING, &colors,
 		  "The foreground and background colours (default: “#FFFFFF #AA5500”)", "\"FG BG\"" },
+		{ "check", 0, 0, G_OPTION_ARG_NONE, &check,
+		  "Exit 0 if the panic screen is turned on, 1 if not", NULL },
+		{ "renderer", 0, 0, G_OPTION_ARG_STRING, &renderer,
+		  "Show the panic with this renderer only (default: auto, DRM then fbdev then text)",
+		  "auto|drm|fbdev|text" },
+		{ "vt-timeout", 0, 0, G_OPTION_ARG_INT, &vt_timeout,
+		  "How long the active VT may take to hand over, twice at most (default: 3000)", "MS" },
+		{ "display-wait", 0, 0, G_OPTION_ARG_INT, &display_wait,
+		  "How long to wait for /dev/dri/card0 to appear (default: 5000)", "MS" },
+		{ "cmdline", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &cmdline,
+		  "Read the kernel command line from FILE, not /proc/cmdline (for tests)", "FILE" },
+		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
+		  "Read the configuration from FILE, not " CD_CONFIG_FILE, "FILE" },
 		{ NULL }
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- show the kernel crash on the screen");
@@ -77,15 +104,43 @@ main(gint argc, gchar **argv)
 	g_set_prgname("crashdesk-panic-console");
 	g_option_context_set_summary(ctx,
 				     "Shows the crashed kernel's panic in white on brown while the "
-				     "crash is saved.\nFor now only --render, which draws the "
-				     "screen into a PNG file.");
+				     "crash is saved.\nWith --render, draws the screen into a PNG "
+				     "file instead.");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error))
 		return cd_panic_usage_error(error->message);
 	if (argc > 1)
 		return cd_panic_usage_error("no arguments expected");
-	if (render == NULL)
-		return cd_panic_usage_error("--render FILE.png is needed (the live mode is not here yet)");
+	if (render == NULL) {
+		CdPanicConsoleSettings settings;
+
+		if (size != NULL || dmesg != NULL || progress != NULL || colors != NULL)
+			return cd_panic_usage_error(
+			    "--size, --dmesg, --progress and --colors go with --render");
+		if (font_path != NULL && builtin_font)
+			return cd_panic_usage_error("--font and --builtin-font exclude each other");
+		if (vt_timeout < 0 || display_wait < 0)
+			return cd_panic_usage_error("a time cannot be negative");
+		cd_panic_console_settings_init(&settings);
+		if (renderer != NULL && !cd_renderer_from_string(renderer, &settings.renderer))
+			return cd_panic_usage_error("--renderer: one of auto, drm, fbdev and text");
+		if (cmdline != NULL)
+			settings.cmdline_path = cmdline;
+		if (config != NULL)
+			settings.config_path = config;
+		if (input != NULL)
+			settings.input = input;
+		settings.font_path = font_path;
+		settings.builtin_font = builtin_font;
+		settings.vt_timeout_ms = vt_timeout;
+		settings.display_wait_ms = display_wait;
+		if (check)
+			return cd_panic_console_check(&settings);
+		return cd_panic_console_run(&settings);
+	}
+	if (check || renderer != NULL || cmdline != NULL || config != NULL)
+		return cd_panic_usage_error(
+		    "--check, --renderer, --cmdline and --config are for the live mode, not --render");
 	if (size == NULL)
 		return cd_panic_usage_error("--render needs --size WxH");
 	if ((input == NULL) == (dmesg == NULL))
