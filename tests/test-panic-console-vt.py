@@ -43,13 +43,14 @@ VT_PROCESS = 1
 KDGETMODE = 0x4B3B
 KDSETMODE = 0x4B3A
 KD_TEXT = 0
+TIOCSTI = 0x5412
 # the console's brown: ANSI colour 3, which /dev/vcsa reports as the VGA attribute's
 # background colour 6
 BROWN = 6
 
 VT_TIMEOUT_MS = 500
 HEADLINE = "sysrq triggered crash"
-TOTAL = 20
+TOTAL = 21
 
 
 def vt_state(fd):
@@ -221,6 +222,59 @@ def check(tap, panic_console, vmcore, tmp, tty0, original, held):
         holder.kill()
         holder.wait()
         os.close(holder_fd)
+
+    shell_cmdline = tmp / "cmdline-shell"
+    shell_cmdline.write_text("crashdesk.panic_screen=text crashdesk.shell=1\n")
+    console = Console(base + ["--cmdline", str(shell_cmdline), "--renderer", "text"], env)
+    try:
+        check_shell(tap, console, tty0, sock, tmp)
+    finally:
+        console.stop()
+
+
+def type_into(number, text):
+    """Keys typed on VT number, as the keyboard would (root: TIOCSTI)."""
+    fd = open_vt(number)
+    try:
+        for c in text.encode():
+            fcntl.ioctl(fd, TIOCSTI, bytes([c]))
+    finally:
+        os.close(fd)
+
+
+def check_shell(tap, console, tty0, sock, tmp):
+    """crashdesk.shell=1: Enter during the countdown runs a shell on the console's VT;
+    final-action is told to hold, and go once the shell has exited."""
+    drawn = console.wait_line("showing the panic on", 10)
+    took = console.wait_line("took tty", 1)
+    if drawn is None or took is None or console.wait_line("listening on", 5) is None:
+        tap.result(False, "crashdesk.shell=1: the shell runs on Enter, hold then go",
+                   console.log())
+        return
+    number = int(took.split("took tty")[1].split()[0])
+    vcsa = tmp / f"vcsa{number}-shell"
+    os.mknod(vcsa, 0o600 | 0o020000, os.makedev(7, 128 + number))
+    marker = tmp / "shell-ran"
+    final = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    final.connect(sock)
+    with final:
+        final.send(b"final reboot 30")
+        offered, text, _ = wait_screen(vcsa, "Press Enter for a shell", 5)
+        type_into(number, "\n")
+        final.settimeout(10)
+        answers = []
+        try:
+            answers.append(final.recv(512).decode())
+            # the shell reads from the VT: what is typed there now is the shell's
+            time.sleep(0.5)
+            type_into(number, f"echo ran > {marker}; exit\n")
+            answers.append(final.recv(512).decode())
+        except (socket.timeout, OSError) as e:
+            answers.append(str(e))
+    tap.result(offered and answers == ["hold", "go"] and marker.exists(),
+               "crashdesk.shell=1: the shell runs on Enter, hold then go",
+               [f"offered {offered}", f"answers {answers}", f"shell ran {marker.exists()}",
+                text, *console.log()])
 
 
 def check_console(tap, console, start, tty0, held, holder_fd, sock, tmp):
