@@ -425,7 +425,8 @@ cd_panic_console_start_countdown(CdPanicConsole *self, CdPanicClient *client)
 		self->final_client = NULL;
 		return;
 	}
-	self->countdown_source = g_timeout_add_seconds(1, cd_panic_console_countdown_cb, self);
+	/* not g_timeout_add_seconds(): its first tick may come early, and N s must be N s */
+	self->countdown_source = g_timeout_add(1000, cd_panic_console_countdown_cb, self);
 }
 
 /* --- the progress socket ---------------------------------------------------------- */
