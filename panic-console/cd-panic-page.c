@@ -254,6 +254,9 @@ cd_panic_page_find_details(CdPanicPage *self, GArray *lines, gchar **release)
 		if (cd_panic_page_is_crash_start(clean) &&
 		    !g_str_has_prefix(clean, "Kernel panic - not syncing") &&
 		    crash_lines < CD_PANIC_PAGE_MAX_CRASH_LINES && i <= (guint)last_start) {
+			/* the headline already says it */
+			if (g_str_has_suffix(self->headline, clean))
+				continue;
 			g_ptr_array_add(self->details, g_steal_pointer(&clean));
 			crash_lines++;
 			continue;
