@@ -156,11 +156,12 @@ cd_vt_take(const gchar *tty0_path, guint timeout_ms, GError **error)
 		return NULL;
 	}
 	self->original = active;
-	if (ioctl(self->tty0_fd, VT_OPENQRY, &number) < 0 || number <= 0) {
-		cd_error_set_from_errno(error,
-					number <= 0 && errno == 0 ? ENOSPC : errno,
-					"%s: no free VT",
-					tty0_path);
+	if (ioctl(self->tty0_fd, VT_OPENQRY, &number) < 0) {
+		cd_error_set_from_errno(error, errno, "%s: VT_OPENQRY", tty0_path);
+		return NULL;
+	}
+	if (number <= 0) {
+		g_set_error(error, CD_ERROR, CD_ERROR_NOT_FOUND, "%s: no free VT", tty0_path);
 		return NULL;
 	}
 	self->number = number;
