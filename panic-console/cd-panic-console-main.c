@@ -48,25 +48,61 @@ main(gint argc, gchar **argv)
 	g_autofree gchar *colors = NULL;
 	gboolean builtin_font = FALSE;
 	const GOptionEntry entries[] = {
-		{ "render", 0, 0, G_OPTION_ARG_FILENAME, &render,
-		  "Draw the screen into FILE.png instead of on the display", "FILE.png" },
+		{ "render",
+		  0,
+		  0,
+		  G_OPTION_ARG_FILENAME,
+		  &render,
+		  "Draw the screen into FILE.png instead of on the display",
+		  "FILE.png" },
 		{ "size", 0, 0, G_OPTION_ARG_STRING, &size, "The screen's size in pixels", "WxH" },
-		{ "input", 0, 0, G_OPTION_ARG_FILENAME, &input,
-		  "Read the crashed kernel's log from VMCORE", "VMCORE" },
-		{ "dmesg", 0, 0, G_OPTION_ARG_FILENAME, &dmesg,
-		  "Read the crashed kernel's log from a text FILE", "FILE" },
-		{ "font", 0, 0, G_OPTION_ARG_FILENAME, &font_path,
-		  "Draw with the PSF font FILE (default: Debian's console fonts, else the built-in font)",
+		{ "input",
+		  0,
+		  0,
+		  G_OPTION_ARG_FILENAME,
+		  &input,
+		  "Read the crashed kernel's log from VMCORE",
+		  "VMCORE" },
+		{ "dmesg",
+		  0,
+		  0,
+		  G_OPTION_ARG_FILENAME,
+		  &dmesg,
+		  "Read the crashed kernel's log from a text FILE",
+		  "FILE" },
+		{ "font",
+		  0,
+		  0,
+		  G_OPTION_ARG_FILENAME,
+		  &font_path,
+		  "Draw with the PSF font FILE (default: Debian's console fonts, else the built-in "
+		  "font)",
 		  "PSF" },
-		{ "builtin-font", 0, 0, G_OPTION_ARG_NONE, &builtin_font,
-		  "Draw with the font built into the program", NULL },
-		{ "progress", 0, 0, G_OPTION_ARG_STRING, &progress,
-		  "The progress line at the bottom", "TEXT" },
-		{ "colors", 0, 0, G_OPTION_ARG_STRING, &colors,
-		  "The foreground and background colours (default: “#FFFFFF #AA5500”)", "\"FG BG\"" },
+		{ "builtin-font",
+		  0,
+		  0,
+		  G_OPTION_ARG_NONE,
+		  &builtin_font,
+		  "Draw with the font built into the program",
+		  NULL },
+		{ "progress",
+		  0,
+		  0,
+		  G_OPTION_ARG_STRING,
+		  &progress,
+		  "The progress line at the bottom",
+		  "TEXT" },
+		{ "colors",
+		  0,
+		  0,
+		  G_OPTION_ARG_STRING,
+		  &colors,
+		  "The foreground and background colours (default: “#FFFFFF #AA5500”)",
+		  "\"FG BG\"" },
 		{ NULL }
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("- show the kernel crash on the screen");
+	g_autoptr(GOptionContext) ctx =
+		g_option_context_new("- show the kernel crash on the screen");
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CdPanicPage) page = NULL;
 	g_autoptr(CdFont) font = NULL;
@@ -85,7 +121,8 @@ main(gint argc, gchar **argv)
 	if (argc > 1)
 		return cd_panic_usage_error("no arguments expected");
 	if (render == NULL)
-		return cd_panic_usage_error("--render FILE.png is needed (the live mode is not here yet)");
+		return cd_panic_usage_error(
+			"--render FILE.png is needed (the live mode is not here yet)");
 	if (size == NULL)
 		return cd_panic_usage_error("--render needs --size WxH");
 	if ((input == NULL) == (dmesg == NULL))
@@ -101,7 +138,8 @@ main(gint argc, gchar **argv)
 		page = cd_panic_page_new_from_vmcore(input, &error);
 	} else {
 		gsize len = 0;
-		g_autofree gchar *text = cd_file_read_text(dmesg, CD_PANIC_MAX_DMESG_FILE, &len, &error);
+		g_autofree gchar *text =
+			cd_file_read_text(dmesg, CD_PANIC_MAX_DMESG_FILE, &len, &error);
 
 		if (text == NULL)
 			g_prefix_error(&error, "%s: ", dmesg);
