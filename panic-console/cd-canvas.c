@@ -127,7 +127,8 @@ cd_canvas_png_chunk(gint fd,
 		g_set_error(error,
 			    CD_ERROR,
 			    CD_ERROR_INVALID_DATA,
-			    "cannot write %s: a PNG chunk of %" G_GSIZE_FORMAT " bytes is too large",
+			    "cannot write %s: a PNG chunk of %" G_GSIZE_FORMAT
+			    " bytes is too large",
 			    path,
 			    len);
 		return FALSE;
@@ -208,7 +209,10 @@ cd_canvas_write_png(CdCanvas *self, const gchar *path, GError **error)
 	tmp = g_strdup_printf("%s.XXXXXX", path);
 	fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		cd_error_set_from_errno(error, errno, "cannot create a temporary file for %s", path);
+		cd_error_set_from_errno(error,
+					errno,
+					"cannot create a temporary file for %s",
+					path);
 		return FALSE;
 	}
 	if (!cd_canvas_png_write_fd(self, fd, path, error)) {

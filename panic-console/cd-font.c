@@ -21,33 +21,35 @@
  * gzip-compressed when it starts with gzip's magic, as Debian ships them (*.psf.gz).
  */
 
-#define PSF1_MAGIC0	    0x36
-#define PSF1_MAGIC1	    0x04
-#define PSF1_HEADER_SIZE    4
-#define PSF1_MODE512	    0x01
-#define PSF1_MODEHASTAB	    0x02
-#define PSF1_MODEHASSEQ	    0x04
-#define PSF1_SEPARATOR	    0xffff
-#define PSF1_STARTSEQ	    0xfffe
-#define PSF2_MAGIC	    0x864ab572u
-#define PSF2_HEADER_SIZE    32
+#define PSF1_MAGIC0	       0x36
+#define PSF1_MAGIC1	       0x04
+#define PSF1_HEADER_SIZE       4
+#define PSF1_MODE512	       0x01
+#define PSF1_MODEHASTAB	       0x02
+#define PSF1_MODEHASSEQ	       0x04
+#define PSF1_SEPARATOR	       0xffff
+#define PSF1_STARTSEQ	       0xfffe
+#define PSF2_MAGIC	       0x864ab572u
+#define PSF2_HEADER_SIZE       32
 #define PSF2_HAS_UNICODE_TABLE 0x01
-#define PSF2_SEPARATOR	    0xff
-#define PSF2_STARTSEQ	    0xfe
+#define PSF2_SEPARATOR	       0xff
+#define PSF2_STARTSEQ	       0xfe
 
 /* the replacement character when the font has it, else '?' */
 #define CD_FONT_REPLACEMENT 0xfffd
 
 /*
- * Debian's console fonts (console-setup-linux), in the order tried: 8 pixels wide so a
- * 640x480 screen has 80 columns, with a Unicode table, bold first for legibility when
- * scaled up. Debian ships its 8x16 fonts as PSF1 with a table; PSF2 Terminus comes next.
+ * Debian's console fonts (console-setup-linux), in the order tried. Eight pixels wide, so
+ * a 640x480 screen has 80 columns, with a Unicode table; Debian ships its 8x16 fonts as
+ * PSF1 with a table (its PSF2 fonts are the wider Terminus sizes, last here). VGA first:
+ * the PC console's own shapes, which people and OCR read best (Terminus Bold's N reads
+ * as H to tesseract); then Terminus; then the Latin-only set.
  */
 static const gchar *const cd_font_default_paths[] = {
-	"/usr/share/consolefonts/Uni2-TerminusBold16.psf.gz",
 	"/usr/share/consolefonts/Uni2-VGA16.psf.gz",
-	"/usr/share/consolefonts/Lat15-TerminusBold16.psf.gz",
-	"/usr/share/consolefonts/Uni2-TerminusBold20x10.psf.gz",
+	"/usr/share/consolefonts/Uni2-Terminus16.psf.gz",
+	"/usr/share/consolefonts/Uni2-TerminusBold16.psf.gz",
+	"/usr/share/consolefonts/Lat15-VGA16.psf.gz",
 	"/usr/share/consolefonts/Uni2-Terminus20x10.psf.gz",
 };
 
@@ -140,7 +142,9 @@ cd_font_map(CdFont *self, gunichar c, guint glyph)
 	if (c > 0x10ffff)
 		return;
 	if (!g_hash_table_contains(self->unicode, GUINT_TO_POINTER(c)))
-		g_hash_table_insert(self->unicode, GUINT_TO_POINTER(c), GUINT_TO_POINTER(glyph + 1));
+		g_hash_table_insert(self->unicode,
+				    GUINT_TO_POINTER(c),
+				    GUINT_TO_POINTER(glyph + 1));
 }
 
 static void
@@ -229,12 +233,13 @@ cd_font_parse_psf2_table(CdFont *self, const guint8 *p, gsize len, GError **erro
 			/* one code point: its UTF-8 length from the lead byte, within the table */
 			n = p[off] < 0x80 ? 1 : p[off] < 0xe0 ? 2 : p[off] < 0xf0 ? 3 : 4;
 			if (n > len - off) {
-				g_set_error(error,
-					    CD_ERROR,
-					    CD_ERROR_TRUNCATED,
-					    "%s: the Unicode table ends inside a character at glyph %u",
-					    self->name,
-					    glyph);
+				g_set_error(
+					error,
+					CD_ERROR,
+					CD_ERROR_TRUNCATED,
+					"%s: the Unicode table ends inside a character at glyph %u",
+					self->name,
+					glyph);
 				return FALSE;
 			}
 			c = g_utf8_get_char_validated((const gchar *)p + off, (gssize)n);

@@ -22,7 +22,7 @@
  * fails (the message names the file), 2 for a usage error.
  *
  * crashdesk-panic-console [--check] [--input VMCORE] [--renderer auto|drm|fbdev|text]
- *     [--vt-timeout MS] [--display-wait MS] [--font PSF | --builtin-font]
+ *     [--vt-timeout MS] [--display-wait MS] [--font PSF | --builtin-font] [--config FILE]
  *
  * The live mode, in the capture kernel (cd-panic-console.c): shows the panic on the display
  * and its progress from the socket until stopped. --check exits 0 when the screen is on
@@ -62,38 +62,103 @@ main(gint argc, gchar **argv)
 	gint vt_timeout = CD_VT_TIMEOUT_MS;
 	gint display_wait = CD_PANIC_CONSOLE_DISPLAY_WAIT_MS;
 	const GOptionEntry entries[] = {
-		{ "render", 0, 0, G_OPTION_ARG_FILENAME, &render,
-		  "Draw the screen into FILE.png instead of on the display", "FILE.png" },
+		{ "render",
+		  0,
+		  0,
+		  G_OPTION_ARG_FILENAME,
+		  &render,
+		  "Draw the screen into FILE.png instead of on the display",
+		  "FILE.png" },
 		{ "size", 0, 0, G_OPTION_ARG_STRING, &size, "The screen's size in pixels", "WxH" },
-		{ "input", 0, 0, G_OPTION_ARG_FILENAME, &input,
-		  "Read the crashed kernel's log from VMCORE", "VMCORE" },
-		{ "dmesg", 0, 0, G_OPTION_ARG_FILENAME, &dmesg,
-		  "Read the crashed kernel's log from a text FILE", "FILE" },
-		{ "font", 0, 0, G_OPTION_ARG_FILENAME, &font_path,
-		  "Draw with the PSF font FILE (default: Debian's console fonts, else the built-in font)",
+		{ "input",
+		  0,
+		  0,
+		  G_OPTION_ARG_FILENAME,
+		  &input,
+		  "Read the crashed kernel's log from VMCORE",
+		  "VMCORE" },
+		{ "dmesg",
+		  0,
+		  0,
+		  G_OPTION_ARG_FILENAME,
+		  &dmesg,
+		  "Read the crashed kernel's log from a text FILE",
+		  "FILE" },
+		{ "font",
+		  0,
+		  0,
+		  G_OPTION_ARG_FILENAME,
+		  &font_path,
+		  "Draw with the PSF font FILE (default: Debian's console fonts, else the built-in "
+		  "font)",
 		  "PSF" },
-		{ "builtin-font", 0, 0, G_OPTION_ARG_NONE, &builtin_font,
-		  "Draw with the font built into the program", NULL },
-		{ "progress", 0, 0, G_OPTION_ARG_STRING, &progress,
-		  "The progress line at the bottom", "TEXT" },
-		{ "colors", 0, 0, G_OPTION_ARG_STRING, &colors,
-		  "The foreground and background colours (default: “#FFFFFF #AA5500”)", "\"FG BG\"" },
-		{ "check", 0, 0, G_OPTION_ARG_NONE, &check,
-		  "Exit 0 if the panic screen is turned on, 1 if not", NULL },
-		{ "renderer", 0, 0, G_OPTION_ARG_STRING, &renderer,
+		{ "builtin-font",
+		  0,
+		  0,
+		  G_OPTION_ARG_NONE,
+		  &builtin_font,
+		  "Draw with the font built into the program",
+		  NULL },
+		{ "progress",
+		  0,
+		  0,
+		  G_OPTION_ARG_STRING,
+		  &progress,
+		  "The progress line at the bottom",
+		  "TEXT" },
+		{ "colors",
+		  0,
+		  0,
+		  G_OPTION_ARG_STRING,
+		  &colors,
+		  "The foreground and background colours (default: “#FFFFFF #AA5500”)",
+		  "\"FG BG\"" },
+		{ "check",
+		  0,
+		  0,
+		  G_OPTION_ARG_NONE,
+		  &check,
+		  "Exit 0 if the panic screen is turned on, 1 if not",
+		  NULL },
+		{ "renderer",
+		  0,
+		  0,
+		  G_OPTION_ARG_STRING,
+		  &renderer,
 		  "Show the panic with this renderer only (default: auto, DRM then fbdev then text)",
 		  "auto|drm|fbdev|text" },
-		{ "vt-timeout", 0, 0, G_OPTION_ARG_INT, &vt_timeout,
-		  "How long the active VT may take to hand over, twice at most (default: 3000)", "MS" },
-		{ "display-wait", 0, 0, G_OPTION_ARG_INT, &display_wait,
-		  "How long to wait for /dev/dri/card0 to appear (default: 5000)", "MS" },
-		{ "cmdline", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &cmdline,
-		  "Read the kernel command line from FILE, not /proc/cmdline (for tests)", "FILE" },
-		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &config,
-		  "Read the configuration from FILE, not " CD_CONFIG_FILE, "FILE" },
+		{ "vt-timeout",
+		  0,
+		  0,
+		  G_OPTION_ARG_INT,
+		  &vt_timeout,
+		  "How long the active VT may take to hand over, twice at most (default: 3000)",
+		  "MS" },
+		{ "display-wait",
+		  0,
+		  0,
+		  G_OPTION_ARG_INT,
+		  &display_wait,
+		  "How long to wait for /dev/dri/card0 to appear (default: 5000)",
+		  "MS" },
+		{ "cmdline",
+		  0,
+		  G_OPTION_FLAG_HIDDEN,
+		  G_OPTION_ARG_FILENAME,
+		  &cmdline,
+		  "Read the kernel command line from FILE, not /proc/cmdline (for tests)",
+		  "FILE" },
+		{ "config",
+		  0,
+		  0,
+		  G_OPTION_ARG_FILENAME,
+		  &config,
+		  "Read the configuration from FILE, not " CD_CONFIG_FILE,
+		  "FILE" },
 		{ NULL }
 	};
-	g_autoptr(GOptionContext) ctx = g_option_context_new("- show the kernel crash on the screen");
+	g_autoptr(GOptionContext) ctx =
+		g_option_context_new("- show the kernel crash on the screen");
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CdPanicPage) page = NULL;
 	g_autoptr(CdFont) font = NULL;
@@ -116,7 +181,7 @@ main(gint argc, gchar **argv)
 
 		if (size != NULL || dmesg != NULL || progress != NULL || colors != NULL)
 			return cd_panic_usage_error(
-			    "--size, --dmesg, --progress and --colors go with --render");
+				"--size, --dmesg, --progress and --colors go with --render");
 		if (font_path != NULL && builtin_font)
 			return cd_panic_usage_error("--font and --builtin-font exclude each other");
 		if (vt_timeout < 0 || display_wait < 0)
@@ -140,7 +205,8 @@ main(gint argc, gchar **argv)
 	}
 	if (check || renderer != NULL || cmdline != NULL || config != NULL)
 		return cd_panic_usage_error(
-		    "--check, --renderer, --cmdline and --config are for the live mode, not --render");
+			"--check, --renderer, --cmdline and --config are for the live mode, not "
+			"--render");
 	if (size == NULL)
 		return cd_panic_usage_error("--render needs --size WxH");
 	if ((input == NULL) == (dmesg == NULL))
@@ -156,7 +222,8 @@ main(gint argc, gchar **argv)
 		page = cd_panic_page_new_from_vmcore(input, &error);
 	} else {
 		gsize len = 0;
-		g_autofree gchar *text = cd_file_read_text(dmesg, CD_PANIC_MAX_DMESG_FILE, &len, &error);
+		g_autofree gchar *text =
+			cd_file_read_text(dmesg, CD_PANIC_MAX_DMESG_FILE, &len, &error);
 
 		if (text == NULL)
 			g_prefix_error(&error, "%s: ", dmesg);

@@ -52,10 +52,10 @@ static const gchar *const cd_panic_page_crash_starts[] = {
 struct _CdPanicPage {
 	CdCrashAnalysis *analysis;
 	gchar *headline;
-	GPtrArray *details;   /* gchar*: the developer lines, cleaned */
-	gchar *summary;	      /* the start of the QR text */
-	GPtrArray *tail;      /* gchar*: the log's last lines, cleaned, oldest first */
-	gchar *qr_text;	      /* summary and as many tail lines as a version 40 code holds */
+	GPtrArray *details; /* gchar*: the developer lines, cleaned */
+	gchar *summary;	    /* the start of the QR text */
+	GPtrArray *tail;    /* gchar*: the log's last lines, cleaned, oldest first */
+	gchar *qr_text;	    /* summary and as many tail lines as a version 40 code holds */
 	gchar *progress;
 	guint32 background;
 	guint32 foreground;
@@ -261,7 +261,8 @@ cd_panic_page_find_details(CdPanicPage *self, GArray *lines, gchar **release)
 			crash_lines++;
 			continue;
 		}
-		if (!have_comm && strstr(clean, " Comm: ") != NULL && g_str_has_prefix(clean, "CPU:")) {
+		if (!have_comm && strstr(clean, " Comm: ") != NULL &&
+		    g_str_has_prefix(clean, "CPU:")) {
 			if (*release == NULL)
 				*release = cd_panic_page_release_from_cpu_line(clean);
 			g_ptr_array_add(self->details, g_steal_pointer(&clean));
@@ -269,7 +270,8 @@ cd_panic_page_find_details(CdPanicPage *self, GArray *lines, gchar **release)
 			continue;
 		}
 		/* x86 "RIP: 0010:func+0x83/0x1000", arm64 "pc : func+0x1c/0x30" */
-		if (!have_rip && (g_str_has_prefix(clean, "RIP: ") || g_str_has_prefix(clean, "pc : "))) {
+		if (!have_rip &&
+		    (g_str_has_prefix(clean, "RIP: ") || g_str_has_prefix(clean, "pc : "))) {
 			g_ptr_array_add(self->details, g_steal_pointer(&clean));
 			have_rip = TRUE;
 			continue;
@@ -283,7 +285,8 @@ cd_panic_page_find_details(CdPanicPage *self, GArray *lines, gchar **release)
 		guint frames = 0;
 
 		g_ptr_array_add(self->details, g_strdup("Call Trace:"));
-		for (guint i = (guint)trace + 1; i < lines->len && frames < CD_PANIC_PAGE_MAX_FRAMES;
+		for (guint i = (guint)trace + 1;
+		     i < lines->len && frames < CD_PANIC_PAGE_MAX_FRAMES;
 		     i++) {
 			CdPanicLine *l = &g_array_index(lines, CdPanicLine, i);
 			g_autofree gchar *clean = cd_panic_page_clean_line(l->start, l->len, FALSE);
@@ -293,7 +296,8 @@ cd_panic_page_find_details(CdPanicPage *self, GArray *lines, gchar **release)
 				frame++;
 			/* the frames end at the registers or the next report */
 			if (*frame == '\0' || g_str_has_prefix(frame, "RIP: ") ||
-			    g_str_has_prefix(frame, "---[") || cd_panic_page_is_crash_start(frame) ||
+			    g_str_has_prefix(frame, "---[") ||
+			    cd_panic_page_is_crash_start(frame) ||
 			    g_str_has_prefix(frame, "Modules linked in"))
 				break;
 			/* the unwinder's guesses and the section markers tell a reader little */
@@ -312,7 +316,8 @@ cd_panic_page_build_summary(CdPanicPage *self, const gchar *release)
 	const gchar *comm = cd_crash_analysis_get_comm(self->analysis);
 	const gchar *panic = cd_crash_analysis_get_panic_message(self->analysis);
 	const gchar *message = cd_crash_analysis_get_message(self->analysis);
-	g_autofree gchar *headline = cd_panic_page_clean_line(self->headline, strlen(self->headline), TRUE);
+	g_autofree gchar *headline =
+		cd_panic_page_clean_line(self->headline, strlen(self->headline), TRUE);
 
 	g_string_append_printf(s, "%s\n", headline);
 	if (panic != NULL && (message == NULL || strstr(message, panic) == NULL)) {
@@ -325,9 +330,14 @@ cd_panic_page_build_summary(CdPanicPage *self, const gchar *release)
 	}
 	if (comm != NULL) {
 		g_autofree gchar *c = cd_panic_page_clean_line(comm, strlen(comm), TRUE);
-		g_string_append_printf(s, "task: %s pid %d\n", c, cd_crash_analysis_get_pid(self->analysis));
+		g_string_append_printf(s,
+				       "task: %s pid %d\n",
+				       c,
+				       cd_crash_analysis_get_pid(self->analysis));
 	}
-	g_string_append_printf(s, "signature: %s\n", cd_crash_analysis_get_signature(self->analysis));
+	g_string_append_printf(s,
+			       "signature: %s\n",
+			       cd_crash_analysis_get_signature(self->analysis));
 	self->summary = g_string_free(s, FALSE);
 }
 
@@ -456,7 +466,9 @@ cd_panic_page_new(const gchar *dmesg, gsize len)
 		g_ptr_array_add(self->tail, clean);
 	}
 	if (self->tail->len > CD_PANIC_PAGE_QR_TAIL_LINES)
-		g_ptr_array_remove_range(self->tail, 0, self->tail->len - CD_PANIC_PAGE_QR_TAIL_LINES);
+		g_ptr_array_remove_range(self->tail,
+					 0,
+					 self->tail->len - CD_PANIC_PAGE_QR_TAIL_LINES);
 
 	/* the QR text at the largest code there is */
 	self->qr_text = cd_panic_page_qr_text_for_side(
@@ -595,7 +607,8 @@ cd_panic_page_wrap(GPtrArray *out, const gchar *line, guint columns, guint max)
 			const gchar *q = p;
 			for (guint i = 0; i < room - 3 && *q != '\0'; i++)
 				q = g_utf8_next_char(q);
-			g_ptr_array_add(out, g_strdup_printf("%s%.*s...", indent, (gint)(q - p), p));
+			g_ptr_array_add(out,
+					g_strdup_printf("%s%.*s...", indent, (gint)(q - p), p));
 			return;
 		}
 		g_ptr_array_add(out, g_strdup_printf("%s%.*s", indent, (gint)(cut - p), p));
@@ -718,7 +731,8 @@ cd_panic_page_draw_full(CdPanicPage *self, CdCanvas *canvas, CdFont *font, CdPan
 		gint side = MIN(content_h, inner_w * 2 / 5);
 		gint text_w = inner_w - side - (gint)cw * 2;
 
-		if (text_w > 0 && (guint)text_w / cw >= 64 && cd_qr_max_version_for_side((guint)side) > 0) {
+		if (text_w > 0 && (guint)text_w / cw >= 64 &&
+		    cd_qr_max_version_for_side((guint)side) > 0) {
 			l.qr_beside = TRUE;
 			l.qr = (CdPanicRect){ (gint)canvas->width - (gint)margin - side,
 					      content_top,
@@ -779,14 +793,20 @@ cd_panic_page_draw_full(CdPanicPage *self, CdCanvas *canvas, CdFont *font, CdPan
 	}
 	if (l.qr.width > 0) {
 		guint version = 0;
-		g_autofree gchar *text = cd_panic_page_qr_text_for_side(self, (guint)l.qr.width, &version);
+		g_autofree gchar *text =
+			cd_panic_page_qr_text_for_side(self, (guint)l.qr.width, &version);
 		g_autoptr(CdQr) qr = NULL;
 
 		if (text[0] != '\0')
 			qr = cd_qr_encode((const guint8 *)text, strlen(text), version, NULL);
 		if (qr != NULL) {
-			l.qr_module =
-				cd_qr_draw(qr, canvas, l.qr.x, l.qr.y, (guint)l.qr.width, dark, light);
+			l.qr_module = cd_qr_draw(qr,
+						 canvas,
+						 l.qr.x,
+						 l.qr.y,
+						 (guint)l.qr.width,
+						 dark,
+						 light);
 			l.qr_version = qr->version;
 			l.qr_bytes = strlen(text);
 		}
@@ -795,7 +815,10 @@ cd_panic_page_draw_full(CdPanicPage *self, CdCanvas *canvas, CdFont *font, CdPan
 	}
 
 	/* the progress line, anchored at the bottom */
-	cd_panic_page_wrap(progress, self->progress, l.progress.width > 0 ? (guint)l.progress.width / cw : 0, 1);
+	cd_panic_page_wrap(progress,
+			   self->progress,
+			   l.progress.width > 0 ? (guint)l.progress.width / cw : 0,
+			   1);
 	if (progress->len > 0)
 		cd_canvas_draw_text(canvas,
 				    font,

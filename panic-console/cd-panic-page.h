@@ -66,15 +66,15 @@ typedef struct {
 
 /* where cd_panic_page_draw() put things, for the renderers and the tests */
 typedef struct {
-	guint scale;	     /* each font pixel is scale x scale */
-	guint columns;	     /* characters on a text line */
-	gboolean qr_beside;  /* the QR code is right of the text, else below it */
-	CdPanicRect text;    /* the area the text may use */
-	CdPanicRect inked;   /* what the text really covered (glyph cells) */
-	CdPanicRect qr;	     /* the square given to the QR code, quiet zone included */
-	guint qr_version;    /* 0: no code drawn (no room) */
-	guint qr_module;     /* pixels per module */
-	gsize qr_bytes;	     /* how much of the QR text the code carries */
+	guint scale;	      /* each font pixel is scale x scale */
+	guint columns;	      /* characters on a text line */
+	gboolean qr_beside;   /* the QR code is right of the text, else below it */
+	CdPanicRect text;     /* the area the text may use */
+	CdPanicRect inked;    /* what the text really covered (glyph cells) */
+	CdPanicRect qr;	      /* the square given to the QR code, quiet zone included */
+	guint qr_version;     /* 0: no code drawn (no room) */
+	guint qr_module;      /* pixels per module */
+	gsize qr_bytes;	      /* how much of the QR text the code carries */
 	CdPanicRect progress; /* the progress line's cell row */
 } CdPanicLayout;
 

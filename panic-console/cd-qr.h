@@ -25,8 +25,8 @@ G_BEGIN_DECLS
 
 typedef struct {
 	guint version;
-	guint size;	/* modules on a side, without the quiet zone: 17 + 4 * version */
-	guint8 *dark;	/* size * size, 1 for a dark module */
+	guint size;   /* modules on a side, without the quiet zone: 17 + 4 * version */
+	guint8 *dark; /* size * size, 1 for a dark module */
 } CdQr;
 
 /* NULL when @len bytes do not fit a code of at most @max_version */

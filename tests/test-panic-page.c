@@ -242,7 +242,10 @@ make_psf2(guint width, guint height, guint n, gboolean with_table)
 	for (guint g = 0; g < n; g++) {
 		if (g == 2) {
 			/* U+00E9 as a glyph, and as e + U+0301 in a sequence */
-			g_byte_array_append(a, (const guint8 *)"\xc3\xa9\xfe" "e\xcc\x81", 6);
+			g_byte_array_append(a,
+					    (const guint8 *)"\xc3\xa9\xfe"
+							    "e\xcc\x81",
+					    6);
 		} else if (g == 3) {
 			/* the euro sign and a character outside the BMP */
 			g_byte_array_append(a, (const guint8 *)"\xe2\x82\xac\xf0\x9f\x98\x80", 7);
@@ -535,7 +538,15 @@ test_font_draw_text(void)
 
 	cd_canvas_fill(c, 0);
 	/* invalid UTF-8, a lone continuation byte, a truncated sequence: one glyph a byte */
-	x = cd_canvas_draw_text(c, font, 0, 0, 1, 0xffffff, "a\xff" "b\x80" "c\xe2\x82");
+	x = cd_canvas_draw_text(c,
+				font,
+				0,
+				0,
+				1,
+				0xffffff,
+				"a\xff"
+				"b\x80"
+				"c\xe2\x82");
 	g_assert_cmpint(x, ==, 7 * 8);
 	/* each bad byte drew the replacement: '?' */
 	cd_canvas_fill(q, 0);
@@ -581,7 +592,10 @@ test_qr_sizing(void)
 	g_assert_true(cd_qr_fits((const guint8 *)text, 17, 1));
 	g_assert_false(cd_qr_fits((const guint8 *)text, 18, 1));
 	/* no line end: a character boundary */
-	fit = cd_qr_fit_prefix("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 18, 1);
+	fit = cd_qr_fit_prefix(
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+		18,
+		1);
 	g_assert_cmpuint(fit, ==, 16);
 	/* more than any code holds */
 	big = g_strnfill(10000, 'x');
@@ -650,7 +664,8 @@ check_layout(CdPanicPage *page, CdFont *font, guint w, guint h, guint32 fg, guin
 			n_fg++;
 			/* the foreground is text, the progress line or the QR code, nothing else */
 			if (!point_in(&l.inked, (gint)x, (gint)y) &&
-			    !point_in(&l.progress, (gint)x, (gint)y) && !point_in(&l.qr, (gint)x, (gint)y))
+			    !point_in(&l.progress, (gint)x, (gint)y) &&
+			    !point_in(&l.qr, (gint)x, (gint)y))
 				g_error("%ux%u: a stray pixel at %u,%u", w, h, x, y);
 		}
 	}
@@ -671,7 +686,9 @@ check_layout(CdPanicPage *page, CdFont *font, guint w, guint h, guint32 fg, guin
 	g_assert_false(rects_overlap(&l.qr, &l.text));
 	g_assert_false(rects_overlap(&l.qr, &l.inked));
 	g_assert_false(rects_overlap(&l.qr, &l.progress));
-	g_assert_cmpuint(l.qr_module * cd_qr_modules_with_quiet_zone(l.qr_version), <=, (guint)l.qr.width);
+	g_assert_cmpuint(l.qr_module * cd_qr_modules_with_quiet_zone(l.qr_version),
+			 <=,
+			 (guint)l.qr.width);
 	/* legible: 80 columns of an 8-pixel font at 640x480, larger text on larger screens */
 	g_assert_cmpuint(l.scale, >=, MAX(1u, h / 540));
 	if (w == 640 && cd_font_get_width(font) == 8)
@@ -682,8 +699,9 @@ check_layout(CdPanicPage *page, CdFont *font, guint w, guint h, guint32 fg, guin
 static void
 test_page_layout(void)
 {
-	const gchar *names[] = { "real-6.1-oops.txt", "real-6.1-panic.txt", "gpf-softirq-6.1.txt",
-				 "empty.txt", "garbage.txt", "arm64-null-deref-6.1.txt" };
+	const gchar *names[] = { "real-6.1-oops.txt",	"real-6.1-panic.txt",
+				 "gpf-softirq-6.1.txt", "empty.txt",
+				 "garbage.txt",		"arm64-null-deref-6.1.txt" };
 	g_autoptr(CdFont) builtin = cd_font_new_builtin();
 	g_autoptr(CdFont) debian = cd_font_new_default(NULL);
 
@@ -694,8 +712,18 @@ test_page_layout(void)
 
 		cd_panic_page_set_progress(page, "Saving the crash: 42 %");
 		for (guint s = 0; s < G_N_ELEMENTS(page_sizes); s++) {
-			check_layout(page, builtin, page_sizes[s].w, page_sizes[s].h, 0xffffff, 0xaa5500);
-			check_layout(page, debian, page_sizes[s].w, page_sizes[s].h, 0xffffff, 0xaa5500);
+			check_layout(page,
+				     builtin,
+				     page_sizes[s].w,
+				     page_sizes[s].h,
+				     0xffffff,
+				     0xaa5500);
+			check_layout(page,
+				     debian,
+				     page_sizes[s].w,
+				     page_sizes[s].h,
+				     0xffffff,
+				     0xaa5500);
 		}
 		/* other colours, dark on light */
 		cd_panic_page_set_colors(page, 0xeeeeee, 0x000080);
@@ -746,7 +774,8 @@ test_page_content(void)
 	strv = g_strv_builder_end(b);
 	joined = g_strjoinv("\n", strv);
 	g_assert_nonnull(strstr(joined, "Oops: 0002 [#1] PREEMPT SMP NOPTI"));
-	g_assert_nonnull(strstr(joined, "RIP: 0010:crashdesk_test_init+0x83/0x1000 [crashdesk_test]"));
+	g_assert_nonnull(
+		strstr(joined, "RIP: 0010:crashdesk_test_init+0x83/0x1000 [crashdesk_test]"));
 	g_assert_nonnull(strstr(joined, "CPU: 0 PID: 86 Comm: insmod"));
 	g_assert_nonnull(strstr(joined, "Call Trace:\n  do_one_initcall+0x59/0x220\n"));
 	/* the time stamps are gone, the user-space RIP after the trace is not a kernel one */
@@ -777,7 +806,8 @@ test_page_text_lines(void)
 	g_assert_cmpuint(g_strv_length(none), ==, 0);
 	cd_panic_page_set_progress(page, "Saved as 2026-11-22-15:14:42-6.1.0, rebooting in 10 s");
 	for (guint i = 0; i < G_N_ELEMENTS(sizes); i++) {
-		g_auto(GStrv) lines = cd_panic_page_text_lines(page, sizes[i].columns, sizes[i].rows);
+		g_auto(GStrv) lines =
+			cd_panic_page_text_lines(page, sizes[i].columns, sizes[i].rows);
 		guint n = g_strv_length(lines);
 
 		g_assert_cmpuint(n, ==, sizes[i].rows);
@@ -788,8 +818,9 @@ test_page_text_lines(void)
 		/* the progress on the last row, cut to the width with "..." */
 		if (g_str_has_suffix(lines[n - 1], "..."))
 			lines[n - 1][strlen(lines[n - 1]) - 3] = '\0';
-		g_assert_true(g_str_has_prefix("Saved as 2026-11-22-15:14:42-6.1.0, rebooting in 10 s",
-					       lines[n - 1]));
+		g_assert_true(
+			g_str_has_prefix("Saved as 2026-11-22-15:14:42-6.1.0, rebooting in 10 s",
+					 lines[n - 1]));
 		if (sizes[i].columns >= 60)
 			g_assert_cmpstr(lines[n - 1],
 					==,
@@ -869,10 +900,24 @@ test_page_colors(void)
 	guint32 fg = 0, bg = 0;
 	guint w = 0, h = 0;
 	g_autoptr(GError) error = NULL;
-	const gchar *bad[] = { "", "#FFFFFF", "#FFFFFF #AA5500 #000000", "#FFFFF #AA5500",
-			       "#GGGGGG #AA5500", "#FFFFFF #+A5500", "white brown" };
-	const gchar *bad_sizes[] = { "", "640", "640x", "x480", "0x480", "640x0", "8193x100",
-				     "640x480x3", "-640x480", "640 x480", "99999999999999999999x1" };
+	const gchar *bad[] = { "",
+			       "#FFFFFF",
+			       "#FFFFFF #AA5500 #000000",
+			       "#FFFFF #AA5500",
+			       "#GGGGGG #AA5500",
+			       "#FFFFFF #+A5500",
+			       "white brown" };
+	const gchar *bad_sizes[] = { "",
+				     "640",
+				     "640x",
+				     "x480",
+				     "0x480",
+				     "640x0",
+				     "8193x100",
+				     "640x480x3",
+				     "-640x480",
+				     "640 x480",
+				     "99999999999999999999x1" };
 
 	g_assert_true(cd_panic_parse_colors("#FFFFFF #AA5500", &fg, &bg, &error));
 	g_assert_no_error(error);
@@ -917,9 +962,10 @@ test_page_vmcore(void)
 			==,
 			"Crash requested with SysRq: sysrq triggered crash");
 	g_assert_nonnull(strstr(cd_panic_page_get_qr_text(page), "kernel: 6.1.0-fixture\n"));
-	g_assert_true(g_str_has_suffix(cd_panic_page_get_qr_text(page),
-				       "Kernel Offset: 0x1e000000 from 0xffffffff81000000 (relocation "
-				       "range: 0xffffffff80000000-0xffffffffbfffffff)\n"));
+	g_assert_true(
+		g_str_has_suffix(cd_panic_page_get_qr_text(page),
+				 "Kernel Offset: 0x1e000000 from 0xffffffff81000000 (relocation "
+				 "range: 0xffffffff80000000-0xffffffffbfffffff)\n"));
 
 	bad = g_build_filename(dir, "error-not-elf.vmcore", NULL);
 	none = cd_panic_page_new_from_vmcore(bad, &error);
