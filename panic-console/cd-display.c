@@ -207,27 +207,36 @@ cd_render_text_show(CdDisplay *self, CdPanicPage *page, GError **error)
 gboolean
 cd_display_show(CdDisplay *self, CdPanicPage *page, CdFont *font, GError **error)
 {
+	g_autoptr(GError) first_error = NULL;
+
 	if (self->renderer == CD_RENDERER_TEXT)
 		return cd_render_text_show(self, page, error);
+	/* every output gets its page even when one of them fails: the first failure is told */
 	for (guint i = 0; i < self->outputs->len; i++) {
 		CdDisplayOutput *output = g_ptr_array_index(self->outputs, i);
 		g_autoptr(CdCanvas) canvas = cd_canvas_new(output->width, output->height);
+		g_autoptr(GError) error_local = NULL;
 
 		if (canvas == NULL) {
-			g_set_error(error,
+			g_set_error(&error_local,
 				    CD_ERROR,
 				    CD_ERROR_NOT_SUPPORTED,
-				    "%s: cannot draw at %ux%u",
-				    output->name,
+				    "cannot draw at %ux%u",
 				    output->width,
 				    output->height);
-			return FALSE;
+		} else {
+			cd_panic_page_draw(page, canvas, font);
+			(void)output->present(output, canvas, &error_local);
 		}
-		cd_panic_page_draw(page, canvas, font);
-		if (!output->present(output, canvas, error)) {
-			g_prefix_error(error, "%s: ", output->name);
-			return FALSE;
+		if (error_local != NULL) {
+			g_prefix_error(&error_local, "%s: ", output->name);
+			if (first_error == NULL)
+				first_error = g_steal_pointer(&error_local);
 		}
+	}
+	if (first_error != NULL) {
+		g_propagate_error(error, g_steal_pointer(&first_error));
+		return FALSE;
 	}
 	return TRUE;
 }

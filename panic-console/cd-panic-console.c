@@ -547,6 +547,18 @@ cd_panic_console_listen(CdPanicConsole *self, GError **error)
 		cd_error_set_from_errno(error, errno, "cannot create %s", dir);
 		return FALSE;
 	}
+	if (lstat(dir, &st) < 0) {
+		cd_error_set_from_errno(error, errno, "%s", dir);
+		return FALSE;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 0022) != 0) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_UNSAFE,
+			    "%s is not a directory only we may write to",
+			    dir);
+		return FALSE;
+	}
 	/* a socket left by an earlier run is stale: nothing else listens in its place */
 	if (lstat(self->socket_path, &st) == 0 && S_ISSOCK(st.st_mode))
 		(void)unlink(self->socket_path);
@@ -660,6 +672,8 @@ cd_panic_console_run(const CdPanicConsoleSettings *settings)
 	cd_panic_options_read(settings->cmdline_path, settings->config_path, &self->options);
 	if (self->options.screen == CD_PANIC_SCREEN_OFF) {
 		cd_panic_console_log("the panic screen is off");
+		/* a Type=notify unit started without its ExecCondition= must not fail for it */
+		(void)sd_notify(0, "READY=1");
 		return EXIT_SUCCESS;
 	}
 	if (renderer == CD_RENDERER_AUTO && self->options.screen == CD_PANIC_SCREEN_TEXT)

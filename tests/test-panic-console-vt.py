@@ -50,7 +50,7 @@ BROWN = 6
 
 VT_TIMEOUT_MS = 500
 HEADLINE = "sysrq triggered crash"
-TOTAL = 21
+TOTAL = 22
 
 
 def vt_state(fd):
@@ -129,9 +129,14 @@ class Console:
             return list(self.lines)
 
     def stop(self):
+        """SIGTERM, as systemd stops it (it puts the VT back), SIGKILL if that hangs."""
         if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
 def screen(vcsa):
@@ -222,6 +227,23 @@ def check(tap, panic_console, vmcore, tmp, tty0, original, held):
         holder.kill()
         holder.wait()
         os.close(holder_fd)
+
+    # a socket directory others may write to: no progress, but the panic is shown
+    unsafe = tmp / "unsafe"
+    unsafe.mkdir()
+    os.chmod(unsafe, 0o777)
+    unsafe_sock = str(unsafe / "panic-console.socket")
+    console = Console(base + ["--cmdline", str(on_cmdline), "--renderer", "text"],
+                      dict(env, CRASHDESK_PANIC_CONSOLE_SOCKET=unsafe_sock))
+    try:
+        refused = console.wait_line("no progress:", 10)
+        drawn = console.wait_line("showing the panic on", 1)
+        tap.result(refused is not None and "only we may write to" in refused
+                   and drawn is not None and not os.path.exists(unsafe_sock),
+                   "a socket directory others may write to is refused; the panic is shown",
+                   console.log())
+    finally:
+        console.stop()
 
     shell_cmdline = tmp / "cmdline-shell"
     shell_cmdline.write_text("crashdesk.panic_screen=text crashdesk.shell=1\n")
