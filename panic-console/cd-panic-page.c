@@ -57,6 +57,9 @@ struct _CdPanicPage {
 	GPtrArray *tail;    /* gchar*: the log's last lines, cleaned, oldest first */
 	gchar *qr_text;	    /* summary and as many tail lines as a version 40 code holds */
 	gchar *progress;
+	guint qr_side;	     /* the square the cached QR text is for; 0: none cached */
+	gchar *qr_side_text; /* what cd_panic_page_qr_text_for_side() said for it */
+	guint qr_side_version;
 	guint32 background;
 	guint32 foreground;
 };
@@ -72,6 +75,7 @@ cd_panic_page_free(CdPanicPage *self)
 	g_free(self->summary);
 	g_ptr_array_unref(self->tail);
 	g_free(self->qr_text);
+	g_free(self->qr_side_text);
 	g_free(self->progress);
 	g_free(self);
 }
@@ -792,13 +796,24 @@ cd_panic_page_draw_full(CdPanicPage *self, CdCanvas *canvas, CdFont *font, CdPan
 		light = self->background;
 	}
 	if (l.qr.width > 0) {
-		guint version = 0;
-		g_autofree gchar *text =
-			cd_panic_page_qr_text_for_side(self, (guint)l.qr.width, &version);
+		const gchar *text;
 		g_autoptr(CdQr) qr = NULL;
 
+		/* a redraw for new progress must not fit the code again: remember the last fit */
+		if (self->qr_side != (guint)l.qr.width) {
+			g_free(self->qr_side_text);
+			self->qr_side_text = cd_panic_page_qr_text_for_side(self,
+									    (guint)l.qr.width,
+									    &self->qr_side_version);
+			self->qr_side = (guint)l.qr.width;
+		}
+		text = self->qr_side_text;
+
 		if (text[0] != '\0')
-			qr = cd_qr_encode((const guint8 *)text, strlen(text), version, NULL);
+			qr = cd_qr_encode((const guint8 *)text,
+					  strlen(text),
+					  self->qr_side_version,
+					  NULL);
 		if (qr != NULL) {
 			l.qr_module = cd_qr_draw(qr,
 						 canvas,
@@ -829,6 +844,36 @@ cd_panic_page_draw_full(CdPanicPage *self, CdCanvas *canvas, CdFont *font, CdPan
 				    g_ptr_array_index(progress, 0));
 	if (layout != NULL)
 		*layout = l;
+}
+
+/**
+ * cd_panic_page_draw_progress:
+ * @layout: what cd_panic_page_draw_full() said for this canvas and font
+ *
+ * Draws the progress line again, and nothing else: for a new percentage, without
+ * drawing the whole page. Returns the row it changed, for a renderer to flush.
+ */
+CdPanicRect
+cd_panic_page_draw_progress(CdPanicPage *self,
+			    CdCanvas *canvas,
+			    CdFont *font,
+			    const CdPanicLayout *layout)
+{
+	g_autoptr(GPtrArray) progress = g_ptr_array_new_with_free_func(g_free);
+	const CdPanicRect *r = &layout->progress;
+	guint cw = cd_font_get_width(font) * MAX(layout->scale, 1u);
+
+	cd_canvas_fill_rect(canvas, r->x, r->y, r->width, r->height, self->background);
+	cd_panic_page_wrap(progress, self->progress, r->width > 0 ? (guint)r->width / cw : 0, 1);
+	if (progress->len > 0)
+		cd_canvas_draw_text(canvas,
+				    font,
+				    r->x,
+				    r->y,
+				    layout->scale,
+				    self->foreground,
+				    g_ptr_array_index(progress, 0));
+	return *r;
 }
 
 void
