@@ -25,6 +25,12 @@
 #define CD_PANIC_PAGE_MAX_FRAMES      8
 /* the log lines offered to the QR code, from the end */
 #define CD_PANIC_PAGE_QR_TAIL_LINES 200
+/*
+ * The densest QR code the page draws: version 20 is 97 modules (858 bytes at level L).
+ * Denser codes are legal and fit large screens at 4 pixels a module, but phone cameras
+ * fail on them from a few steps away; bigger modules serve better than more lines.
+ */
+#define CD_PANIC_PAGE_QR_MAX_VERSION 20
 /* a wrapped line becomes at most this many screen lines */
 #define CD_PANIC_PAGE_MAX_WRAP 8
 
@@ -55,7 +61,7 @@ struct _CdPanicPage {
 	GPtrArray *details; /* gchar*: the developer lines, cleaned */
 	gchar *summary;	    /* the start of the QR text */
 	GPtrArray *tail;    /* gchar*: the log's last lines, cleaned, oldest first */
-	gchar *qr_text;	    /* summary and as many tail lines as a version 40 code holds */
+	gchar *qr_text;	    /* summary and as many tail lines as the largest code holds */
 	gchar *progress;
 	guint qr_side;	     /* the square the cached QR text is for; 0: none cached */
 	gchar *qr_side_text; /* what cd_panic_page_qr_text_for_side() said for it */
@@ -213,6 +219,11 @@ cd_panic_page_find_details(CdPanicPage *self, GArray *lines, gchar **release)
 	gboolean have_rip = FALSE;
 	gboolean have_comm = FALSE;
 	gint trace = -1;
+	const gchar *raw_message = cd_crash_analysis_get_message(self->analysis);
+	g_autofree gchar *message =
+		raw_message != NULL && raw_message[0] != '\0'
+			? cd_panic_page_clean_line(raw_message, strlen(raw_message), FALSE)
+			: NULL;
 
 	/* the last crash report in the log, and the crash lines just before it */
 	for (guint i = 0; i < lines->len; i++) {
@@ -259,7 +270,7 @@ cd_panic_page_find_details(CdPanicPage *self, GArray *lines, gchar **release)
 		    !g_str_has_prefix(clean, "Kernel panic - not syncing") &&
 		    crash_lines < CD_PANIC_PAGE_MAX_CRASH_LINES && i <= (guint)last_start) {
 			/* the headline already says it */
-			if (g_str_has_suffix(self->headline, clean))
+			if (message != NULL && g_str_has_prefix(clean, message))
 				continue;
 			g_ptr_array_add(self->details, g_steal_pointer(&clean));
 			crash_lines++;
@@ -370,7 +381,7 @@ cd_panic_page_qr_compose(CdPanicPage *self, guint n)
 gchar *
 cd_panic_page_qr_text_for_side(CdPanicPage *self, guint side, guint *version)
 {
-	guint max_version = cd_qr_max_version_for_side(side);
+	guint max_version = MIN(cd_qr_max_version_for_side(side), CD_PANIC_PAGE_QR_MAX_VERSION);
 	guint lo = 0;
 	guint hi = self->tail->len;
 	g_autofree gchar *text = NULL;
@@ -477,7 +488,7 @@ cd_panic_page_new(const gchar *dmesg, gsize len)
 	/* the QR text at the largest code there is */
 	self->qr_text = cd_panic_page_qr_text_for_side(
 		self,
-		cd_qr_modules_with_quiet_zone(CD_QR_MAX_VERSION) * CD_QR_MIN_MODULE_PX,
+		cd_qr_modules_with_quiet_zone(CD_PANIC_PAGE_QR_MAX_VERSION) * CD_QR_MIN_MODULE_PX,
 		NULL);
 	return self;
 }
