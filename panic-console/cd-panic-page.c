@@ -25,6 +25,12 @@
 #define CD_PANIC_PAGE_MAX_FRAMES      8
 /* the log lines offered to the QR code, from the end */
 #define CD_PANIC_PAGE_QR_TAIL_LINES 200
+/*
+ * The densest QR code the page draws: version 20 is 97 modules (858 bytes at level L).
+ * Denser codes are legal and fit large screens at 4 pixels a module, but phone cameras
+ * fail on them from a few steps away; bigger modules serve better than more lines.
+ */
+#define CD_PANIC_PAGE_QR_MAX_VERSION 20
 /* a wrapped line becomes at most this many screen lines */
 #define CD_PANIC_PAGE_MAX_WRAP 8
 
@@ -55,8 +61,11 @@ struct _CdPanicPage {
 	GPtrArray *details; /* gchar*: the developer lines, cleaned */
 	gchar *summary;	    /* the start of the QR text */
 	GPtrArray *tail;    /* gchar*: the log's last lines, cleaned, oldest first */
-	gchar *qr_text;	    /* summary and as many tail lines as a version 40 code holds */
+	gchar *qr_text;	    /* summary and as many tail lines as the largest code holds */
 	gchar *progress;
+	guint qr_side;	     /* the square the cached QR text is for; 0: none cached */
+	gchar *qr_side_text; /* what cd_panic_page_qr_text_for_side() said for it */
+	guint qr_side_version;
 	guint32 background;
 	guint32 foreground;
 };
@@ -72,6 +81,7 @@ cd_panic_page_free(CdPanicPage *self)
 	g_free(self->summary);
 	g_ptr_array_unref(self->tail);
 	g_free(self->qr_text);
+	g_free(self->qr_side_text);
 	g_free(self->progress);
 	g_free(self);
 }
@@ -209,6 +219,11 @@ cd_panic_page_find_details(CdPanicPage *self, GArray *lines, gchar **release)
 	gboolean have_rip = FALSE;
 	gboolean have_comm = FALSE;
 	gint trace = -1;
+	const gchar *raw_message = cd_crash_analysis_get_message(self->analysis);
+	g_autofree gchar *message =
+		raw_message != NULL && raw_message[0] != '\0'
+			? cd_panic_page_clean_line(raw_message, strlen(raw_message), FALSE)
+			: NULL;
 
 	/* the last crash report in the log, and the crash lines just before it */
 	for (guint i = 0; i < lines->len; i++) {
@@ -255,7 +270,7 @@ cd_panic_page_find_details(CdPanicPage *self, GArray *lines, gchar **release)
 		    !g_str_has_prefix(clean, "Kernel panic - not syncing") &&
 		    crash_lines < CD_PANIC_PAGE_MAX_CRASH_LINES && i <= (guint)last_start) {
 			/* the headline already says it */
-			if (g_str_has_suffix(self->headline, clean))
+			if (message != NULL && g_str_has_prefix(clean, message))
 				continue;
 			g_ptr_array_add(self->details, g_steal_pointer(&clean));
 			crash_lines++;
@@ -366,7 +381,7 @@ cd_panic_page_qr_compose(CdPanicPage *self, guint n)
 gchar *
 cd_panic_page_qr_text_for_side(CdPanicPage *self, guint side, guint *version)
 {
-	guint max_version = cd_qr_max_version_for_side(side);
+	guint max_version = MIN(cd_qr_max_version_for_side(side), CD_PANIC_PAGE_QR_MAX_VERSION);
 	guint lo = 0;
 	guint hi = self->tail->len;
 	g_autofree gchar *text = NULL;
@@ -473,7 +488,7 @@ cd_panic_page_new(const gchar *dmesg, gsize len)
 	/* the QR text at the largest code there is */
 	self->qr_text = cd_panic_page_qr_text_for_side(
 		self,
-		cd_qr_modules_with_quiet_zone(CD_QR_MAX_VERSION) * CD_QR_MIN_MODULE_PX,
+		cd_qr_modules_with_quiet_zone(CD_PANIC_PAGE_QR_MAX_VERSION) * CD_QR_MIN_MODULE_PX,
 		NULL);
 	return self;
 }
@@ -792,13 +807,24 @@ cd_panic_page_draw_full(CdPanicPage *self, CdCanvas *canvas, CdFont *font, CdPan
 		light = self->background;
 	}
 	if (l.qr.width > 0) {
-		guint version = 0;
-		g_autofree gchar *text =
-			cd_panic_page_qr_text_for_side(self, (guint)l.qr.width, &version);
+		const gchar *text;
 		g_autoptr(CdQr) qr = NULL;
 
+		/* a redraw for new progress must not fit the code again: remember the last fit */
+		if (self->qr_side != (guint)l.qr.width) {
+			g_free(self->qr_side_text);
+			self->qr_side_text = cd_panic_page_qr_text_for_side(self,
+									    (guint)l.qr.width,
+									    &self->qr_side_version);
+			self->qr_side = (guint)l.qr.width;
+		}
+		text = self->qr_side_text;
+
 		if (text[0] != '\0')
-			qr = cd_qr_encode((const guint8 *)text, strlen(text), version, NULL);
+			qr = cd_qr_encode((const guint8 *)text,
+					  strlen(text),
+					  self->qr_side_version,
+					  NULL);
 		if (qr != NULL) {
 			l.qr_module = cd_qr_draw(qr,
 						 canvas,
@@ -829,6 +855,36 @@ cd_panic_page_draw_full(CdPanicPage *self, CdCanvas *canvas, CdFont *font, CdPan
 				    g_ptr_array_index(progress, 0));
 	if (layout != NULL)
 		*layout = l;
+}
+
+/**
+ * cd_panic_page_draw_progress:
+ * @layout: what cd_panic_page_draw_full() said for this canvas and font
+ *
+ * Draws the progress line again, and nothing else: for a new percentage, without
+ * drawing the whole page. Returns the row it changed, for a renderer to flush.
+ */
+CdPanicRect
+cd_panic_page_draw_progress(CdPanicPage *self,
+			    CdCanvas *canvas,
+			    CdFont *font,
+			    const CdPanicLayout *layout)
+{
+	g_autoptr(GPtrArray) progress = g_ptr_array_new_with_free_func(g_free);
+	const CdPanicRect *r = &layout->progress;
+	guint cw = cd_font_get_width(font) * MAX(layout->scale, 1u);
+
+	cd_canvas_fill_rect(canvas, r->x, r->y, r->width, r->height, self->background);
+	cd_panic_page_wrap(progress, self->progress, r->width > 0 ? (guint)r->width / cw : 0, 1);
+	if (progress->len > 0)
+		cd_canvas_draw_text(canvas,
+				    font,
+				    r->x,
+				    r->y,
+				    layout->scale,
+				    self->foreground,
+				    g_ptr_array_index(progress, 0));
+	return *r;
 }
 
 void

@@ -93,6 +93,12 @@ cd_panic_page_draw(CdPanicPage *self, CdCanvas *canvas, CdFont *font);
 /* the same, saying where things went (@layout may be NULL) */
 void
 cd_panic_page_draw_full(CdPanicPage *self, CdCanvas *canvas, CdFont *font, CdPanicLayout *layout);
+/* the progress line again, after cd_panic_page_set_progress(): returns the row changed */
+CdPanicRect
+cd_panic_page_draw_progress(CdPanicPage *self,
+			    CdCanvas *canvas,
+			    CdFont *font,
+			    const CdPanicLayout *layout);
 /* the text of the QR code drawn in a square of @side pixels (at most the QR text) */
 gchar *
 cd_panic_page_qr_text_for_side(CdPanicPage *self, guint side, guint *version);
