@@ -55,5 +55,8 @@ cd_drm_check_dumb(guint width, guint height, guint32 pitch, guint64 size, GError
  */
 gchar *
 cd_render_text_escapes(GStrv lines, guint32 background, guint32 foreground);
+/* the rows of @lines that differ from @shown (as many lines), each rewritten and erased */
+gchar *
+cd_render_text_changes(GStrv shown, GStrv lines);
 
 G_END_DECLS

@@ -42,6 +42,7 @@ cd_display_output_free(CdDisplayOutput *output)
 {
 	if (output->priv_free != NULL && output->priv != NULL)
 		output->priv_free(output->priv);
+	g_clear_pointer(&output->canvas, cd_canvas_free);
 	g_free(output->name);
 	g_free(output);
 }
@@ -108,7 +109,15 @@ cd_display_describe(CdDisplay *self)
 typedef struct {
 	guint32 background;
 	guint32 foreground;
+	GStrv shown; /* the lines on the screen, for redraws of the rows that change */
 } CdRenderText;
+
+static void
+cd_render_text_free(CdRenderText *text)
+{
+	g_strfreev(text->shown);
+	g_free(text);
+}
 
 /* a bounded wait for a console that cannot take output (stopped with Ctrl-S) */
 #define CD_RENDER_TEXT_WRITE_TIMEOUT_MS 1000
@@ -164,7 +173,7 @@ cd_render_text_open(gint fd,
 	struct winsize size = { 0 };
 
 	self->priv = text;
-	self->priv_free = g_free;
+	self->priv_free = (GDestroyNotify)cd_render_text_free;
 	text->background = background;
 	text->foreground = foreground;
 	if (ioctl(fd, TIOCGWINSZ, &size) < 0) {
@@ -193,41 +202,82 @@ cd_render_text_reset(CdDisplay *self)
 	self->text_fd = -1;
 }
 
+gchar *
+cd_render_text_changes(GStrv shown, GStrv lines)
+{
+	GString *str = g_string_new("\033[0;1;37;43m");
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		if (g_strcmp0(shown[i], lines[i]) != 0)
+			/* the rest of the row erased in the current colours: brown */
+			g_string_append_printf(str, "\033[%u;1H%s\033[K", i + 1, lines[i]);
+	}
+	return g_string_free(str, FALSE);
+}
+
+/* the whole screen, or with @changes only the rows that differ from what is shown */
 static gboolean
-cd_render_text_show(CdDisplay *self, CdPanicPage *page, GError **error)
+cd_render_text_show(CdDisplay *self, CdPanicPage *page, gboolean changes, GError **error)
 {
 	CdRenderText *text = self->priv;
 	g_auto(GStrv) lines = cd_panic_page_text_lines(page, self->columns, self->rows);
-	g_autofree gchar *escapes =
-		cd_render_text_escapes(lines, text->background, text->foreground);
+	g_autofree gchar *escapes = NULL;
 
-	return cd_render_text_write(self->text_fd, escapes, strlen(escapes), error);
+	if (changes && text->shown != NULL && g_strv_length(text->shown) == g_strv_length(lines))
+		escapes = cd_render_text_changes(text->shown, lines);
+	else
+		escapes = cd_render_text_escapes(lines, text->background, text->foreground);
+	g_strfreev(text->shown);
+	text->shown = NULL;
+	if (!cd_render_text_write(self->text_fd, escapes, strlen(escapes), error))
+		return FALSE;
+	text->shown = g_steal_pointer(&lines);
+	return TRUE;
 }
 
-gboolean
-cd_display_show(CdDisplay *self, CdPanicPage *page, CdFont *font, GError **error)
+/* every output gets its page even when one of them fails: the first failure is told */
+static gboolean
+cd_display_draw(CdDisplay *self, CdPanicPage *page, CdFont *font, gboolean progress, GError **error)
 {
 	g_autoptr(GError) first_error = NULL;
 
 	if (self->renderer == CD_RENDERER_TEXT)
-		return cd_render_text_show(self, page, error);
-	/* every output gets its page even when one of them fails: the first failure is told */
+		return cd_render_text_show(self, page, progress, error);
 	for (guint i = 0; i < self->outputs->len; i++) {
 		CdDisplayOutput *output = g_ptr_array_index(self->outputs, i);
-		g_autoptr(CdCanvas) canvas = cd_canvas_new(output->width, output->height);
 		g_autoptr(GError) error_local = NULL;
+		guint top = 0;
+		guint rows = output->height;
 
-		if (canvas == NULL) {
-			g_set_error(&error_local,
-				    CD_ERROR,
-				    CD_ERROR_NOT_SUPPORTED,
-				    "cannot draw at %ux%u",
-				    output->width,
-				    output->height);
+		if (progress && output->canvas != NULL) {
+			CdPanicRect row = cd_panic_page_draw_progress(page,
+								      output->canvas,
+								      font,
+								      &output->layout);
+			if (row.width <= 0 || row.height <= 0)
+				continue;
+			/* the page's rectangle is clipped to the canvas before rows are copied */
+			top = CLAMP(row.y, 0, (gint)output->height);
+			rows = CLAMP(row.y + row.height, 0, (gint)output->height) - top;
 		} else {
-			cd_panic_page_draw(page, canvas, font);
-			(void)output->present(output, canvas, &error_local);
+			if (output->canvas == NULL)
+				output->canvas = cd_canvas_new(output->width, output->height);
+			if (output->canvas == NULL) {
+				g_set_error(&error_local,
+					    CD_ERROR,
+					    CD_ERROR_NOT_SUPPORTED,
+					    "cannot draw at %ux%u",
+					    output->width,
+					    output->height);
+			} else {
+				cd_panic_page_draw_full(page,
+							output->canvas,
+							font,
+							&output->layout);
+			}
 		}
+		if (error_local == NULL && rows > 0)
+			(void)output->present(output, output->canvas, top, rows, &error_local);
 		if (error_local != NULL) {
 			g_prefix_error(&error_local, "%s: ", output->name);
 			if (first_error == NULL)
@@ -239,4 +289,16 @@ cd_display_show(CdDisplay *self, CdPanicPage *page, CdFont *font, GError **error
 		return FALSE;
 	}
 	return TRUE;
+}
+
+gboolean
+cd_display_show(CdDisplay *self, CdPanicPage *page, CdFont *font, GError **error)
+{
+	return cd_display_draw(self, page, font, FALSE, error);
+}
+
+gboolean
+cd_display_show_progress(CdDisplay *self, CdPanicPage *page, CdFont *font, GError **error)
+{
+	return cd_display_draw(self, page, font, TRUE, error);
 }

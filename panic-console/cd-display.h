@@ -30,8 +30,11 @@ gboolean
 cd_renderer_from_string(const gchar *str, CdRenderer *renderer);
 
 typedef struct _CdDisplayOutput CdDisplayOutput;
+/* copies the rows @y to @y + @height - 1 of @canvas (the output's size) to the display */
 typedef gboolean (*CdDisplayPresentFunc)(CdDisplayOutput *output,
 					 const CdCanvas *canvas,
+					 guint y,
+					 guint height,
 					 GError **error);
 
 struct _CdDisplayOutput {
@@ -41,6 +44,9 @@ struct _CdDisplayOutput {
 	CdDisplayPresentFunc present;
 	gpointer priv;
 	GDestroyNotify priv_free;
+	/* the page as last drawn, and where its parts went: redraws change the progress row */
+	CdCanvas *canvas;
+	CdPanicLayout layout;
 };
 
 typedef struct {
@@ -64,6 +70,12 @@ cd_display_free(CdDisplay *self);
 /* draws @page on every output at its size, or writes it to the text console */
 gboolean
 cd_display_show(CdDisplay *self, CdPanicPage *page, CdFont *font, GError **error);
+/*
+ * after cd_panic_page_set_progress(): the progress line alone, redrawn and copied (the
+ * rows of the text console that changed); the whole page where none was shown yet
+ */
+gboolean
+cd_display_show_progress(CdDisplay *self, CdPanicPage *page, CdFont *font, GError **error);
 
 /* "card0 (1024x768, drm)", "card0 (1024x768 and 1920x1080, drm)", "tty2 (80x25, text)" */
 gchar *

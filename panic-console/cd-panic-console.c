@@ -220,8 +220,9 @@ cd_panic_console_open_display(CdPanicConsole *self, CdRenderer renderer)
 	return display;
 }
 
+/* the whole page, or with @progress only its progress line (what changes afterwards) */
 static gboolean
-cd_panic_console_draw(CdPanicConsole *self)
+cd_panic_console_draw(CdPanicConsole *self, gboolean progress)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *line = cd_panic_status_line(&self->status);
@@ -229,7 +230,8 @@ cd_panic_console_draw(CdPanicConsole *self)
 	if (self->display == NULL)
 		return FALSE;
 	cd_panic_page_set_progress(self->page, line);
-	if (!cd_display_show(self->display, self->page, self->font, &error)) {
+	if (!(progress ? cd_display_show_progress
+		       : cd_display_show)(self->display, self->page, self->font, &error)) {
 		cd_panic_console_log("cannot draw: %s", error->message);
 		return FALSE;
 	}
@@ -246,7 +248,7 @@ cd_panic_console_redraw_cb(gpointer user_data)
 
 	self->redraw_source = 0;
 	if (g_strcmp0(line, self->shown_line) != 0) {
-		cd_panic_console_draw(self);
+		cd_panic_console_draw(self, TRUE);
 		cd_panic_console_log("progress: %s", line);
 	}
 	return G_SOURCE_REMOVE;
@@ -701,7 +703,7 @@ cd_panic_console_run(const CdPanicConsoleSettings *settings)
 			cd_panic_console_log("%s", error->message);
 			g_clear_error(&error);
 		}
-		if (cd_panic_console_draw(self)) {
+		if (cd_panic_console_draw(self, FALSE)) {
 			described = cd_display_describe(self->display);
 			drawn = g_strdup_printf("showing the panic on %s", described);
 			cd_panic_console_log("%s", drawn);

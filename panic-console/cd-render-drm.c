@@ -250,15 +250,19 @@ cd_drm_pick_crtc(gint fd,
 }
 
 static gboolean
-cd_render_drm_present(CdDisplayOutput *output, const CdCanvas *canvas, GError **error)
+cd_render_drm_present(CdDisplayOutput *output,
+		      const CdCanvas *canvas,
+		      guint top,
+		      guint rows,
+		      GError **error)
 {
 	CdRenderDrmOutput *out = output->priv;
 	guint width = MIN(canvas->width, output->width);
-	guint height = MIN(canvas->height, output->height);
+	guint height = MIN(MIN(canvas->height, output->height), top + rows);
 	struct drm_mode_fb_dirty_cmd dirty = { .fb_id = out->fb_id };
 	gint rc;
 
-	for (guint y = 0; y < height; y++)
+	for (guint y = top; y < height; y++)
 		memcpy(out->map + (gsize)y * out->pitch,
 		       canvas->pixels + (gsize)y * canvas->width,
 		       (gsize)width * 4);

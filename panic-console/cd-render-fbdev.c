@@ -229,13 +229,17 @@ cd_render_fbdev_free(CdRenderFbdev *fb)
 }
 
 static gboolean
-cd_render_fbdev_present(CdDisplayOutput *output, const CdCanvas *canvas, GError **error)
+cd_render_fbdev_present(CdDisplayOutput *output,
+			const CdCanvas *canvas,
+			guint top,
+			guint rows,
+			GError **error)
 {
 	CdRenderFbdev *fb = output->priv;
 	guint width = MIN(canvas->width, output->width);
-	guint height = MIN(canvas->height, output->height);
+	guint height = MIN(MIN(canvas->height, output->height), top + rows);
 
-	for (guint y = 0; y < height; y++)
+	for (guint y = top; y < height; y++)
 		cd_pixel_format_convert_row(&fb->format,
 					    canvas->pixels + (gsize)y * canvas->width,
 					    fb->map + fb->start + (gsize)y * fb->line_length,

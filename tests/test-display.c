@@ -267,6 +267,77 @@ test_text_escapes(void)
 }
 
 static void
+test_text_changes(void)
+{
+	const gchar *shown[] = { "Kernel panic", "", "Saving: 10%", NULL };
+	const gchar *lines[] = { "Kernel panic", "", "Saving: 20%", NULL };
+	g_autofree gchar *out = cd_render_text_changes((GStrv)shown, (GStrv)lines);
+
+	/* only the row that changed, rewritten and the rest of it erased, in the page's colours */
+	g_assert_cmpstr(out, ==, "\033[0;1;37;43m\033[3;1HSaving: 20%\033[K");
+}
+
+/* a display whose output records what it was asked to copy */
+typedef struct {
+	guint calls;
+	guint top;
+	guint rows;
+} FakeOutput;
+
+static gboolean
+fake_present(CdDisplayOutput *output, const CdCanvas *canvas, guint top, guint rows, GError **error)
+{
+	FakeOutput *fake = output->priv;
+
+	g_assert_true(canvas == output->canvas);
+	fake->calls++;
+	fake->top = top;
+	fake->rows = rows;
+	return TRUE;
+}
+
+static const gchar fake_log[] =
+	"[  100.000000] sysrq: Trigger a crash\n"
+	"[  100.000000] Kernel panic - not syncing: sysrq triggered crash\n";
+
+static void
+test_progress_redraw(void)
+{
+	g_autoptr(CdDisplay) display = cd_display_new(CD_RENDERER_DRM, "card0");
+	g_autoptr(CdPanicPage) page = cd_panic_page_new(fake_log, strlen(fake_log));
+	g_autoptr(CdPanicPage) fresh = cd_panic_page_new(fake_log, strlen(fake_log));
+	g_autoptr(CdFont) font = cd_font_new_builtin();
+	g_autoptr(CdCanvas) expected = cd_canvas_new(1024, 768);
+	g_autoptr(GError) error = NULL;
+	FakeOutput fake = { 0 };
+	CdDisplayOutput *output = cd_display_add_output(display, "Virtual-1", 1024, 768);
+
+	output->present = fake_present;
+	output->priv = &fake;
+	cd_panic_page_set_progress(page, "Writing the dump: 10%");
+	g_assert_true(cd_display_show(display, page, font, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(fake.calls, ==, 1);
+	g_assert_cmpuint(fake.top, ==, 0);
+	g_assert_cmpuint(fake.rows, ==, 768);
+
+	/* a new progress line: its row alone is copied, and the page is as if drawn anew */
+	cd_panic_page_set_progress(page, "Saved as 20261122-212346-7a4840eb. Rebooting in 9 s.");
+	g_assert_true(cd_display_show_progress(display, page, font, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(fake.calls, ==, 2);
+	g_assert_cmpuint(fake.rows, >, 0);
+	g_assert_cmpuint(fake.rows, <, 768 / 4);
+	g_assert_cmpuint(fake.top + fake.rows, <=, 768);
+	cd_panic_page_set_progress(fresh, "Saved as 20261122-212346-7a4840eb. Rebooting in 9 s.");
+	cd_panic_page_draw(fresh, expected, font);
+	g_assert_cmpmem(output->canvas->pixels,
+			(gsize)1024 * 768 * 4,
+			expected->pixels,
+			(gsize)1024 * 768 * 4);
+}
+
+static void
 test_renderer_names(void)
 {
 	CdRenderer renderer = CD_RENDERER_AUTO;
@@ -304,6 +375,8 @@ main(int argc, char **argv)
 	g_test_add_func("/panic-console/fbdev/refused", test_fbdev_refused);
 	g_test_add_func("/panic-console/drm/dumb", test_drm_dumb);
 	g_test_add_func("/panic-console/text/escapes", test_text_escapes);
+	g_test_add_func("/panic-console/text/changes", test_text_changes);
+	g_test_add_func("/panic-console/display/progress-redraw", test_progress_redraw);
 	g_test_add_func("/panic-console/display/renderer-names", test_renderer_names);
 	g_test_add_func("/panic-console/display/describe", test_describe);
 	return g_test_run();
