@@ -364,6 +364,12 @@ def check_run(tap, console, shots, artifacts):
                 r"showing the panic on tty\d+ \(\d+x\d+, text\)")
     check_screen(tap, shots, artifacts, "text", "text", False)
 
+    before = steps.get("active-before", (None, ""))[1].strip()
+    after = {name: steps.get(f"active-{name}", (None, ""))[1].strip()
+             for name in ("drm", "fbdev", "text")}
+    tap.result(before.startswith("tty") and all(a == before for a in after.values()),
+               "after each renderer the VT active before is active again",
+               [f"before {before!r}", f"after {after}"])
     held = expect_step(tap, steps, "held", 0,
                        "a VT held in VT_PROCESS mode: set back to VT_AUTO, drawn all the same",
                        "VT_PROCESS mode", "set it back to VT_AUTO",
@@ -393,7 +399,7 @@ def check_run(tap, console, shots, artifacts):
                "final-action: the console counted down and answered go", [final[-2000:]])
 
 
-TOTAL = 21
+TOTAL = 22
 
 
 def main():

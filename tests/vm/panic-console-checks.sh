@@ -98,10 +98,13 @@ console() {
 	kill -TERM "$pid"
 	wait "$pid"
 	show "$name" "/scratch/$name.log" $?
+	# the VT that was active before is again
+	step "active-$name" cat /sys/class/tty/tty0/active
 }
 
 # off: the capture kernel's command line without crashdesk.panic_screen=
 sed 's/crashdesk\.panic_screen=[^ ]*//' /proc/cmdline > /scratch/cmdline-off
+step active-before cat /sys/class/tty/tty0/active
 step check-on "$pc" --check
 step check-off "$pc" --check --cmdline /scratch/cmdline-off
 step off "$pc" --cmdline /scratch/cmdline-off
@@ -119,6 +122,7 @@ shot drm
 kill -TERM "$pid"
 wait "$pid"
 show drm /scratch/drm.log $?
+step active-drm cat /sys/class/tty/tty0/active
 
 mark "STAGE: fbdev"
 console fbdev --renderer fbdev
