@@ -48,7 +48,6 @@ typedef struct {
 	gint fd;
 	guint source;
 	gboolean sent_progress; /* a saver: its going away unfinished is news */
-	gboolean waits_go;
 } CdPanicClient;
 
 struct _CdPanicConsole {
@@ -417,7 +416,6 @@ cd_panic_console_start_countdown(CdPanicConsole *self, CdPanicClient *client)
 	if (self->final_client != NULL && self->final_client != client)
 		cd_panic_console_answer(self->final_client, "go");
 	self->final_client = client;
-	client->waits_go = TRUE;
 	cd_panic_console_log("%s in %u s", self->status.action, self->status.countdown);
 	if (self->options.shell && self->vt != NULL && self->shell_pid == 0)
 		cd_panic_console_offer_shell(self);
