@@ -21,6 +21,7 @@
 #include "cd-config.h"
 #include "cd-file.h"
 #include "cd-kexec.h"
+#include "cd-progress.h"
 #include "cd-size.h"
 #include "cd-report-store.h"
 
@@ -593,10 +594,13 @@ cd_cmd_final_action(gint argc, gchar **argv)
 {
 	g_autofree gchar *config_path = NULL;
 	g_autofree gchar *action_str = NULL;
+	gint countdown = CD_PROGRESS_FINAL_SECONDS;
 	/* clang-format off */
 	const GOptionEntry entries[] = {
 		{ "action", 0, 0, G_OPTION_ARG_STRING, &action_str,
 		  "reboot, poweroff or shell (default: FinalAction=)", "ACTION" },
+		{ "countdown", 0, 0, G_OPTION_ARG_INT, &countdown,
+		  "Seconds the panic screen, if shown, counts down first (default 10)", "SECONDS" },
 		CD_CMD_OPTION_CONFIG(&config_path),
 		{ NULL }
 	};
@@ -604,6 +608,7 @@ cd_cmd_final_action(gint argc, gchar **argv)
 	g_autoptr(GOptionContext) ctx = g_option_context_new(
 		"- in the capture kernel, after saving: reboot, power off or offer a shell");
 	g_autoptr(CdConfig) config = NULL;
+	g_autoptr(CdProgress) progress = NULL;
 	CdFinalAction action;
 	gboolean systemd = sd_booted() > 0;
 
@@ -622,6 +627,12 @@ cd_cmd_final_action(gint argc, gchar **argv)
 			   action_str);
 		return CD_EXIT_USAGE;
 	}
+	if (countdown < 0 || countdown > 600) {
+		g_printerr("%s: --countdown %d is out of range (0 to 600)\n",
+			   g_get_prgname(),
+			   countdown);
+		return CD_EXIT_USAGE;
+	}
 	if (access(CD_PROC_VMCORE, F_OK) != 0) {
 		g_printerr("%s: refused: this is not a capture kernel (%s does not exist)\n",
 			   g_get_prgname(),
@@ -630,6 +641,19 @@ cd_cmd_final_action(gint argc, gchar **argv)
 	}
 	if (!cd_cmd_require_root("end the capture"))
 		return CD_EXIT_FAILURE;
+	/* the panic screen, when one is shown, counts down so that its outcome can be read */
+	progress = cd_progress_connect(cd_progress_socket_path());
+	if (progress != NULL) {
+		cd_progress_send(progress,
+				 "final",
+				 "%s %d",
+				 cd_final_action_to_string(action),
+				 countdown);
+		if (!cd_progress_wait_go(progress, (countdown + 5) * 1000)) {
+			g_printerr("%s: the panic console did not answer: going on\n",
+				   g_get_prgname());
+		}
+	}
 	g_print("The capture is over: %s.\n", cd_final_action_to_string(action));
 	fflush(stdout);
 	sync();

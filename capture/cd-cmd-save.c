@@ -20,6 +20,7 @@
 #include "cd-dmesg.h"
 #include "cd-dump-estimate.h"
 #include "cd-kdump-writer.h"
+#include "cd-progress.h"
 #include "cd-pstore.h"
 #include "cd-report-meta.h"
 #include "cd-report-store.h"
@@ -264,27 +265,18 @@ cd_save_announce(CdReportStore *store,
 }
 
 static CdReportStore *
-cd_save_open_store(const gchar *dir)
+cd_save_open_store(const gchar *dir, GError **error)
 {
-	g_autoptr(GError) error = NULL;
-	CdReportStore *store = cd_report_store_new(dir, CD_REPORT_STORE_FLAG_CREATE, &error);
-
-	if (store == NULL)
-		g_printerr("%s: %s\n", g_get_prgname(), error->message);
-	return store;
+	return cd_report_store_new(dir, CD_REPORT_STORE_FLAG_CREATE, error);
 }
 
 static CdReportWriter *
-cd_save_begin(CdReportStore *store, gint64 time)
+cd_save_begin(CdReportStore *store, gint64 time, GError **error)
 {
-	g_autoptr(GError) error = NULL;
 	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(time);
 	g_autofree gchar *id = cd_report_id_new(dt, NULL);
-	CdReportWriter *writer = cd_report_store_begin(store, id, &error);
 
-	if (writer == NULL)
-		g_printerr("%s: %s\n", g_get_prgname(), error->message);
-	return writer;
+	return cd_report_store_begin(store, id, error);
 }
 
 /* --dump-level, --threads, --keep-free; -1: from the configuration */
@@ -353,11 +345,32 @@ cd_save_dump_budget(CdReportStore *store,
 /* Writes dump.kdump into the published report and fills @dump for meta.json (its
  * strings belong to @kdump, which the caller keeps); on any failure the report stays as
  * it is, without a dump, and @omitted says why. TRUE: a complete dump. */
+typedef struct {
+	CdProgress *progress;
+	gint percent;
+} CdSaveDumpProgress;
+
+static void
+cd_save_dump_progress(guint64 pages_written, guint64 pages_planned, gpointer user_data)
+{
+	CdSaveDumpProgress *dp = user_data;
+	gint percent;
+
+	if (pages_planned == 0)
+		return;
+	percent = (gint)MIN(pages_written * 100 / pages_planned, 100);
+	if (percent == dp->percent)
+		return;
+	dp->percent = percent;
+	cd_progress_send(dp->progress, "percent", "%d", percent);
+}
+
 static gboolean
 cd_save_dump(CdVmcore *vmcore,
 	     CdReportStore *store,
 	     CdReportWriter *writer,
 	     const CdSaveDumpOptions *opts,
+	     CdSaveDumpProgress *progress,
 	     CdKdumpWriter **kdump_out,
 	     CdReportMetaDump *dump,
 	     GPtrArray *warnings,
@@ -382,6 +395,8 @@ cd_save_dump(CdVmcore *vmcore,
 	cd_kdump_writer_set_threads(kdump,
 				    opts->threads > 0 ? (guint)opts->threads
 						      : g_get_num_processors());
+	if (progress != NULL)
+		cd_kdump_writer_set_progress(kdump, cd_save_dump_progress, progress);
 	if (!cd_kdump_writer_plan(kdump, &error)) {
 		*omitted = g_strdup_printf("the dump could not be planned: %s", error->message);
 		return FALSE;
@@ -446,6 +461,15 @@ cd_save_dump(CdVmcore *vmcore,
 	return result->complete;
 }
 
+/* the error on stderr, and on the panic console when one shows the crash */
+static gint
+cd_save_failed(CdProgress *progress, const gchar *name, const GError *error)
+{
+	g_printerr("%s: %s\n", name, error->message);
+	cd_progress_send(progress, "failed", "%s: %s", name, error->message);
+	return CD_EXIT_FAILURE;
+}
+
 gint
 cd_cmd_save(gint argc, gchar **argv)
 {
@@ -494,6 +518,7 @@ cd_cmd_save(gint argc, gchar **argv)
 	g_auto(CdSaveReport) report = { NULL };
 	CdReportMetaDump dump = { NULL };
 	g_autofree gchar *omitted = NULL;
+	g_autoptr(CdProgress) progress = NULL;
 	gboolean dump_ok = TRUE;
 	gint64 crash_time = -1;
 	gint fd;
@@ -527,11 +552,11 @@ cd_cmd_save(gint argc, gchar **argv)
 	if (dir == NULL)
 		dir = g_strdup(CD_REPORT_ROOT_DEFAULT);
 
+	progress = cd_progress_connect(cd_progress_socket_path());
+	cd_progress_send(progress, "stage", "Reading the crashed kernel's memory");
 	vmcore = cd_vmcore_new_from_path(input, &error);
-	if (vmcore == NULL) {
-		g_printerr("%s: %s\n", input, error->message);
-		return CD_EXIT_FAILURE;
-	}
+	if (vmcore == NULL)
+		return cd_save_failed(progress, input, error);
 	uts = cd_utsname_new_from_vmcore(vmcore, &error);
 	if (uts == NULL) {
 		/* the log is what matters: save it without the version */
@@ -541,29 +566,26 @@ cd_cmd_save(gint argc, gchar **argv)
 	if (!cd_vmcoreinfo_get_crash_time(cd_vmcore_get_vmcoreinfo(vmcore), &crash_time))
 		crash_time = -1;
 
-	store = cd_save_open_store(dir);
+	store = cd_save_open_store(dir, &error);
 	if (store == NULL)
-		return CD_EXIT_FAILURE;
+		return cd_save_failed(progress, g_get_prgname(), error);
 	writer = cd_save_begin(store,
-			       crash_time >= 0 ? crash_time : g_get_real_time() / G_USEC_PER_SEC);
+			       crash_time >= 0 ? crash_time : g_get_real_time() / G_USEC_PER_SEC,
+			       &error);
 	if (writer == NULL)
-		return CD_EXIT_FAILURE;
+		return cd_save_failed(progress, g_get_prgname(), error);
 
+	cd_progress_send(progress, "stage", "Saving the crashed kernel's log");
 	fd = cd_report_writer_create_file(writer, CD_REPORT_FILE_DMESG, &error);
-	if (fd < 0) {
-		g_printerr("%s: %s\n", g_get_prgname(), error->message);
-		return CD_EXIT_FAILURE;
-	}
+	if (fd < 0)
+		return cd_save_failed(progress, g_get_prgname(), error);
 	if (!cd_dmesg_write(vmcore, fd, CD_DMESG_FLAG_NONE, &result, warnings, &error)) {
 		close(fd);
 		cd_cmd_print_warnings(input, warnings);
-		g_printerr("%s: %s\n", input, error->message);
-		return CD_EXIT_FAILURE;
+		return cd_save_failed(progress, input, error);
 	}
-	if (!cd_report_writer_finish_file(writer, fd, &error)) {
-		g_printerr("%s: %s\n", g_get_prgname(), error->message);
-		return CD_EXIT_FAILURE;
-	}
+	if (!cd_report_writer_finish_file(writer, fd, &error))
+		return cd_save_failed(progress, g_get_prgname(), error);
 	cd_cmd_print_warnings(input, warnings);
 
 	in.crash_time = crash_time;
@@ -577,26 +599,29 @@ cd_cmd_save(gint argc, gchar **argv)
 	/* until the dump is done, meta.json says what is true if the capture dies now */
 	in.dump_omitted_reason = no_dump ? "not requested (--no-dump)"
 					 : "the capture stopped before the dump was finished";
-	if (!cd_save_finish(writer, &in, &report, &error)) {
-		g_printerr("%s: %s\n", g_get_prgname(), error->message);
-		return CD_EXIT_FAILURE;
-	}
+	if (!cd_save_finish(writer, &in, &report, &error))
+		return cd_save_failed(progress, g_get_prgname(), error);
 	if (!no_dump) {
 		g_autoptr(GPtrArray) dump_warnings = g_ptr_array_new_with_free_func(g_free);
 		g_autoptr(CdKdumpWriter) kdump = NULL;
 		g_autofree gchar *meta = NULL;
 		gsize meta_len = 0;
+		CdSaveDumpProgress dump_progress = { .progress = progress, .percent = -1 };
 
+		cd_progress_send(progress, "stage", "Writing the memory dump");
 		in.dump_written = cd_save_dump(vmcore,
 					       store,
 					       writer,
 					       &dump_opts,
+					       progress != NULL ? &dump_progress : NULL,
 					       &kdump,
 					       &dump,
 					       dump_warnings,
 					       &omitted);
-		if (omitted != NULL)
+		if (omitted != NULL) {
 			g_printerr("%s: no dump: %s\n", g_get_prgname(), omitted);
+			cd_progress_send(progress, "stage", "No memory dump: %s", omitted);
+		}
 		in.dump_omitted_reason = omitted;
 		dump.warnings = dump_warnings;
 		report.meta.dump_omitted_reason = omitted;
@@ -615,6 +640,7 @@ cd_cmd_save(gint argc, gchar **argv)
 		dump_ok = in.dump_written;
 	}
 	cd_save_announce(store, writer, &in, &report);
+	cd_progress_send(progress, "saved", "%s", cd_report_writer_get_id(writer));
 	cd_save_apply_retention(store, &retention, cd_report_writer_get_id(writer));
 	return warnings->len > 0 || !dump_ok ? CD_EXIT_PARTIAL : CD_EXIT_OK;
 }
@@ -662,15 +688,17 @@ cd_cmd_pstore(gint argc, gchar **argv)
 	}
 	if (crashes->len == 0)
 		return CD_EXIT_OK;
-	store = cd_save_open_store(dir);
-	if (store == NULL)
+	store = cd_save_open_store(dir, &error);
+	if (store == NULL) {
+		g_printerr("%s: %s\n", g_get_prgname(), error->message);
 		return CD_EXIT_FAILURE;
+	}
 
 	/* oldest first, so that report ids keep the order of the crashes */
 	for (guint i = crashes->len; i > 0; i--) {
 		const CdPstoreCrash *crash = g_ptr_array_index(crashes, i - 1);
-		g_autoptr(CdReportWriter) writer = cd_save_begin(store, crash->time);
 		g_autoptr(GError) error_local = NULL;
+		g_autoptr(CdReportWriter) writer = cd_save_begin(store, crash->time, &error_local);
 		g_auto(CdSaveReport) report = { NULL };
 		gsize len = strlen(crash->text);
 		guint64 lines = 0;
@@ -683,6 +711,7 @@ cd_cmd_pstore(gint argc, gchar **argv)
 		};
 
 		if (writer == NULL) {
+			g_printerr("%s: %s\n", g_get_prgname(), error_local->message);
 			status = CD_EXIT_FAILURE;
 			continue;
 		}

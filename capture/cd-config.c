@@ -35,6 +35,7 @@ static const struct {
 	{ CD_CONFIG_GROUP_LOAD, "CommandLineAppend" },
 	{ CD_CONFIG_GROUP_LOAD, "CommandLineRemove" },
 	{ CD_CONFIG_GROUP_CAPTURE, "PanicScreen" },
+	{ CD_CONFIG_GROUP_CAPTURE, "PanicScreenColors" },
 	{ CD_CONFIG_GROUP_CAPTURE, "FinalAction" },
 	{ CD_CONFIG_GROUP_CAPTURE, "DumpLevel" },
 	{ CD_CONFIG_GROUP_CAPTURE, "Threads" },
@@ -105,6 +106,8 @@ cd_config_new(void)
 	self->command_line_append = g_new0(gchar *, 1);
 	self->command_line_remove = g_new0(gchar *, 1);
 	self->panic_screen = CD_PANIC_SCREEN_OFF;
+	self->panic_screen_foreground = CD_CONFIG_PANIC_SCREEN_FOREGROUND;
+	self->panic_screen_background = CD_CONFIG_PANIC_SCREEN_BACKGROUND;
 	self->final_action = CD_FINAL_ACTION_REBOOT;
 	self->dump_level = CD_DUMP_LEVEL_ALL;
 	self->keep_free = -1;
@@ -176,6 +179,47 @@ cd_config_parse_size(const gchar *str, guint64 *bytes)
  * The room a dump leaves free on a file system of @fs_bytes: KeepFree= as bytes or as a
  * percentage, or by default the larger of 1 GiB and 5 %.
  */
+/* "#RRGGBB" */
+static gboolean
+cd_config_parse_color(const gchar *str, guint32 *rgb)
+{
+	guint32 value = 0;
+
+	if (str[0] != '#' || strlen(str) != 7)
+		return FALSE;
+	for (guint i = 1; i < 7; i++) {
+		gint digit = g_ascii_xdigit_value(str[i]);
+		if (digit < 0)
+			return FALSE;
+		value = (value << 4) | (guint32)digit;
+	}
+	*rgb = value;
+	return TRUE;
+}
+
+gboolean
+cd_config_parse_colors(const gchar *str, guint32 *foreground, guint32 *background)
+{
+	g_auto(GStrv) words = g_strsplit_set(str, " \t", -1);
+	const gchar *colors[2] = { NULL, NULL };
+	guint n = 0;
+	guint32 fg, bg;
+
+	for (guint i = 0; words[i] != NULL; i++) {
+		if (words[i][0] == '\0')
+			continue;
+		if (n == 2)
+			return FALSE;
+		colors[n++] = words[i];
+	}
+	if (n != 2 || !cd_config_parse_color(colors[0], &fg) ||
+	    !cd_config_parse_color(colors[1], &bg))
+		return FALSE;
+	*foreground = fg;
+	*background = bg;
+	return TRUE;
+}
+
 guint64
 cd_config_keep_free_bytes(gint64 keep_free, gint keep_free_percent, guint64 fs_bytes)
 {
@@ -581,6 +625,7 @@ cd_config_read_capture(CdConfig *self, GKeyFile *kf, CdConfigLines *lines, GErro
 	const gchar *g = CD_CONFIG_GROUP_CAPTURE;
 	g_autoptr(GError) error_local = NULL;
 	g_autofree gchar *screen = cd_config_get(kf, lines, g, "PanicScreen", &error_local);
+	g_autofree gchar *colors = NULL;
 	g_autofree gchar *action = NULL;
 	g_autofree gchar *total = NULL;
 	guint64 number;
@@ -596,6 +641,22 @@ cd_config_read_capture(CdConfig *self, GKeyFile *kf, CdConfigLines *lines, GErro
 					   "PanicScreen",
 					   screen,
 					   "must be off, brown or text");
+	}
+	colors = cd_config_get(kf, lines, g, "PanicScreenColors", &error_local);
+	if (error_local != NULL) {
+		g_propagate_error(error, g_steal_pointer(&error_local));
+		return FALSE;
+	}
+	if (colors != NULL && !cd_config_parse_colors(colors,
+						      &self->panic_screen_foreground,
+						      &self->panic_screen_background)) {
+		return cd_config_bad_value(error,
+					   lines,
+					   g,
+					   "PanicScreenColors",
+					   colors,
+					   "must be two colours, the text's then the background's, "
+					   "as #RRGGBB");
 	}
 	action = cd_config_get(kf, lines, g, "FinalAction", &error_local);
 	if (error_local != NULL) {

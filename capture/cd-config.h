@@ -41,6 +41,8 @@ typedef struct {
 	gchar **command_line_remove; /* parameter names dropped from it */
 	/* [Capture] */
 	CdPanicScreen panic_screen;
+	guint32 panic_screen_foreground; /* 0x00RRGGBB */
+	guint32 panic_screen_background;
 	CdFinalAction final_action;
 	guint dump_level;
 	guint threads;		/* 0: the online CPUs */
@@ -71,6 +73,13 @@ cd_panic_screen_from_string(const gchar *str, CdPanicScreen *screen);
 
 gboolean
 cd_config_parse_size(const gchar *str, guint64 *bytes);
+/* PanicScreenColors=: "#RRGGBB #RRGGBB", the text's colour then the background's */
+gboolean
+cd_config_parse_colors(const gchar *str, guint32 *foreground, guint32 *background);
+
+/* white on brown, the VGA palette's colour 3 */
+#define CD_CONFIG_PANIC_SCREEN_FOREGROUND 0xffffff
+#define CD_CONFIG_PANIC_SCREEN_BACKGROUND 0xaa5500
 
 /* the least a dump leaves free on the report's file system, without KeepFree= */
 #define CD_CONFIG_KEEP_FREE_MIN	    (1024ULL * 1024 * 1024)

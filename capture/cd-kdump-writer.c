@@ -66,6 +66,8 @@ struct _CdKdumpWriter {
 	guint64 page_size;
 	guint64 max_pfn;
 	guint threads;
+	CdKdumpWriterProgressFunc progress_func;
+	gpointer progress_data;
 
 	/* the plan */
 	gboolean planned;
@@ -254,6 +256,16 @@ cd_kdump_window_len(CdKdumpWriter *self, guint64 start)
  * Runs the filter over the whole memory map and compresses a sample of the pages it
  * keeps: afterwards cd_kdump_writer_get_estimate() tells how large the dump will be.
  */
+void
+cd_kdump_writer_set_progress(CdKdumpWriter *self,
+			     CdKdumpWriterProgressFunc func,
+			     gpointer user_data)
+{
+	g_return_if_fail(CD_IS_KDUMP_WRITER(self));
+	self->progress_func = func;
+	self->progress_data = user_data;
+}
+
 gboolean
 cd_kdump_writer_plan(CdKdumpWriter *self, GError **error)
 {
@@ -609,6 +621,10 @@ cd_kdump_write_batch(CdKdumpWriter *self, CdKdumpBatch *batch)
 	self->data_pos += batch->out_len;
 	self->desc_pos += (guint64)batch->n * CD_KDUMP_DESC_LEN;
 	self->result.pages_written += batch->n;
+	if (self->progress_func != NULL)
+		self->progress_func(self->result.pages_written,
+				    self->pages_planned,
+				    self->progress_data);
 }
 
 /* hands a filled batch to the workers, writing finished batches in order while the ring

@@ -37,6 +37,15 @@ guint64
 cd_kdump_writer_get_estimate(CdKdumpWriter *self);
 const gchar *
 cd_kdump_writer_get_warning(CdKdumpWriter *self);
+/* called from the thread that writes, after each batch; must not block */
+typedef void (*CdKdumpWriterProgressFunc)(guint64 pages_written,
+					  guint64 pages_planned,
+					  gpointer user_data);
+void
+cd_kdump_writer_set_progress(CdKdumpWriter *self,
+			     CdKdumpWriterProgressFunc func,
+			     gpointer user_data);
+
 gboolean
 cd_kdump_writer_write(CdKdumpWriter *self, gint fd, guint64 max_bytes, GError **error);
 const CdKdumpWriterResult *

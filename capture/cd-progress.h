@@ -21,8 +21,11 @@ G_BEGIN_DECLS
  *   failed TEXT       saving failed, and why
  *   final ACTION N    final-action will reboot, poweroff or shell in N seconds
  *
- * To "final" the console answers "go" once it has counted N seconds down (or once the
- * emergency shell it offered has exited). A sender never waits on the console except for
+ * The console must not fall behind by more than the socket's queue (net.unix.max_dgram_qlen
+ * packets): a sender drops progress it cannot send at once, and waits a little only for
+ * the outcome. To "final" the console answers "go" once it has counted N seconds down. When it runs the
+ * emergency shell it offered (crashdesk.shell=1), it first answers "hold", and "go" once the
+ * shell has exited: only then does the wait have no end. A sender never waits on the console except for
  * that answer, and never fails because the console is missing, slow or gone: progress is
  * a courtesy, saving the crash is the job.
  */
@@ -31,6 +34,8 @@ G_BEGIN_DECLS
 /* tests point save, final-action and the console at a socket of their own */
 #define CD_PROGRESS_SOCKET_ENV	"CRASHDESK_PANIC_CONSOLE_SOCKET"
 #define CD_PROGRESS_MAX_MESSAGE 512
+/* how long final-action lets the console show the outcome before it acts, by default */
+#define CD_PROGRESS_FINAL_SECONDS 10
 
 typedef struct _CdProgress CdProgress;
 
@@ -44,11 +49,13 @@ cd_progress_connect(const gchar *path);
 void
 cd_progress_free(CdProgress *self);
 
-/* never blocks: a message the console cannot take now is dropped */
+/* a "stage" or "percent" the console cannot take now is dropped; for "saved", "failed" and
+ * "final" the sender waits up to 2 s for room */
 void
 cd_progress_send(CdProgress *self, const gchar *verb, const gchar *format, ...)
     G_GNUC_PRINTF(3, 4);
-/* waits at most @timeout_ms for "go"; %TRUE if it came, %FALSE on timeout or a gone console */
+/* waits at most @timeout_ms for "go", without end after "hold"; %TRUE if it came, %FALSE on
+ * timeout or a gone console */
 gboolean
 cd_progress_wait_go(CdProgress *self, gint timeout_ms);
 

@@ -8,7 +8,9 @@
 #include <elf.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 /* the crashdesk command as a user meets it: usage errors, paths that are not vmcores */
@@ -199,6 +201,108 @@ test_cli_save_dump(void)
 						NULL));
 }
 
+/* a console's side of the progress socket: every packet until the sender goes */
+static gpointer
+progress_collect(gpointer data)
+{
+	gint listen_fd = GPOINTER_TO_INT(data);
+	GPtrArray *packets = g_ptr_array_new_with_free_func(g_free);
+	gint fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	g_assert_cmpint(fd, >=, 0);
+	for (;;) {
+		gchar buf[1024];
+		gssize n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n <= 0)
+			break;
+		g_ptr_array_add(packets, g_strndup(buf, (gsize)n));
+		/* a slow console: progress may be dropped, the outcome must not */
+		g_usleep(2000);
+	}
+	close(fd);
+	return packets;
+}
+
+static gint
+progress_listen(const gchar *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	gint fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpuint(strlen(path), <, sizeof(addr.sun_path));
+	strcpy(addr.sun_path, path);
+	g_assert_cmpint(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+	g_assert_cmpint(listen(fd, 4), ==, 0);
+	return fd;
+}
+
+/* save tells a panic console what it does, and how it ended: saved under its id, or failed
+ * and why */
+static void
+test_cli_save_progress(void)
+{
+	const gchar *fixtures = g_getenv("CRASHDESK_FIXTURES");
+	g_autofree gchar *vmcore = g_build_filename(fixtures, "lockless-basic.vmcore", NULL);
+	g_autofree gchar *tmp = g_dir_make_tmp("crashdesk-cli-XXXXXX", NULL);
+	g_autofree gchar *root = g_build_filename(tmp, "reports", NULL);
+	g_autofree gchar *socket_path = g_build_filename(tmp, "console.socket", NULL);
+	g_autofree gchar *rm = g_strdup_printf("rm -rf %s", tmp);
+	g_autoptr(GPtrArray) packets = NULL;
+	g_autoptr(GPtrArray) failed = NULL;
+	g_autoptr(GDir) dir = NULL;
+	g_auto(Result) save = { 0 };
+	g_auto(Result) broken = { 0 };
+	const gchar *last;
+	GThread *thread;
+	gint listen_fd = progress_listen(socket_path);
+	gboolean stage_dump = FALSE;
+	gint last_percent = -1;
+
+	g_setenv("CRASHDESK_PANIC_CONSOLE_SOCKET", socket_path, TRUE);
+	thread = g_thread_new("console", progress_collect, GINT_TO_POINTER(listen_fd));
+	run(&save,
+	    (const gchar *[]){ "save", "--input", vmcore, "--dir", root, "--keep-free", "0",
+			       NULL });
+	packets = g_thread_join(thread);
+	g_assert_cmpint(save.status, ==, 0);
+	g_assert_cmpuint(packets->len, >=, 3);
+	g_assert_cmpstr(g_ptr_array_index(packets, 0), ==, "stage Reading the crashed kernel's memory");
+	for (guint i = 0; i < packets->len; i++) {
+		const gchar *p = g_ptr_array_index(packets, i);
+
+		stage_dump |= g_strcmp0(p, "stage Writing the memory dump") == 0;
+		if (g_str_has_prefix(p, "percent ")) {
+			gint percent = atoi(p + 8);
+
+			g_assert_cmpint(percent, >, last_percent);
+			g_assert_cmpint(percent, <=, 100);
+			last_percent = percent;
+		}
+	}
+	g_assert_true(stage_dump);
+	dir = g_dir_open(root, 0, NULL);
+	g_assert_nonnull(dir);
+	last = g_ptr_array_index(packets, packets->len - 1);
+	g_assert_true(g_str_has_prefix(last, "saved "));
+	g_assert_cmpstr(last + 6, ==, g_dir_read_name(dir));
+
+	/* a vmcore that cannot be read: the console hears why */
+	thread = g_thread_new("console", progress_collect, GINT_TO_POINTER(listen_fd));
+	run(&broken,
+	    (const gchar *[]){ "save", "--input", socket_path, "--dir", root, NULL });
+	failed = g_thread_join(thread);
+	g_assert_cmpint(broken.status, ==, 1);
+	g_assert_cmpuint(failed->len, ==, 2);
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(failed, 1), "failed "));
+	g_assert_nonnull(strstr(g_ptr_array_index(failed, 1), socket_path));
+
+	g_unsetenv("CRASHDESK_PANIC_CONSOLE_SOCKET");
+	close(listen_fd);
+	g_assert_true(g_spawn_command_line_sync(rm, NULL, NULL, NULL, NULL));
+}
+
 /* a vmcore whose PT_LOAD claims 2^50 bytes: the report is kept, the dump refused with a
  * reason, never a header whose 32-bit bitmap size wrapped */
 static void
@@ -378,6 +482,7 @@ main(int argc, char **argv)
 	g_test_add_func("/capture/cli/not-a-vmcore", test_cli_not_a_vmcore);
 	g_test_add_func("/capture/cli/save-dump", test_cli_save_dump);
 	g_test_add_func("/capture/cli/save-dump-huge", test_cli_save_dump_huge);
+	g_test_add_func("/capture/cli/save-progress", test_cli_save_progress);
 	g_test_add_func("/capture/cli/status-unreserved", test_cli_status_unreserved);
 	g_test_add_func("/capture/cli/load-refusals", test_cli_load_refusals);
 	return g_test_run();

@@ -34,6 +34,8 @@ test_config_defaults(void)
 	g_assert_false(config->no_initrd);
 	g_assert_cmpuint(g_strv_length(config->command_line_append), ==, 0);
 	g_assert_cmpint(config->panic_screen, ==, CD_PANIC_SCREEN_OFF);
+	g_assert_cmphex(config->panic_screen_foreground, ==, 0xffffff);
+	g_assert_cmphex(config->panic_screen_background, ==, 0xaa5500);
 	g_assert_cmpint(config->final_action, ==, CD_FINAL_ACTION_REBOOT);
 	g_assert_cmpuint(config->dump_level, ==, 31);
 	g_assert_cmpuint(config->threads, ==, 0);
@@ -55,6 +57,7 @@ test_config_all_keys(void)
 					       "CommandLineRemove=irqpoll  quiet\n"
 					       "[Capture]\n"
 					       "PanicScreen=brown\n"
+					       "PanicScreenColors=#FFFF00  #000080\n"
 					       "FinalAction=poweroff\n"
 					       "DumpLevel=17\n"
 					       "Threads=2\n"
@@ -71,6 +74,8 @@ test_config_all_keys(void)
 	g_assert_cmpuint(g_strv_length(config->command_line_remove), ==, 2);
 	g_assert_cmpstr(config->command_line_remove[1], ==, "quiet");
 	g_assert_cmpint(config->panic_screen, ==, CD_PANIC_SCREEN_BROWN);
+	g_assert_cmphex(config->panic_screen_foreground, ==, 0xffff00);
+	g_assert_cmphex(config->panic_screen_background, ==, 0x000080);
 	g_assert_cmpint(config->final_action, ==, CD_FINAL_ACTION_POWEROFF);
 	g_assert_cmpuint(config->dump_level, ==, 17);
 	g_assert_cmpuint(config->threads, ==, 2);
@@ -181,6 +186,18 @@ test_config_bad_values(void)
 		  "test.conf:2: [Capture] FinalAction=halt: must be reboot, poweroff or shell" },
 		{ "[Capture]\nPanicScreen=blue\n",
 		  "test.conf:2: [Capture] PanicScreen=blue: must be off, brown or text" },
+		{ "[Capture]\nPanicScreenColors=white on brown\n",
+		  "test.conf:2: [Capture] PanicScreenColors=white on brown: must be two colours, "
+		  "the text's then the background's, as #RRGGBB" },
+		{ "[Capture]\nPanicScreenColors=#ffffff\n",
+		  "test.conf:2: [Capture] PanicScreenColors=#ffffff: must be two colours, "
+		  "the text's then the background's, as #RRGGBB" },
+		{ "[Capture]\nPanicScreenColors=#ffffff #aa5500 #000000\n",
+		  "test.conf:2: [Capture] PanicScreenColors=#ffffff #aa5500 #000000: must be two "
+		  "colours, the text's then the background's, as #RRGGBB" },
+		{ "[Capture]\nPanicScreenColors=#fffffg #aa5500\n",
+		  "test.conf:2: [Capture] PanicScreenColors=#fffffg #aa5500: must be two colours, "
+		  "the text's then the background's, as #RRGGBB" },
 		{ "[Capture]\nKeepFree=lots\n",
 		  "test.conf:2: [Capture] KeepFree=lots: not a size (bytes with K, M, G or T) or "
 		  "a percentage" },
