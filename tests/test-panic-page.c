@@ -962,7 +962,9 @@ test_page_colors(void)
 			       "#FFFFF #AA5500",
 			       "#GGGGGG #AA5500",
 			       "#FFFFFF #+A5500",
-			       "white brown" };
+			       "white brown",
+			       "FFFFFF AA5500",
+			       "#FFFFFF,#AA5500" };
 	const gchar *bad_sizes[] = { "",
 				     "640",
 				     "640x",
@@ -979,7 +981,7 @@ test_page_colors(void)
 	g_assert_no_error(error);
 	g_assert_cmphex(fg, ==, 0xffffff);
 	g_assert_cmphex(bg, ==, 0xaa5500);
-	g_assert_true(cd_panic_parse_colors(" 000080,eeeeee ", &fg, &bg, &error));
+	g_assert_true(cd_panic_parse_colors(" #000080\t #eeeeee ", &fg, &bg, &error));
 	g_assert_cmphex(fg, ==, 0x000080);
 	g_assert_cmphex(bg, ==, 0xeeeeee);
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
