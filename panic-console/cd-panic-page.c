@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cd-config.h"
 #include "cd-dmesg.h"
 #include "cd-error.h"
 #include "cd-panic-page.h"
@@ -893,45 +894,17 @@ cd_panic_page_draw(CdPanicPage *self, CdCanvas *canvas, CdFont *font)
 	cd_panic_page_draw_full(self, canvas, font, NULL);
 }
 
-static gboolean
-cd_panic_parse_color(const gchar *word, guint32 *rgb)
-{
-	guint64 v;
-	gchar *end = NULL;
-
-	if (word[0] == '#')
-		word++;
-	if (strlen(word) != 6 || !g_ascii_isxdigit(word[0]))
-		return FALSE;
-	v = g_ascii_strtoull(word, &end, 16);
-	if (end == NULL || *end != '\0')
-		return FALSE;
-	*rgb = (guint32)v;
-	return TRUE;
-}
-
+/**
+ * cd_panic_parse_colors:
+ *
+ * --colors takes what PanicScreenColors= in crashdesk.conf takes
+ * (cd_config_parse_colors()): one grammar, with a message that says what it is.
+ */
 gboolean
 cd_panic_parse_colors(const gchar *str, guint32 *foreground, guint32 *background, GError **error)
 {
-	g_auto(GStrv) words = NULL;
-	guint32 fg, bg;
-
 	g_return_val_if_fail(str != NULL, FALSE);
-	words = g_strsplit_set(str, " ,\t", -1);
-	{
-		/* drop the empty words runs of separators make */
-		guint n = 0;
-		for (guint i = 0; words[i] != NULL; i++) {
-			if (words[i][0] == '\0') {
-				g_free(words[i]);
-				continue;
-			}
-			words[n++] = words[i];
-		}
-		words[n] = NULL;
-	}
-	if (g_strv_length(words) != 2 || !cd_panic_parse_color(words[0], &fg) ||
-	    !cd_panic_parse_color(words[1], &bg)) {
+	if (!cd_config_parse_colors(str, foreground, background)) {
 		g_set_error(error,
 			    CD_ERROR,
 			    CD_ERROR_INVALID_DATA,
@@ -940,8 +913,6 @@ cd_panic_parse_colors(const gchar *str, guint32 *foreground, guint32 *background
 			    str);
 		return FALSE;
 	}
-	*foreground = fg;
-	*background = bg;
 	return TRUE;
 }
 

@@ -103,10 +103,7 @@ cd_panic_page_draw_progress(CdPanicPage *self,
 gchar *
 cd_panic_page_qr_text_for_side(CdPanicPage *self, guint side, guint *version);
 
-/*
- * "#FFFFFF #AA5500": the foreground then the background, as #RRGGBB or RRGGBB,
- * separated by spaces or a comma
- */
+/* "#FFFFFF #AA5500": the foreground then the background, as PanicScreenColors= */
 gboolean
 cd_panic_parse_colors(const gchar *str, guint32 *foreground, guint32 *background, GError **error);
 

@@ -785,6 +785,30 @@ test_page_progress(void)
 	}
 }
 
+/* screens no one has, down to one pixel: drawn without a crash, in two colours */
+static void
+test_page_odd_sizes(void)
+{
+	const guint sizes[][2] = { { 1, 1 },	  { 7, 300 },	 { 300, 7 },   { 50, 30 },
+				   { 3000, 100 }, { 100, 3000 }, { 640, 200 }, { 200, 480 } };
+	gsize len = 0;
+	g_autofree gchar *text = read_crash_text("real-6.1-oops.txt", &len);
+	g_autoptr(CdPanicPage) page = cd_panic_page_new(text, len);
+	g_autoptr(CdFont) font = cd_font_new_builtin();
+
+	for (guint s = 0; s < G_N_ELEMENTS(sizes); s++) {
+		g_autoptr(CdCanvas) c = cd_canvas_new(sizes[s][0], sizes[s][1]);
+		CdPanicLayout l = { 0 };
+		gsize n = (gsize)sizes[s][0] * sizes[s][1];
+
+		cd_panic_page_draw_full(page, c, font, &l);
+		g_assert_cmpuint(count_pixels(c, 0xaa5500) + count_pixels(c, 0xffffff), ==, n);
+		g_assert_false(rects_overlap(&l.qr, &l.inked));
+		if (l.qr.width > 0)
+			g_assert_true(rect_inside(&l.qr, sizes[s][0], sizes[s][1]));
+	}
+}
+
 static void
 test_page_content(void)
 {
@@ -938,7 +962,9 @@ test_page_colors(void)
 			       "#FFFFF #AA5500",
 			       "#GGGGGG #AA5500",
 			       "#FFFFFF #+A5500",
-			       "white brown" };
+			       "white brown",
+			       "FFFFFF AA5500",
+			       "#FFFFFF,#AA5500" };
 	const gchar *bad_sizes[] = { "",
 				     "640",
 				     "640x",
@@ -955,7 +981,7 @@ test_page_colors(void)
 	g_assert_no_error(error);
 	g_assert_cmphex(fg, ==, 0xffffff);
 	g_assert_cmphex(bg, ==, 0xaa5500);
-	g_assert_true(cd_panic_parse_colors(" 000080,eeeeee ", &fg, &bg, &error));
+	g_assert_true(cd_panic_parse_colors(" #000080\t #eeeeee ", &fg, &bg, &error));
 	g_assert_cmphex(fg, ==, 0x000080);
 	g_assert_cmphex(bg, ==, 0xeeeeee);
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
@@ -1025,6 +1051,7 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/panic-console/page/layout", test_page_layout);
 	g_test_add_func("/panic-console/page/scale", test_page_scale);
 	g_test_add_func("/panic-console/page/progress", test_page_progress);
+	g_test_add_func("/panic-console/page/odd-sizes", test_page_odd_sizes);
 	g_test_add_func("/panic-console/page/content", test_page_content);
 	g_test_add_func("/panic-console/page/text-lines", test_page_text_lines);
 	g_test_add_func("/panic-console/page/hostile", test_page_hostile);
