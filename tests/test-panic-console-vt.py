@@ -50,7 +50,7 @@ BROWN = 6
 
 VT_TIMEOUT_MS = 500
 HEADLINE = "sysrq triggered crash"
-TOTAL = 22
+TOTAL = 24
 
 
 def vt_state(fd):
@@ -245,10 +245,37 @@ def check(tap, panic_console, vmcore, tmp, tty0, original, held):
     finally:
         console.stop()
 
+    # brown on a machine without DRM or framebuffer: each renderer says why not, the
+    # text console shows the panic (on one with them, this says nothing: skipped)
+    brown_cmdline = tmp / "cmdline-brown"
+    brown_cmdline.write_text("crashdesk.panic_screen=brown\n")
+    if os.path.exists("/dev/dri") or os.path.exists("/dev/fb0"):
+        tap.result(True, "brown falls back to the text console # SKIP this machine has a display")
+    else:
+        console = Console(base + ["--cmdline", str(brown_cmdline), "--display-wait", "300"], env)
+        try:
+            drawn = console.wait_line("showing the panic on", 10)
+            log = "\n".join(console.log())
+            tap.result(drawn is not None and ", text)" in drawn
+                       and "no DRM device appeared within 300 ms" in log
+                       and "fbdev: cannot open /dev/fb0" in log,
+                       "brown without DRM or fbdev: each says why, the text console shows it",
+                       console.log())
+        finally:
+            console.stop()
+
     shell_cmdline = tmp / "cmdline-shell"
     shell_cmdline.write_text("crashdesk.panic_screen=text crashdesk.shell=1\n")
-    console = Console(base + ["--cmdline", str(shell_cmdline), "--renderer", "text"], env)
+    # no --renderer: crashdesk.panic_screen=text alone picks the text console, at once
+    # (without waiting --display-wait for a DRM device this machine does not have)
+    start = time.monotonic()
+    console = Console(base + ["--cmdline", str(shell_cmdline)], env)
     try:
+        drawn = console.wait_line("showing the panic on", 10)
+        elapsed = time.monotonic() - start
+        tap.result(drawn is not None and ", text)" in drawn and elapsed < 4,
+                   "crashdesk.panic_screen=text: the text console, without waiting for DRM",
+                   [f"after {elapsed:.1f} s", *console.log()])
         check_shell(tap, console, tty0, sock, tmp)
     finally:
         console.stop()
