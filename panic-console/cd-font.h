@@ -37,6 +37,9 @@ CdFont *
 cd_font_new_default(const gchar *path);
 void
 cd_font_free(CdFont *self);
+/* the console fonts cd_font_new_default(NULL) tries, in order */
+const gchar *const *
+cd_font_get_default_paths(guint *n_paths);
 
 const gchar *
 cd_font_get_name(CdFont *self);
@@ -44,6 +47,9 @@ guint
 cd_font_get_width(CdFont *self);
 guint
 cd_font_get_height(CdFont *self);
+/* whether the font has a glyph of its own for @c */
+gboolean
+cd_font_has_glyph(CdFont *self, gunichar c);
 /* the glyph for @c, or the font's replacement ('?') when it has none */
 const guint8 *
 cd_font_lookup(CdFont *self, gunichar c);

@@ -1,0 +1,304 @@
+/*
+ * Copyright 2026 The crashdesk authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#define G_LOG_DOMAIN "CdDisplay"
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "cd-display-private.h"
+#include "cd-error.h"
+
+static const gchar *const cd_renderer_names[] = { "auto", "drm", "fbdev", "text" };
+
+const gchar *
+cd_renderer_to_string(CdRenderer renderer)
+{
+	if ((guint)renderer >= G_N_ELEMENTS(cd_renderer_names))
+		return NULL;
+	return cd_renderer_names[renderer];
+}
+
+gboolean
+cd_renderer_from_string(const gchar *str, CdRenderer *renderer)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(cd_renderer_names); i++) {
+		if (g_strcmp0(str, cd_renderer_names[i]) == 0) {
+			*renderer = (CdRenderer)i;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+static void
+cd_display_output_free(CdDisplayOutput *output)
+{
+	if (output->priv_free != NULL && output->priv != NULL)
+		output->priv_free(output->priv);
+	g_clear_pointer(&output->canvas, cd_canvas_free);
+	g_free(output->name);
+	g_free(output);
+}
+
+CdDisplay *
+cd_display_new(CdRenderer renderer, const gchar *device)
+{
+	CdDisplay *self = g_new0(CdDisplay, 1);
+
+	self->renderer = renderer;
+	self->device = g_strdup(device);
+	self->outputs = g_ptr_array_new_with_free_func((GDestroyNotify)cd_display_output_free);
+	self->text_fd = -1;
+	return self;
+}
+
+CdDisplayOutput *
+cd_display_add_output(CdDisplay *self, const gchar *name, guint width, guint height)
+{
+	CdDisplayOutput *output = g_new0(CdDisplayOutput, 1);
+
+	output->name = g_strdup(name);
+	output->width = width;
+	output->height = height;
+	g_ptr_array_add(self->outputs, output);
+	return output;
+}
+
+void
+cd_display_free(CdDisplay *self)
+{
+	if (self->renderer == CD_RENDERER_TEXT)
+		cd_render_text_reset(self);
+	/* the outputs' buffers first: the device they live on goes with priv */
+	g_ptr_array_unref(self->outputs);
+	if (self->priv_free != NULL && self->priv != NULL)
+		self->priv_free(self->priv);
+	g_free(self->device);
+	g_free(self);
+}
+
+gchar *
+cd_display_describe(CdDisplay *self)
+{
+	g_autoptr(GString) str = g_string_new(self->device);
+
+	g_string_append(str, " (");
+	if (self->renderer == CD_RENDERER_TEXT) {
+		g_string_append_printf(str, "%ux%u", self->columns, self->rows);
+	} else {
+		for (guint i = 0; i < self->outputs->len; i++) {
+			CdDisplayOutput *output = g_ptr_array_index(self->outputs, i);
+			if (i > 0)
+				g_string_append(str, i + 1 == self->outputs->len ? " and " : ", ");
+			g_string_append_printf(str, "%ux%u", output->width, output->height);
+		}
+	}
+	g_string_append_printf(str, ", %s)", cd_renderer_to_string(self->renderer));
+	return g_string_free(g_steal_pointer(&str), FALSE);
+}
+
+/* --- the text console ---------------------------------------------------- */
+
+typedef struct {
+	guint32 background;
+	guint32 foreground;
+	GStrv shown; /* the lines on the screen, for redraws of the rows that change */
+} CdRenderText;
+
+static void
+cd_render_text_free(CdRenderText *text)
+{
+	g_strfreev(text->shown);
+	g_free(text);
+}
+
+/* a bounded wait for a console that cannot take output (stopped with Ctrl-S) */
+#define CD_RENDER_TEXT_WRITE_TIMEOUT_MS 1000
+
+gchar *
+cd_render_text_escapes(GStrv lines, guint32 background, guint32 foreground)
+{
+	GString *str = g_string_new(NULL);
+
+	/* ESC ] P n rrggbb: the Linux console's palette; the attributes then pick the entries */
+	g_string_append_printf(str, "\033]P3%06x", background & 0xffffff);
+	g_string_append_printf(str, "\033]P7%06x", foreground & 0xffffff);
+	g_string_append_printf(str, "\033]PF%06x", foreground & 0xffffff);
+	/* bold white on brown, no cursor, the screen cleared in those colours */
+	g_string_append(str, "\033[0;1;37;43m\033[?25l\033[H\033[2J");
+	for (guint i = 0; lines != NULL && lines[i] != NULL; i++)
+		g_string_append_printf(str, "\033[%u;1H%s", i + 1, lines[i]);
+	return g_string_free(str, FALSE);
+}
+
+static gboolean
+cd_render_text_write(gint fd, const gchar *data, gsize len, GError **error)
+{
+	gint64 deadline = g_get_monotonic_time() + CD_RENDER_TEXT_WRITE_TIMEOUT_MS * 1000;
+
+	while (len > 0) {
+		gssize n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN && g_get_monotonic_time() < deadline) {
+			g_usleep(10 * 1000);
+			continue;
+		}
+		if (n < 0) {
+			cd_error_set_from_errno(error, errno, "cannot write to the console");
+			return FALSE;
+		}
+		data += n;
+		len -= n;
+	}
+	return TRUE;
+}
+
+CdDisplay *
+cd_render_text_open(gint fd,
+		    const gchar *name,
+		    guint32 background,
+		    guint32 foreground,
+		    GError **error)
+{
+	g_autoptr(CdDisplay) self = cd_display_new(CD_RENDERER_TEXT, name);
+	CdRenderText *text = g_new0(CdRenderText, 1);
+	struct winsize size = { 0 };
+
+	self->priv = text;
+	self->priv_free = (GDestroyNotify)cd_render_text_free;
+	text->background = background;
+	text->foreground = foreground;
+	if (ioctl(fd, TIOCGWINSZ, &size) < 0) {
+		cd_error_set_from_errno(error, errno, "%s: TIOCGWINSZ", name);
+		return NULL;
+	}
+	if (size.ws_col == 0 || size.ws_row == 0) {
+		g_set_error(error, CD_ERROR, CD_ERROR_NOT_SUPPORTED, "%s has no size", name);
+		return NULL;
+	}
+	self->text_fd = fd;
+	self->columns = size.ws_col;
+	self->rows = size.ws_row;
+	return g_steal_pointer(&self);
+}
+
+void
+cd_render_text_reset(CdDisplay *self)
+{
+	/* the default palette and attributes, the cursor back, the screen cleared */
+	static const gchar reset[] = "\033]R\033[0m\033[?25h\033[H\033[2J";
+
+	if (self->text_fd < 0)
+		return;
+	(void)cd_render_text_write(self->text_fd, reset, strlen(reset), NULL);
+	self->text_fd = -1;
+}
+
+gchar *
+cd_render_text_changes(GStrv shown, GStrv lines)
+{
+	GString *str = g_string_new("\033[0;1;37;43m");
+
+	for (guint i = 0; lines[i] != NULL; i++) {
+		if (g_strcmp0(shown[i], lines[i]) != 0)
+			/* the rest of the row erased in the current colours: brown */
+			g_string_append_printf(str, "\033[%u;1H%s\033[K", i + 1, lines[i]);
+	}
+	return g_string_free(str, FALSE);
+}
+
+/* the whole screen, or with @changes only the rows that differ from what is shown */
+static gboolean
+cd_render_text_show(CdDisplay *self, CdPanicPage *page, gboolean changes, GError **error)
+{
+	CdRenderText *text = self->priv;
+	g_auto(GStrv) lines = cd_panic_page_text_lines(page, self->columns, self->rows);
+	g_autofree gchar *escapes = NULL;
+
+	if (changes && text->shown != NULL && g_strv_length(text->shown) == g_strv_length(lines))
+		escapes = cd_render_text_changes(text->shown, lines);
+	else
+		escapes = cd_render_text_escapes(lines, text->background, text->foreground);
+	g_strfreev(text->shown);
+	text->shown = NULL;
+	if (!cd_render_text_write(self->text_fd, escapes, strlen(escapes), error))
+		return FALSE;
+	text->shown = g_steal_pointer(&lines);
+	return TRUE;
+}
+
+/* every output gets its page even when one of them fails: the first failure is told */
+static gboolean
+cd_display_draw(CdDisplay *self, CdPanicPage *page, CdFont *font, gboolean progress, GError **error)
+{
+	g_autoptr(GError) first_error = NULL;
+
+	if (self->renderer == CD_RENDERER_TEXT)
+		return cd_render_text_show(self, page, progress, error);
+	for (guint i = 0; i < self->outputs->len; i++) {
+		CdDisplayOutput *output = g_ptr_array_index(self->outputs, i);
+		g_autoptr(GError) error_local = NULL;
+		guint top = 0;
+		guint rows = output->height;
+
+		if (progress && output->canvas != NULL) {
+			CdPanicRect row = cd_panic_page_draw_progress(page,
+								      output->canvas,
+								      font,
+								      &output->layout);
+			if (row.width <= 0 || row.height <= 0)
+				continue;
+			/* the page's rectangle is clipped to the canvas before rows are copied */
+			top = CLAMP(row.y, 0, (gint)output->height);
+			rows = CLAMP(row.y + row.height, 0, (gint)output->height) - top;
+		} else {
+			if (output->canvas == NULL)
+				output->canvas = cd_canvas_new(output->width, output->height);
+			if (output->canvas == NULL) {
+				g_set_error(&error_local,
+					    CD_ERROR,
+					    CD_ERROR_NOT_SUPPORTED,
+					    "cannot draw at %ux%u",
+					    output->width,
+					    output->height);
+			} else {
+				cd_panic_page_draw_full(page,
+							output->canvas,
+							font,
+							&output->layout);
+			}
+		}
+		if (error_local == NULL && rows > 0)
+			(void)output->present(output, output->canvas, top, rows, &error_local);
+		if (error_local != NULL) {
+			g_prefix_error(&error_local, "%s: ", output->name);
+			if (first_error == NULL)
+				first_error = g_steal_pointer(&error_local);
+		}
+	}
+	if (first_error != NULL) {
+		g_propagate_error(error, g_steal_pointer(&first_error));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gboolean
+cd_display_show(CdDisplay *self, CdPanicPage *page, CdFont *font, GError **error)
+{
+	return cd_display_draw(self, page, font, FALSE, error);
+}
+
+gboolean
+cd_display_show_progress(CdDisplay *self, CdPanicPage *page, CdFont *font, GError **error)
+{
+	return cd_display_draw(self, page, font, TRUE, error);
+}
