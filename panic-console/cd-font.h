@@ -50,7 +50,7 @@ cd_font_get_height(CdFont *self);
 /* whether the font has a glyph of its own for @c */
 gboolean
 cd_font_has_glyph(CdFont *self, gunichar c);
-/* the glyph for @c, or the font's replacement ('?') when it has none */
+/* the glyph for @c, or the font's replacement (U+FFFD if it has one, else '?') */
 const guint8 *
 cd_font_lookup(CdFont *self, gunichar c);
 

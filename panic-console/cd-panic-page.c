@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -211,6 +212,30 @@ cd_panic_page_split(const gchar *text, gsize len)
 	return lines;
 }
 
+/* no crash report the page knows: the end of the log is what a developer reads first */
+static void
+cd_panic_page_add_log_end(CdPanicPage *self, GArray *lines)
+{
+	g_autoptr(GPtrArray) last = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = lines->len; i > 0 && last->len < CD_PANIC_PAGE_MAX_FRAMES; i--) {
+		CdPanicLine *l = &g_array_index(lines, CdPanicLine, i - 1);
+		gchar *clean = cd_panic_page_clean_line(l->start, l->len, FALSE);
+
+		if (clean[0] == '\0') {
+			g_free(clean);
+			continue;
+		}
+		g_ptr_array_insert(last, 0, clean);
+	}
+	if (last->len == 0)
+		return;
+	g_ptr_array_add(self->details, g_strdup("The log ends with:"));
+	for (guint i = 0; i < last->len; i++)
+		g_ptr_array_add(self->details,
+				g_strdup_printf("  %s", (const gchar *)g_ptr_array_index(last, i)));
+}
+
 static void
 cd_panic_page_find_details(CdPanicPage *self, GArray *lines, gchar **release)
 {
@@ -252,8 +277,10 @@ cd_panic_page_find_details(CdPanicPage *self, GArray *lines, gchar **release)
 				last_start = (gint)i;
 		}
 	}
-	if (last_start < 0)
+	if (last_start < 0) {
+		cd_panic_page_add_log_end(self, lines);
 		return;
+	}
 	/* "BUG: ... NULL pointer" comes a few lines before "Oops: 0002 [#1]" */
 	first_start = last_start;
 	for (gint i = last_start - 1; i >= 0 && i >= last_start - 6; i--) {

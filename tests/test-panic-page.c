@@ -809,6 +809,26 @@ test_page_odd_sizes(void)
 	}
 }
 
+/* no crash report the page knows: the end of the log instead */
+static void
+test_page_log_end(void)
+{
+	const gchar *log = "[    1.000000] early line\n[    2.000000] eth0: link up\n\n"
+			   "[    3.000000] something odd happened\n";
+	g_autoptr(CdPanicPage) page = cd_panic_page_new(log, strlen(log));
+	GPtrArray *details = cd_panic_page_get_detail_lines(page);
+
+	g_assert_cmpstr(cd_panic_page_get_headline(page),
+			==,
+			"Kernel crash: the log does not say what happened");
+	g_assert_cmpuint(details->len, ==, 4);
+	g_assert_cmpstr(g_ptr_array_index(details, 0), ==, "The log ends with:");
+	g_assert_cmpstr(g_ptr_array_index(details, 1), ==, "  early line");
+	g_assert_cmpstr(g_ptr_array_index(details, 3), ==, "  something odd happened");
+	g_assert_true(g_str_has_suffix(cd_panic_page_get_qr_text(page),
+				       "--\nearly line\neth0: link up\nsomething odd happened\n"));
+}
+
 static void
 test_page_content(void)
 {
@@ -1053,6 +1073,7 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/panic-console/page/progress", test_page_progress);
 	g_test_add_func("/panic-console/page/odd-sizes", test_page_odd_sizes);
 	g_test_add_func("/panic-console/page/content", test_page_content);
+	g_test_add_func("/panic-console/page/log-end", test_page_log_end);
 	g_test_add_func("/panic-console/page/text-lines", test_page_text_lines);
 	g_test_add_func("/panic-console/page/hostile", test_page_hostile);
 	g_test_add_func("/panic-console/page/colors", test_page_colors);
