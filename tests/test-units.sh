@@ -1,11 +1,11 @@
 #!/bin/sh
 # The systemd units as meson configured them, checked by systemd-analyze verify (with the
-# built crashdesk standing in for the installed one), and the tmpfiles.d entry applied to a
+# built programs standing in for the installed ones), and the tmpfiles.d entry applied to a
 # scratch root: the report root must come out 0700 root:root. TAP.
-#   test-units.sh CRASHDESK TMPFILES_CONF UNIT...
+#   test-units.sh CRASHDESK PANIC_CONSOLE TMPFILES_CONF UNIT...
 set -u
-crashdesk=$1 tmpfiles=$2
-shift 2
+crashdesk=$1 panic_console=$2 tmpfiles=$3
+shift 3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 n=0 failed=0
@@ -14,7 +14,9 @@ not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
 
 mkdir "$dir/units"
 for unit in "$@"; do
-    sed "s|^\(Exec[A-Za-z]*=\)[^ ]*/crashdesk |\1$crashdesk |" "$unit" >"$dir/units/$(basename "$unit")"
+    sed -E -e "s#^(Exec[A-Za-z]*=)[^ ]*/crashdesk( |\$)#\1$crashdesk\2#" \
+        -e "s#^(Exec[A-Za-z]*=)[^ ]*/crashdesk-panic-console( |\$)#\1$panic_console\2#" \
+        "$unit" >"$dir/units/$(basename "$unit")"
 done
 if out=$(cd "$dir/units" && systemd-analyze verify --man=no ./* 2>&1) && [ -z "$out" ]; then
     ok "systemd-analyze verify accepts the units"
@@ -32,7 +34,8 @@ else
 fi
 for unit in "$dir"/units/*; do
     name=$(basename "$unit")
-    if grep -q '^Exec.*crashdesk' "$unit" && ! grep -q "^Documentation=man:crashdesk(1)" "$unit"; then
+    if grep -q '^Exec.*crashdesk' "$unit" &&
+        ! grep -q "^Documentation=man:crashdesk\(-panic-console(8)\|(1)\)" "$unit"; then
         not_ok "$name names its man page"
     else
         ok "$name names its man page"
