@@ -99,7 +99,7 @@ def screendump(monitor, path):
 
 
 # what crashdesk-panic-console writes to the kernel log once the screen is drawn
-SCREEN_DRAWN = r"crashdesk-panic-console: showing the crash on "
+SCREEN_DRAWN = r"crashdesk-panic-console: showing the panic on "
 # the screendumps taken when these stages are reached, by file name
 SCREENSHOTS = {
     "capture kernel: the panic screen is drawn": "screen-drawn.ppm",
