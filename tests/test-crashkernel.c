@@ -936,7 +936,6 @@ static void
 test_state_empty(Fixture *fx, gconstpointer user_data)
 {
 	g_autoptr(CdCrashkernelState) state = read_state(fx);
-	g_autofree gchar *text = state_text(state);
 
 	g_assert_cmpint(state->ram_source, ==, CD_CRASHKERNEL_RAM_SOURCE_NONE);
 	g_assert_cmpint(state->verdict, ==, CD_CRASHKERNEL_VERDICT_NO_KEXEC);
