@@ -7,9 +7,9 @@
 
 Renders real crash logs (tests/crash-texts) and a vmcore fixture with
 crashdesk-panic-console --render at 640x480, 1024x768, 1920x1080 and 3840x2160,
-with Debian's console font and with the built-in one, then reads each PNG back:
-its own decoder checks the colours; zbarimg must decode the QR code to a text
-holding the crash message and the log's last lines; tesseract must read the
+with Debian's console font and with the built-in one, then reads each PNG back
+(tests/screen.py): its colours are counted; zbarimg must decode the QR code to a
+text holding the crash message and the log's last lines; tesseract must read the
 crash message's words off the screen. A missing tool is a failure: CI installs
 zbar-tools, tesseract-ocr and tesseract-ocr-eng (tools/install-deps). Prints TAP.
 """
@@ -19,13 +19,12 @@ import json
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import screen  # noqa: E402
 from tap import Tap  # noqa: E402
 
 SIZES = [(640, 480), (1024, 768), (1920, 1080), (3840, 2160)]
@@ -38,111 +37,34 @@ CASES = [
     "arm64-null-deref-6.1",
 ]
 VMCORE = "lockless-basic"
-BROWN = (0xAA, 0x55, 0x00)
-WHITE = (0xFF, 0xFF, 0xFF)
+BROWN = 0xAA5500
+WHITE = 0xFFFFFF
 
 
-def read_png(path):
-    """(width, height, rows of (r, g, b) bytes) from an 8-bit RGB PNG, CRCs checked."""
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError("no PNG signature")
-    pos, idat, width, height = 8, b"", 0, 0
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind = data[pos + 4:pos + 8]
-        body = data[pos + 8:pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
-        if zlib.crc32(kind + body) != crc:
-            raise ValueError(f"bad CRC in {kind!r}")
-        if kind == b"IHDR":
-            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            if (depth, colour, interlace) != (8, 2, 0):
-                raise ValueError("not 8-bit RGB, non-interlaced")
-        elif kind == b"IDAT":
-            idat += body
-        elif kind == b"IEND":
-            break
-        pos += 12 + length
-    raw = zlib.decompress(idat)
-    stride = 1 + 3 * width
-    if len(raw) != stride * height:
-        raise ValueError("image data of the wrong size")
-    rows = []
-    for y in range(height):
-        if raw[y * stride] != 0:
-            raise ValueError("a filter other than none")  # what crashdesk writes
-        rows.append(raw[y * stride + 1:(y + 1) * stride])
-    return width, height, rows
-
-
-def write_png(path, width, height, rows):
-    def chunk(kind, body):
-        return (struct.pack(">I", len(body)) + kind + body +
-                struct.pack(">I", zlib.crc32(kind + body)))
-
-    raw = b"".join(b"\0" + bytes(r) for r in rows)
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n")
-        f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)))
-        f.write(chunk(b"IDAT", zlib.compress(raw)))
-        f.write(chunk(b"IEND", b""))
-
-
-def colour_counts(rows):
-    counts = {}
-    for r in rows:
-        for i in range(0, len(r), 3):
-            px = (r[i], r[i + 1], r[i + 2])
-            counts[px] = counts.get(px, 0) + 1
-    return counts
-
-
-def qr_box(width, rows):
+def qr_box(img):
     """The QR code's square (x, y, side): its quiet zone starts with the longest white run."""
     best = None
-    white = bytes(WHITE)
-    for y, r in enumerate(rows):
-        run_start, run = 0, 0
-        for x in range(width):
-            if r[3 * x:3 * x + 3] == white:
-                if run == 0:
-                    run_start = x
-                run += 1
-                if best is None or run > best[2]:
-                    best = (run_start, y, run)
-            else:
-                run = 0
+    for y in range(img.height):
+        for x, run in img.runs(WHITE, y):
+            if best is None or run > best[2]:
+                best = (x, y, run)
         # the first row with the longest run is the top of the quiet zone
         if best is not None and best[2] >= 116 and best[1] < y:
             break
     return best
 
 
-def ocr_image(path, width, height, rows, scale, out):
+def ocr_image(img, scale):
     """The screen for tesseract: QR code blanked, text brought to about 2x an 8x16 font."""
-    box = qr_box(width, rows)
-    brown = bytes(BROWN)
-    rows = [bytearray(r) for r in rows]
+    box = qr_box(img)
     if box is not None and box[2] >= 116:
         x0, y0, side = box
-        for y in range(y0, min(y0 + side, height)):
-            rows[y][3 * x0:3 * (x0 + side)] = brown * side
+        img = img.filled(x0, y0, side, side, BROWN)
     if scale == 1:
-        rows = [bytearray(b"".join(r[i:i + 3] * 2 for i in range(0, len(r), 3)))
-                for r in rows for _ in range(2)]
-        width, height = width * 2, height * 2
-    elif scale >= 4:
-        step = scale // 2
-        rows = [bytearray(b"".join(r[i:i + 3] for i in range(0, len(r), 3 * step)))
-                for r in rows[::step]]
-        width, height = len(rows[0]) // 3, len(rows)
-    write_png(out, width, height, rows)
-
-
-def letters(text):
-    return re.sub(r"[^a-z]", "", text.lower())
+        return img.scaled(2)
+    if scale >= 4:
+        return img.sampled(scale // 2)
+    return img
 
 
 def clean_log_line(line):
@@ -189,24 +111,24 @@ def check(tool, work, case, log, message, size, font):
     p = subprocess.run(args, capture_output=True, text=True, timeout=120)
     if p.returncode != 0:
         return name, [f"exit {p.returncode}: {p.stderr}"]
-    w, h, rows = read_png(png)
+    img = screen.read_image(png)
+    w, h = img.width, img.height
     if (w, h) != size:
         return name, [f"the PNG is {w}x{h}"]
-    counts = colour_counts(rows)
-    if set(counts) - {BROWN, WHITE}:
-        problems.append(f"colours other than brown and white: {sorted(counts)[:4]}")
-    if counts.get(BROWN, 0) <= w * h // 2:
+    brown, white = img.count(BROWN), img.count(WHITE)
+    if brown + white != w * h:
+        problems.append("colours other than brown and white: "
+                        f"{[f'{c:06x}' for c in sorted(img.colour_counts())[:4]]}")
+    if brown <= w * h // 2:
         problems.append("the background is not mostly brown")
-    if counts.get(WHITE, 0) == 0:
+    if white == 0:
         problems.append("no white pixels")
 
     # the QR code: the message, and the log's last lines, ending with the very last
     # QR codes only: zbar's other symbologies find bar codes in lines of text
-    p = subprocess.run(["zbarimg", "--raw", "-q", "-Sdisable", "-Sqrcode.enable", png],
-                       capture_output=True, timeout=120)
-    qr = p.stdout.decode("ascii", errors="replace")
-    if p.returncode != 0 or not qr:
-        problems.append(f"zbarimg found no QR code (exit {p.returncode})")
+    status, qr, _ = screen.zbar_run(png, qr_only=True)
+    if status != 0 or not qr:
+        problems.append(f"zbarimg found no QR code (exit {status})")
     else:
         if clean_log_line(message)[:40] not in qr:
             problems.append(f"the QR text lacks the message {message!r}: {qr[:200]!r}")
@@ -221,15 +143,16 @@ def check(tool, work, case, log, message, size, font):
             problems.append("the QR code carries no log lines on a large screen")
 
     # the words on the screen
-    ocr_png = os.path.join(work, name + "-ocr.png")
-    ocr_image(png, w, h, rows, max(1, min(w // 960, h // 480)), ocr_png)
-    p = subprocess.run(["tesseract", ocr_png, "stdout"], capture_output=True, timeout=300)
-    seen = letters(p.stdout.decode("utf-8", errors="replace"))
-    missing = [word for word in ocr_words(message) if word not in seen]
-    if p.returncode != 0:
-        problems.append(f"tesseract failed: {p.stderr[-300:]!r}")
-    elif missing:
-        problems.append(f"tesseract did not read {missing} of {message!r}: {seen[:300]}")
+    try:
+        text = screen.ocr(ocr_image(img, max(1, min(w // 960, h // 480))), scale=1)
+    except screen.OcrError as e:
+        problems.append(f"tesseract failed: {str(e)[-300:]!r}")
+    else:
+        missing = [word for word in ocr_words(message)
+                   if not screen.finds(text, word, digits=False)]
+        if missing:
+            problems.append(f"tesseract did not read {missing} of {message!r}: "
+                            f"{screen.squash(text, digits=False)[:300]}")
     return name, problems
 
 

@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -75,27 +74,6 @@ def qemu_command(kernel, initrd, disk, console, monitor, crashkernel, memory):
             "-append", f"{APPEND} crashkernel={crashkernel}M",
             "-drive", f"file={disk},format=raw,if=virtio,discard=unmap",
             "-serial", f"file:{console}"]
-
-
-def screendump(monitor, path):
-    """QEMU's HMP screendump of the display into path (PPM); the error, or None."""
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(30)
-            sock.connect(str(monitor))
-            reply = b""
-            while not reply.endswith(b"(qemu) "):
-                reply += sock.recv(4096) or b"(qemu) "
-            sock.sendall(f"screendump {path}\n".encode())
-            reply = b""
-            while not reply.endswith(b"(qemu) "):
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                reply += chunk
-    except OSError as e:
-        return f"monitor: {e}"
-    return None if Path(path).is_file() else f"screendump wrote nothing: {reply!r}"
 
 
 # what crashdesk-panic-console writes to the kernel log once the screen is drawn
@@ -177,7 +155,7 @@ def boot(cmd, console_path, monitor, out, timeout, log):
         console.poll()
         for name, _, _ in console.reached:
             if name in SCREENSHOTS and SCREENSHOTS[name] not in shots:
-                shots[SCREENSHOTS[name]] = screendump(monitor, out / SCREENSHOTS[name])
+                shots[SCREENSHOTS[name]] = screen.screendump(monitor, out / SCREENSHOTS[name])
                 log(f"screendump {SCREENSHOTS[name]}: {shots[SCREENSHOTS[name]] or 'taken'}")
         if time.monotonic() - console.start > timeout:
             proc.kill()

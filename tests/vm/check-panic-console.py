@@ -25,17 +25,15 @@ import json
 import os
 import re
 import shutil
-import socket
-import struct
 import subprocess
 import sys
 import time
-import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import crashvm  # noqa: E402
+import screen  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 INIT = HERE / "panic-console-checks.sh"
@@ -48,8 +46,8 @@ CAPTURE_CMDLINE = ("console=ttyS0 quiet panic=-1 nr_cpus=1 irqpoll reset_devices
 # the DRM driver QEMU's -vga std needs, and the modules it depends on
 DISPLAY_MODULES = ("bochs",)
 
-BROWN = (0xAA, 0x55, 0x00)
-WHITE = (0xFF, 0xFF, 0xFF)
+BROWN = 0xAA5500
+WHITE = 0xFFFFFF
 MESSAGE = "sysrq triggered crash"
 # what OCR must read of the pixel renderers' page: the title and the message's end (the
 # built-in font's y reads as u to tesseract, so not "sysrq")
@@ -123,65 +121,6 @@ def build_initramfs(kernel_dir, display_modules, holder, crashdesk, panic_consol
 
 # --- QEMU ---------------------------------------------------------------------
 
-def connect_unix(path, deadline):
-    while True:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.connect(str(path))
-            return s
-        except OSError:
-            s.close()
-            if time.monotonic() > deadline:
-                raise crashvm.StepError("boot", f"QEMU never opened {path}")
-            time.sleep(0.1)
-
-
-class Monitor:
-    """QEMU's human monitor on a unix socket."""
-
-    def __init__(self, path, deadline):
-        self.sock = connect_unix(path, deadline)
-        self.sock.settimeout(60)
-        self._until_prompt()
-
-    def _until_prompt(self):
-        data = b""
-        while not data.endswith(b"(qemu) "):
-            chunk = self.sock.recv(4096)
-            if not chunk:
-                raise crashvm.StepError("monitor", "QEMU closed its monitor")
-            data += chunk
-        return data.decode(errors="replace")
-
-    def command(self, line):
-        self.sock.sendall(line.encode() + b"\n")
-        return self._until_prompt()
-
-
-def read_ppm(path):
-    """(width, height, RGB bytes) of a binary PPM, as QEMU's screendump writes it."""
-    data = path.read_bytes()
-    m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+255\s", data)
-    if not m:
-        raise ValueError(f"{path}: not a PPM QEMU writes")
-    width, height = int(m.group(1)), int(m.group(2))
-    pixels = data[m.end():m.end() + width * height * 3]
-    if len(pixels) != width * height * 3:
-        raise ValueError(f"{path}: {len(pixels)} bytes of pixels for {width}x{height}")
-    return width, height, pixels
-
-
-def write_png(path, width, height, pixels):
-    def chunk(kind, body):
-        return (struct.pack(">I", len(body)) + kind + body +
-                struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
-    stride = width * 3
-    raw = b"".join(b"\0" + pixels[y * stride:(y + 1) * stride] for y in range(height))
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" +
-                     chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) +
-                     chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
-
-
 def boot(cache, work, kernel_dir, shots_dir):
     """Run the VM, taking a screendump at each SHOT marker; return the console
     text, the screendumps ({name: ppm path}) and the run's seconds."""
@@ -206,8 +145,8 @@ def boot(cache, work, kernel_dir, shots_dir):
         qemu = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, preexec_fn=crashvm.die_with_parent)
         try:
-            monitor = Monitor(monitor_path, deadline)
-            control = connect_unix(control_path, deadline)
+            monitor = screen.Monitor(monitor_path, deadline)
+            control = screen.connect_unix(control_path, deadline)
             seen = 0
             while qemu.poll() is None:
                 if time.monotonic() > deadline:
@@ -222,6 +161,8 @@ def boot(cache, work, kernel_dir, shots_dir):
                     control.sendall(b"done\n")
                 seen = len(names)
                 time.sleep(0.2)
+        except screen.MonitorError as e:
+            raise crashvm.StepError(e.step, str(e)) from None
         finally:
             if qemu.poll() is None:
                 qemu.kill()
@@ -239,30 +180,19 @@ def boot(cache, work, kernel_dir, shots_dir):
 
 # --- the checks -------------------------------------------------------------------
 
-def shares(pixels):
-    """The fraction of brown and of white pixels."""
-    n = len(pixels) // 3
-    brown = white = 0
-    # count runs of whole pixels: bytes.count on 3-byte patterns may straddle pixels,
-    # so walk pixel by pixel on a view
-    view = memoryview(pixels)
-    for i in range(0, n * 3, 3):
-        p = bytes(view[i:i + 3])
-        if p == b"\xaa\x55\x00":
-            brown += 1
-        elif p == b"\xff\xff\xff":
-            white += 1
-    return brown / max(n, 1), white / max(n, 1)
+def ocr(img):
+    """What tesseract reads on the screen as it is; nothing if it fails."""
+    try:
+        return screen.ocr(img, scale=1)
+    except screen.OcrError:
+        return ""
 
 
-def zbar(png):
-    proc = subprocess.run(["zbarimg", "--quiet", "--raw", png], capture_output=True, text=True)
-    return proc.returncode, proc.stdout + proc.stderr
-
-
-def ocr(png):
-    proc = subprocess.run(["tesseract", png, "-"], capture_output=True, text=True)
-    return proc.stdout
+def keep(path, png):
+    """The screendump at path read, and kept as the PNG png."""
+    img = screen.read_image(path)
+    img.write_png(png)
+    return img
 
 
 def steps_of(console):
@@ -282,19 +212,20 @@ def check_screen(tap, shots, artifacts, name, what, pixel):
             tap.result(False, f"{what}: the QR code carries the panic message")
             tap.result(False, f"{what}: OCR finds the title and the panic message")
         return None
-    width, height, pixels = read_ppm(shots[name])
     png = artifacts / f"{name}.png"
-    write_png(png, width, height, pixels)
-    brown, white = shares(pixels)
+    img = keep(shots[name], png)
+    brown, white = img.fraction(BROWN), img.fraction(WHITE)
     tap.result(brown > 0.6 and 0.002 < white < 0.3,
-               f"{what}: {width}x{height}, mostly brown with white glyphs",
+               f"{what}: {img.width}x{img.height}, mostly brown with white glyphs",
                [f"brown {brown:.1%}, white {white:.1%}, {png}"])
     if pixel:
-        rc, decoded = zbar(png)
+        # every symbology, as before: the message must be in what it decodes
+        rc, out, err = screen.zbar_run(png, qr_only=False)
+        decoded = out + err
         tap.result(rc == 0 and MESSAGE in decoded,
                    f"{what}: the QR code carries the panic message",
                    [f"zbarimg exit {rc}", decoded[:2000]])
-        text = " ".join(ocr(png).split())
+        text = screen.words(ocr(img))
         tap.result(all(t in text for t in OCR_TEXTS),
                    f"{what}: OCR finds the title and the panic message", [text])
     return png
@@ -344,9 +275,7 @@ def check_run(tap, console, shots, artifacts):
     expect_step(tap, steps, "off", 0, "with the screen off the console exits 0 at once",
                 "the panic screen is off$")
     if "off" in shots and shots["off"].exists():
-        width, height, pixels = read_ppm(shots["off"])
-        write_png(artifacts / "off.png", width, height, pixels)
-        brown, _ = shares(pixels)
+        brown = keep(shots["off"], artifacts / "off.png").fraction(BROWN)
         tap.result(brown < 0.01, "with the screen off nothing brown is on the screen",
                    [f"brown {brown:.1%}"])
     else:
@@ -381,10 +310,9 @@ def check_run(tap, console, shots, artifacts):
                "the console was told the stages and the report's id",
                [f"report {report!r}", held])
     saved = shots.get("saved")
-    text = ocr(saved) if saved is not None and saved.exists() else ""
+    text = ""
     if saved is not None and saved.exists():
-        width, height, pixels = read_ppm(saved)
-        write_png(artifacts / "saved.png", width, height, pixels)
+        text = ocr(keep(saved, artifacts / "saved.png"))
     tap.result("Saved as" in text, "OCR finds \"Saved as\" on the screen after saving", [text])
     meta = steps.get("meta", (None, "{}"))[1]
     try:
