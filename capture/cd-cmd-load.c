@@ -644,6 +644,10 @@ cd_cmd_final_action(gint argc, gchar **argv)
 	/* the panic screen, when one is shown, counts down so that its outcome can be read */
 	progress = cd_progress_connect(cd_progress_socket_path());
 	if (progress != NULL) {
+		g_printerr("%s: the panic screen counts down %d s to the %s\n",
+			   g_get_prgname(),
+			   countdown,
+			   cd_final_action_to_string(action));
 		cd_progress_send(progress,
 				 "final",
 				 "%s %d",

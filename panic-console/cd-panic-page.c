@@ -662,20 +662,33 @@ cd_panic_page_wrap(GPtrArray *out, const gchar *line, guint columns, guint max)
 	}
 }
 
-/* the body of the page (title, headline, developer lines) wrapped at @columns */
+/*
+ * The body of the page (title, headline, developer lines): the title and the headline
+ * wrapped at @big_columns, the rest at @columns. @big_lines, if not NULL, is set to how
+ * many lines from the top are the big ones (title, gap, headline).
+ */
 static GPtrArray *
-cd_panic_page_body(CdPanicPage *self, guint columns)
+cd_panic_page_body_at(CdPanicPage *self, guint columns, guint big_columns, guint *big_lines)
 {
 	GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
 
-	cd_panic_page_wrap(lines, CD_PANIC_PAGE_TITLE, columns, 2);
+	cd_panic_page_wrap(lines, CD_PANIC_PAGE_TITLE, big_columns, 2);
 	g_ptr_array_add(lines, g_strdup(""));
-	cd_panic_page_wrap(lines, self->headline, columns, 4);
+	cd_panic_page_wrap(lines, self->headline, big_columns, 4);
+	if (big_lines != NULL)
+		*big_lines = lines->len;
 	if (self->details->len > 0)
 		g_ptr_array_add(lines, g_strdup(""));
 	for (guint i = 0; i < self->details->len; i++)
 		cd_panic_page_wrap(lines, g_ptr_array_index(self->details, i), columns, 3);
 	return lines;
+}
+
+/* the body wrapped at @columns throughout: the text console's */
+static GPtrArray *
+cd_panic_page_body(CdPanicPage *self, guint columns)
+{
+	return cd_panic_page_body_at(self, columns, columns, NULL);
 }
 
 GStrv
@@ -729,6 +742,8 @@ cd_panic_rect_union(CdPanicRect *r, gint x, gint y, gint w, gint h)
  *
  * scale: the largest s with W >= 120 * fw * s and H >= 30 * fh * s, at least 1: a 640x480
  * screen gets 80 columns of an 8x16 font at scale 1, 1920x1080 scale 2, 3840x2160 scale 4;
+ * big scale, for what must be read across the room (the title, the headline, the progress
+ * line): twice the scale where the text still gets 40 columns at it, else the scale;
  * margin: one text row; the progress line on the last row above the bottom margin;
  * the QR code right of the text when that leaves the text 64 columns, else below the
  * text, in what the text leaves (at least 2/5 of the height); never over the text.
@@ -737,11 +752,12 @@ void
 cd_panic_page_draw_full(CdPanicPage *self, CdCanvas *canvas, CdFont *font, CdPanicLayout *layout)
 {
 	CdPanicLayout l = { 0 };
-	guint fw, fh, cw, ch, margin;
+	guint fw, fh, cw, ch, bw, bh, margin;
 	gint content_top, content_bottom, content_h, inner_w;
 	g_autoptr(GPtrArray) body = NULL;
 	g_autoptr(GPtrArray) progress = g_ptr_array_new_with_free_func(g_free);
-	guint text_rows;
+	guint big_lines = 0;
+	gint body_h = 0;
 	guint32 dark, light;
 	gint y;
 
@@ -760,11 +776,16 @@ cd_panic_page_draw_full(CdPanicPage *self, CdCanvas *canvas, CdFont *font, CdPan
 	if (canvas->width < 4 * margin || canvas->height < 4 * ch)
 		margin = 0;
 	inner_w = (gint)canvas->width - 2 * (gint)margin;
+	l.big_scale = l.scale;
+	if (inner_w > 0 && (guint)inner_w / (2 * cw) >= 40 && canvas->height / (2 * ch) >= 15)
+		l.big_scale = 2 * l.scale;
+	bw = fw * l.big_scale;
+	bh = fh * l.big_scale;
 
 	l.progress = (CdPanicRect){ (gint)margin,
-				    (gint)canvas->height - (gint)margin - (gint)ch,
+				    (gint)canvas->height - (gint)margin - (gint)bh,
 				    inner_w,
-				    (gint)ch };
+				    (gint)bh };
 	content_top = (gint)margin;
 	content_bottom = l.progress.y - (gint)ch / 2;
 	content_h = MAX(content_bottom - content_top, 0);
@@ -787,20 +808,22 @@ cd_panic_page_draw_full(CdPanicPage *self, CdCanvas *canvas, CdFont *font, CdPan
 	if (!l.qr_beside)
 		l.text = (CdPanicRect){ (gint)margin, content_top, inner_w, content_h };
 	l.columns = l.text.width > 0 ? (guint)l.text.width / cw : 0;
-	body = cd_panic_page_body(self, l.columns);
-	text_rows = l.text.height > 0 ? (guint)l.text.height / ch : 0;
+	body = cd_panic_page_body_at(self,
+				     l.columns,
+				     l.text.width > 0 ? (guint)l.text.width / bw : 0,
+				     &big_lines);
+	for (guint i = 0; i < body->len; i++)
+		body_h += (gint)(i < big_lines ? bh : ch);
 
 	if (!l.qr_beside) {
 		/* below: the text takes what it needs, leaving the code 2/5 of the height */
 		gint qr_min = MAX(content_h * 2 / 5,
 				  (gint)(cd_qr_modules_with_quiet_zone(1) * CD_QR_MIN_MODULE_PX));
-		guint max_rows = content_h > qr_min + (gint)ch / 2
-					 ? (guint)(content_h - qr_min - (gint)ch / 2) / ch
-					 : 0;
+		gint max_h = MAX(content_h - qr_min - (gint)ch / 2, 0);
 		gint side;
 
-		text_rows = MIN(text_rows, MAX(MIN(body->len, max_rows), 1u));
-		l.text.height = (gint)(text_rows * ch);
+		/* at least the first line, whatever the code then gets */
+		l.text.height = MIN(l.text.height, MAX(MIN(body_h, max_h), (gint)bh));
 		side = MIN(content_h - l.text.height - (gint)ch / 2, inner_w);
 		if (side > 0 && cd_qr_max_version_for_side((guint)side) > 0) {
 			l.qr = (CdPanicRect){ (gint)canvas->width - (gint)margin - side,
@@ -810,21 +833,26 @@ cd_panic_page_draw_full(CdPanicPage *self, CdCanvas *canvas, CdFont *font, CdPan
 		}
 	}
 
-	/* the text, row by row; what does not fit is left out */
+	/* the text, line by line; what does not fit is left out */
 	y = l.text.y;
-	for (guint i = 0; i < body->len && i < text_rows; i++) {
+	for (guint i = 0; i < body->len; i++) {
 		const gchar *line = g_ptr_array_index(body, i);
-		gint x_end = cd_canvas_draw_text(canvas,
-						 font,
-						 l.text.x,
-						 y,
-						 l.scale,
-						 self->foreground,
-						 line);
+		guint scale = i < big_lines ? l.big_scale : l.scale;
+		gint line_h = (gint)(fh * scale);
+		gint x_end;
 
+		if (y + line_h > l.text.y + l.text.height)
+			break;
+		x_end = cd_canvas_draw_text(canvas,
+					    font,
+					    l.text.x,
+					    y,
+					    scale,
+					    self->foreground,
+					    line);
 		if (x_end > l.text.x)
-			cd_panic_rect_union(&l.inked, l.text.x, y, x_end - l.text.x, (gint)ch);
-		y += (gint)ch;
+			cd_panic_rect_union(&l.inked, l.text.x, y, x_end - l.text.x, line_h);
+		y += line_h;
 	}
 
 	/* the QR code: the darker colour for the dark modules */
@@ -871,14 +899,14 @@ cd_panic_page_draw_full(CdPanicPage *self, CdCanvas *canvas, CdFont *font, CdPan
 	/* the progress line, anchored at the bottom */
 	cd_panic_page_wrap(progress,
 			   self->progress,
-			   l.progress.width > 0 ? (guint)l.progress.width / cw : 0,
+			   l.progress.width > 0 ? (guint)l.progress.width / bw : 0,
 			   1);
 	if (progress->len > 0)
 		cd_canvas_draw_text(canvas,
 				    font,
 				    l.progress.x,
 				    l.progress.y,
-				    l.scale,
+				    l.big_scale,
 				    self->foreground,
 				    g_ptr_array_index(progress, 0));
 	if (layout != NULL)
@@ -900,7 +928,8 @@ cd_panic_page_draw_progress(CdPanicPage *self,
 {
 	g_autoptr(GPtrArray) progress = g_ptr_array_new_with_free_func(g_free);
 	const CdPanicRect *r = &layout->progress;
-	guint cw = cd_font_get_width(font) * MAX(layout->scale, 1u);
+	guint scale = MAX(layout->big_scale, MAX(layout->scale, 1u));
+	guint cw = cd_font_get_width(font) * scale;
 
 	cd_canvas_fill_rect(canvas, r->x, r->y, r->width, r->height, self->background);
 	cd_panic_page_wrap(progress, self->progress, r->width > 0 ? (guint)r->width / cw : 0, 1);
@@ -909,7 +938,7 @@ cd_panic_page_draw_progress(CdPanicPage *self,
 				    font,
 				    r->x,
 				    r->y,
-				    layout->scale,
+				    scale,
 				    self->foreground,
 				    g_ptr_array_index(progress, 0));
 	return *r;

@@ -66,8 +66,9 @@ typedef struct {
 
 /* where cd_panic_page_draw() put things, for the renderers and the tests */
 typedef struct {
-	guint scale;	      /* each font pixel is scale x scale */
-	guint columns;	      /* characters on a text line */
+	guint scale;	      /* each font pixel is scale x scale: the developer lines */
+	guint big_scale;      /* the title, the headline and the progress line */
+	guint columns;	      /* characters on a text line at scale */
 	gboolean qr_beside;   /* the QR code is right of the text, else below it */
 	CdPanicRect text;     /* the area the text may use */
 	CdPanicRect inked;    /* what the text really covered (glyph cells) */

@@ -11,7 +11,8 @@ kernel boots the same root file system into crashdesk-capture.target, saves and
 reboots; the normal boot that follows prints what `crashdesk list`, `status` and
 `show` say, and powers off.  The image turns the panic screen on (PanicScreen=brown):
 while the capture kernel saves, the host takes QEMU's screendump of its standard VGA
-display twice, once the screen is drawn and once the report is saved, and reads them:
+display twice, once the screen is drawn and once the report is saved and the screen
+counts down to the reboot, and reads them:
 the brown, the panic message (tesseract), the QR code (zbarimg), the progress line.  Then the host reads the disk image with debugfs (no
 mounts): the report's directories and files, their owners and modes, meta.json, and
 runs its own crashdesk on the extracted report.  Prints TAP.
@@ -78,10 +79,12 @@ def qemu_command(kernel, initrd, disk, console, monitor, crashkernel, memory):
 
 # what crashdesk-panic-console writes to the kernel log once the screen is drawn
 SCREEN_DRAWN = r"crashdesk-panic-console: showing the panic on "
-# the screendumps taken when these stages are reached, by file name
+# the screendumps taken when these stages are reached (SCREENSHOT_DELAY s later), by
+# file name; the countdown the second one shows lasts 10 s
+SCREENSHOT_DELAY = 1.5
 SCREENSHOTS = {
     "capture kernel: the panic screen is drawn": "screen-drawn.ppm",
-    "capture kernel: crashdesk save wrote the report": "screen-saved.ppm",
+    "capture kernel: the panic screen counts down to the reboot": "screen-saved.ppm",
 }
 
 # The stages of one cycle, in order, as the serial console shows them.  Each is
@@ -95,11 +98,13 @@ STAGES = (
     ("capture kernel: boots", r"Linux version "),
     ("capture kernel: its command line names crashdesk-capture.target",
      r"Command line: [^\n]*systemd\.unit=crashdesk-capture\.target"),
-    ("capture kernel: the panic screen is drawn", SCREEN_DRAWN),
     ("capture kernel: systemd starts crashdesk-capture.target",
      r"Queued start job for default target crashdesk-capture\.target"),
+    ("capture kernel: the panic screen is drawn", SCREEN_DRAWN),
     ("capture kernel: crashdesk save wrote the report",
      r"crashdesk\[\d+\]: /var/crash/kernel/\d{8}-\d{6}-[0-9a-f]{8}$"),
+    ("capture kernel: the panic screen counts down to the reboot",
+     r"crashdesk final-action: the panic screen counts down \d+ s to the reboot"),
     ("capture kernel: crashdesk final-action reboots",
      r"The capture is over: reboot\.(?s:.*?)reboot: Restarting system"),
     ("second boot: the kernel starts", r"Linux version "),
@@ -153,10 +158,13 @@ def boot(cmd, console_path, monitor, out, timeout, log):
     shots = {}
     while proc.poll() is None:
         console.poll()
-        for name, _, _ in console.reached:
-            if name in SCREENSHOTS and SCREENSHOTS[name] not in shots:
-                shots[SCREENSHOTS[name]] = screen.screendump(monitor, out / SCREENSHOTS[name])
-                log(f"screendump {SCREENSHOTS[name]}: {shots[SCREENSHOTS[name]] or 'taken'}")
+        for name, seconds, _ in console.reached:
+            shot = SCREENSHOTS.get(name)
+            # the console redraws within a quarter of a second of the news: let it
+            if (shot is not None and shot not in shots and
+                    time.monotonic() - console.start >= seconds + SCREENSHOT_DELAY):
+                shots[shot] = screen.screendump(monitor, out / shot)
+                log(f"screendump {shot}: {shots[shot] or 'taken'}")
         if time.monotonic() - console.start > timeout:
             proc.kill()
             problem = f"timed out after {timeout} s"
@@ -382,7 +390,7 @@ def check_screens(tap, out, shots, release, report_id):
     """What the capture kernel's screen showed: the brown screen, readable."""
     message = "sysrq triggered crash"
     for name, when in (("screen-drawn.ppm", "once drawn"),
-                       ("screen-saved.ppm", "once the report is saved")):
+                       ("screen-saved.ppm", "counting down to the reboot")):
         img, why = read_screen(out, shots, name)
         brown = img.fraction(BROWN) if img else 0
         white = img.count(WHITE) if img else 0
