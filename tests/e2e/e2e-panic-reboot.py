@@ -398,7 +398,9 @@ def check_screens(tap, out, shots, release, report_id):
                    f"the capture kernel's screen {when} is brown with white text ({name})",
                    [why or f"{img.width}x{img.height}, {brown:.0%} brown, {white} white "
                     f"pixels; colours {[(hex(c), n) for c, n in img.colours(6)]}"])
-        text = screen.ocr(img) if img else ""
+        # as it is: the message and the progress line are drawn large, and tesseract
+        # takes a 2x enlargement of them for other letters (q read as g)
+        text = screen.ocr(img, scale=1) if img else ""
         tap.result(screen.finds(text, message),
                    f"tesseract reads the panic message '{message}' on it ({name})",
                    [why or "tesseract read:", text[:3000]])
@@ -407,7 +409,7 @@ def check_screens(tap, out, shots, release, report_id):
     tap.result(qr is not None and screen.finds(qr, message) and release in qr,
                f"its QR code decodes to the crash summary: the message and {release}",
                [why or f"zbarimg decoded: {qr!r}"])
-    text = screen.ocr(img) if img else ""
+    text = screen.ocr(img, scale=1) if img else ""
     tap.result(screen.finds(text, "saved") and screen.finds(text, "reboot"),
                "its progress line says the report is saved and the machine reboots",
                [why or "tesseract read:", text[:3000]])
