@@ -31,7 +31,6 @@
 
 #define CD_PANIC_CONSOLE_VMCORE	  "/proc/vmcore"
 #define CD_PANIC_CONSOLE_CMDLINE  "/proc/cmdline"
-#define CD_PANIC_CONSOLE_DRM_CARD "/dev/dri/card0"
 #define CD_PANIC_CONSOLE_DRM_DIR  "/dev/dri"
 #define CD_PANIC_CONSOLE_FBDEV	  "/dev/fb0"
 #define CD_PANIC_CONSOLE_KMSG	  "/dev/kmsg"
@@ -129,52 +128,63 @@ cd_panic_console_check(const CdPanicConsoleSettings *settings)
 
 /* --- the display ----------------------------------------------------------- */
 
-/* the capture kernel's DRM driver may still be loading: wait for its card, bounded */
-static gboolean
-cd_panic_console_wait_card(guint wait_ms)
-{
-	gint64 deadline = g_get_monotonic_time() + (gint64)wait_ms * 1000;
-
-	while (!g_file_test(CD_PANIC_CONSOLE_DRM_CARD, G_FILE_TEST_EXISTS)) {
-		if (g_get_monotonic_time() >= deadline)
-			return FALSE;
-		g_usleep(50 * 1000);
-	}
-	return TRUE;
-}
-
+/*
+ * The capture kernel's DRM driver may still be loading: wait for its card, bounded. Its
+ * node appears before the driver has finished registering (open() gives ENODEV meanwhile)
+ * and a card may show no connected output for a moment: until the deadline every failure
+ * is tried again, and only the last round's reasons are logged.
+ */
 static gint
 cd_panic_console_compare_paths(gconstpointer a, gconstpointer b)
 {
 	return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
 }
 
-static CdDisplay *
-cd_panic_console_open_drm(CdPanicConsole *self)
+static GPtrArray *
+cd_panic_console_drm_cards(void)
 {
-	g_autoptr(GDir) dir = NULL;
-	g_autoptr(GPtrArray) cards = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GDir) dir = g_dir_open(CD_PANIC_CONSOLE_DRM_DIR, 0, NULL);
+	GPtrArray *cards = g_ptr_array_new_with_free_func(g_free);
 	const gchar *name;
 
-	if (!cd_panic_console_wait_card(self->settings->display_wait_ms)) {
-		cd_panic_console_log("no DRM device appeared within %u ms",
-				     self->settings->display_wait_ms);
-		return NULL;
-	}
-	dir = g_dir_open(CD_PANIC_CONSOLE_DRM_DIR, 0, NULL);
 	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
 		if (g_str_has_prefix(name, "card"))
 			g_ptr_array_add(cards,
 					g_build_filename(CD_PANIC_CONSOLE_DRM_DIR, name, NULL));
 	}
 	g_ptr_array_sort(cards, cd_panic_console_compare_paths);
-	for (guint i = 0; i < cards->len; i++) {
-		g_autoptr(GError) error = NULL;
-		CdDisplay *display = cd_render_drm_open(g_ptr_array_index(cards, i), &error);
-		if (display != NULL)
-			return display;
-		cd_panic_console_log("drm: %s", error->message);
+	return cards;
+}
+
+static CdDisplay *
+cd_panic_console_open_drm(CdPanicConsole *self)
+{
+	gint64 deadline =
+		g_get_monotonic_time() + (gint64)self->settings->display_wait_ms * 1000;
+	g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func(g_free);
+
+	for (;;) {
+		g_autoptr(GPtrArray) cards = cd_panic_console_drm_cards();
+
+		g_ptr_array_set_size(reasons, 0);
+		for (guint i = 0; i < cards->len; i++) {
+			g_autoptr(GError) error = NULL;
+			CdDisplay *display =
+				cd_render_drm_open(g_ptr_array_index(cards, i), &error);
+			if (display != NULL)
+				return display;
+			g_ptr_array_add(reasons, g_strdup(error->message));
+		}
+		if (g_get_monotonic_time() >= deadline)
+			break;
+		g_usleep(50 * 1000);
 	}
+	if (reasons->len == 0) {
+		cd_panic_console_log("no DRM device appeared within %u ms",
+				     self->settings->display_wait_ms);
+	}
+	for (guint i = 0; i < reasons->len; i++)
+		cd_panic_console_log("drm: %s", (const gchar *)g_ptr_array_index(reasons, i));
 	return NULL;
 }
 

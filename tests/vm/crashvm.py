@@ -39,6 +39,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 MODULE_SRC = HERE / "module"
 INIT_SCRIPT = HERE / "init.sh"
+# the helpers every /init sources (mark, fail, step ...), in every initramfs
+GUEST_LIB = HERE / "guest-lib.sh"
 # The recipe of the kind `filled` and the program it runs in the guest.
 FILLED_SCRIPT = HERE / "filled.sh"
 FILLER_SRC = HERE / "filler.c"
@@ -511,6 +513,7 @@ def base_initramfs():
     # The kernel opens /dev/console for init before devtmpfs is mounted.
     cpio.add("dev/console", b"", 0o20600, 5, 1)
     cpio.add_file("init", INIT_SCRIPT, 0o100755)
+    cpio.add_file("lib/crashdesk/guest-lib.sh", GUEST_LIB, 0o100644)
     cpio.add_file("bin/busybox", BUSYBOX, 0o100755)
     applets = run("list busybox applets", [BUSYBOX, "--list"]).split()
     for applet in applets:
@@ -564,7 +567,7 @@ def recipe_for(kind, version, guest_tool, fill=None):
         "kind": kind,
         "kernel": version,
         "module": module_source_hash(version),
-        "init": sha256(INIT_SCRIPT.read_bytes())[:16],
+        "init": sha256(INIT_SCRIPT.read_bytes() + GUEST_LIB.read_bytes())[:16],
         "qemu": list(qemu_args(kind)) + ["-append", append_for(kind)],
         "guest_tool": guest_tool_hash(guest_tool),
     }

@@ -10,23 +10,7 @@
 
 export PATH=/bin:/sbin
 
-mark() {
-	echo "CRASHDESK-$*"
-}
-
-# Power off at once: there is nothing to unmount, and in the first kernel a
-# slow shutdown would only delay the report of the failure.
-power_off() {
-	sync
-	poweroff -f
-	echo o > /proc/sysrq-trigger
-	sleep 60
-}
-
-fail() {
-	mark "ERROR: $*"
-	power_off
-}
+. /lib/crashdesk/guest-lib.sh
 
 cmdline_param() {
 	# shellcheck disable=SC2013 # /proc/cmdline is one line of words

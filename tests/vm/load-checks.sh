@@ -9,19 +9,7 @@
 
 export PATH=/bin:/sbin
 
-mark() {
-	echo "CRASHDESK-$*"
-}
-
-# step NAME COMMAND...
-step() {
-	name=$1
-	shift
-	mark "BEGIN: $name"
-	"$@" < /dev/null 2>&1
-	rc=$?
-	mark "END: $name $rc"
-}
+. /lib/crashdesk/guest-lib.sh
 
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys

@@ -12,31 +12,7 @@
 
 export PATH=/bin:/sbin
 
-mark() {
-	echo "CRASHDESK-$*"
-}
-
-power_off() {
-	sync
-	poweroff -f
-	echo o > /proc/sysrq-trigger
-	sleep 60
-}
-
-fail() {
-	mark "ERROR: $*"
-	power_off
-}
-
-# step NAME COMMAND...
-step() {
-	name=$1
-	shift
-	mark "BEGIN: $name"
-	"$@" < /dev/null 2>&1
-	rc=$?
-	mark "END: $name $rc"
-}
+. /lib/crashdesk/guest-lib.sh
 
 # show NAME FILE RC: a log between markers
 show() {
