@@ -270,7 +270,9 @@ cd_helper_write_state(CdReportStore *store, const gchar *id, json_object *state,
 {
 	gsize len = 0;
 	const gchar *text =
-		json_object_to_json_string_length(state, JSON_C_TO_STRING_PRETTY, &len);
+		json_object_to_json_string_length(state,
+						  JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE,
+						  &len);
 
 	return cd_report_store_write_state(store, id, text, len, error);
 }
@@ -454,7 +456,9 @@ cd_helper_run_get_report(CdHelperCall *call, CdReportStore *store)
 	g_variant_dict_insert(&dict,
 			      "state",
 			      "s",
-			      json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN));
+			      json_object_to_json_string_ext(state,
+							     JSON_C_TO_STRING_PLAIN |
+								     JSON_C_TO_STRING_NOSLASHESCAPE));
 	cd_dbus_reports1_complete_get_report(call->helper->skeleton,
 					     call->invocation,
 					     g_variant_dict_end(&dict));
