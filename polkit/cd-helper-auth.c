@@ -88,25 +88,25 @@ cd_helper_auth_check_async(GDBusConnection *connection,
 	g_variant_builder_add(&details, "{ss}", "polkit.message", message);
 	g_variant_builder_add(&details, "{ss}", "polkit.gettext_domain", "crashdesk");
 
-	g_dbus_connection_call(connection,
-			       CD_POLKIT_NAME,
-			       CD_POLKIT_PATH,
-			       CD_POLKIT_INTERFACE,
-			       "CheckAuthorization",
-			       g_variant_new("((sa{sv})sa{ss}us)",
-					     "system-bus-name",
-					     &subject_details,
-					     action_id,
-					     &details,
-					     (guint32)(interactive ? CD_POLKIT_ALLOW_USER_INTERACTION
-								   : 0),
-					     ""),
-			       G_VARIANT_TYPE("((bba{ss}))"),
-			       G_DBUS_CALL_FLAGS_NONE,
-			       timeout_ms,
-			       cancellable,
-			       cd_helper_auth_cb,
-			       task);
+	g_dbus_connection_call(
+		connection,
+		CD_POLKIT_NAME,
+		CD_POLKIT_PATH,
+		CD_POLKIT_INTERFACE,
+		"CheckAuthorization",
+		g_variant_new("((sa{sv})sa{ss}us)",
+			      "system-bus-name",
+			      &subject_details,
+			      action_id,
+			      &details,
+			      (guint32)(interactive ? CD_POLKIT_ALLOW_USER_INTERACTION : 0),
+			      ""),
+		G_VARIANT_TYPE("((bba{ss}))"),
+		G_DBUS_CALL_FLAGS_NONE,
+		timeout_ms,
+		cancellable,
+		cd_helper_auth_cb,
+		task);
 }
 
 gboolean

@@ -56,30 +56,28 @@ main(int argc, char **argv)
 	g_autofree gchar *root = NULL;
 	gint idle_timeout = 60;
 	gint auth_timeout = CD_HELPER_AUTH_TIMEOUT_MS;
-	const GOptionEntry entries[] = {
-		{ "idle-timeout",
-		  0,
-		  0,
-		  G_OPTION_ARG_INT,
-		  &idle_timeout,
-		  "Exit after this many seconds without a call (0: never)",
-		  "SECONDS" },
-		{ "auth-timeout",
-		  0,
-		  G_OPTION_FLAG_HIDDEN,
-		  G_OPTION_ARG_INT,
-		  &auth_timeout,
-		  "How long polkit may take to answer (tests)",
-		  "MS" },
-		{ "root",
-		  0,
-		  G_OPTION_FLAG_HIDDEN,
-		  G_OPTION_ARG_FILENAME,
-		  &root,
-		  "The report root (tests)",
-		  "DIR" },
-		{ NULL }
-	};
+	const GOptionEntry entries[] = { { "idle-timeout",
+					   0,
+					   0,
+					   G_OPTION_ARG_INT,
+					   &idle_timeout,
+					   "Exit after this many seconds without a call (0: never)",
+					   "SECONDS" },
+					 { "auth-timeout",
+					   0,
+					   G_OPTION_FLAG_HIDDEN,
+					   G_OPTION_ARG_INT,
+					   &auth_timeout,
+					   "How long polkit may take to answer (tests)",
+					   "MS" },
+					 { "root",
+					   0,
+					   G_OPTION_FLAG_HIDDEN,
+					   G_OPTION_ARG_FILENAME,
+					   &root,
+					   "The report root (tests)",
+					   "DIR" },
+					 { NULL } };
 	g_autoptr(GOptionContext) ctx =
 		g_option_context_new("- give polkit-authorized callers the crash reports");
 	g_autoptr(GError) error = NULL;

@@ -78,7 +78,8 @@ cd_helper_idle_restart(CdHelper *self)
 {
 	g_clear_handle_id(&self->idle_id, g_source_remove);
 	if (self->idle_timeout_s > 0 && self->in_flight == 0)
-		self->idle_id = g_timeout_add_seconds(self->idle_timeout_s, cd_helper_idle_cb, self);
+		self->idle_id =
+			g_timeout_add_seconds(self->idle_timeout_s, cd_helper_idle_cb, self);
 }
 
 static void
@@ -269,10 +270,10 @@ static gboolean
 cd_helper_write_state(CdReportStore *store, const gchar *id, json_object *state, GError **error)
 {
 	gsize len = 0;
-	const gchar *text =
-		json_object_to_json_string_length(state,
-						  JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE,
-						  &len);
+	const gchar *text = json_object_to_json_string_length(
+		state,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE,
+		&len);
 
 	return cd_report_store_write_state(store, id, text, len, error);
 }
@@ -303,12 +304,12 @@ cd_helper_run_get_summary(CdHelperCall *call, CdReportStore *store)
 		if (state == NULL || !cd_helper_state_get_seen(state))
 			fresh++;
 	}
-	cd_dbus_reports1_complete_get_summary(
-		call->helper->skeleton,
-		call->invocation,
-		fresh,
-		ids->len,
-		ids->len > 0 ? g_ptr_array_index(ids, ids->len - 1) : "");
+	cd_dbus_reports1_complete_get_summary(call->helper->skeleton,
+					      call->invocation,
+					      fresh,
+					      ids->len,
+					      ids->len > 0 ? g_ptr_array_index(ids, ids->len - 1)
+							   : "");
 }
 
 static GVariant *
@@ -352,10 +353,7 @@ cd_helper_list_entry(CdReportStore *store, const gchar *id)
 			      "dump-size",
 			      "t",
 			      s->dump_file != NULL ? cd_report_store_get_size(store, id) : 0);
-	g_variant_dict_insert(&dict,
-			      "seen",
-			      "b",
-			      state != NULL && cd_helper_state_get_seen(state));
+	g_variant_dict_insert(&dict, "seen", "b", state != NULL && cd_helper_state_get_seen(state));
 	g_variant_dict_insert(&dict,
 			      "submissions",
 			      "u",
@@ -456,9 +454,9 @@ cd_helper_run_get_report(CdHelperCall *call, CdReportStore *store)
 	g_variant_dict_insert(&dict,
 			      "state",
 			      "s",
-			      json_object_to_json_string_ext(state,
-							     JSON_C_TO_STRING_PLAIN |
-								     JSON_C_TO_STRING_NOSLASHESCAPE));
+			      json_object_to_json_string_ext(
+				      state,
+				      JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	cd_dbus_reports1_complete_get_report(call->helper->skeleton,
 					     call->invocation,
 					     g_variant_dict_end(&dict));
@@ -537,8 +535,7 @@ cd_helper_tracker_is_valid(const gchar *tracker)
 		return FALSE;
 	for (gsize i = 0; i < len; i++) {
 		gchar c = tracker[i];
-		if (!g_ascii_islower(c) && !g_ascii_isdigit(c) && c != '.' && c != '_' &&
-		    c != '-')
+		if (!g_ascii_islower(c) && !g_ascii_isdigit(c) && c != '.' && c != '_' && c != '-')
 			return FALSE;
 	}
 	return TRUE;
@@ -593,9 +590,7 @@ cd_helper_run_record_submission(CdHelperCall *call, CdReportStore *store)
 	entry = json_object_new_object();
 	json_object_object_add(entry, "tracker", json_object_new_string(call->tracker));
 	json_object_object_add(entry, "url", json_object_new_string(call->url));
-	json_object_object_add(entry,
-			       "time",
-			       json_object_new_string(time));
+	json_object_object_add(entry, "time", json_object_new_string(time));
 	json_object_array_add(subs, entry);
 	if (!cd_helper_write_state(store, call->id, state, &error)) {
 		cd_helper_return_store_error(call, error);

@@ -68,6 +68,14 @@ class Installed:
                 shutil.move(backup, dest)
 
 
+def cli(bus, crashdesk, *args, user=None):
+    argv = [crashdesk, *args]
+    if user is not None:
+        argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--"] + argv
+    return subprocess.run([str(a) for a in argv], env=bus.env, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=120)
+
+
 def every_call(bus, rid, user):
     return [bus.call("GetSummary", user=user), bus.call("List", user=user),
             bus.call("GetReport", rid, user=user), bus.call("GetReport", BOGUS, user=user),
@@ -162,6 +170,28 @@ def main():
                            and dump.get("result", {}).get("readonly"),
                            "once authorized, an administrator lists, reads and opens the "
                            "dump", [lst, str(rep)[:500], dump])
+                # crashdesk list and show, through the helper when not root
+                mine = cli(bus, crashdesk, "list", user=AUTH)
+                roots = cli(bus, crashdesk, "list", "--dir", root)
+                tap.result(mine.returncode == 0 and mine.stdout == roots.stdout and
+                           rid in mine.stdout,
+                           "crashdesk list through the helper prints what root's prints",
+                           [mine.stdout, mine.stderr, roots.stdout])
+                mine = cli(bus, crashdesk, "show", rid, user=AUTH)
+                roots = cli(bus, crashdesk, "show", "--dir", root, rid)
+                tap.result(mine.returncode == 0 and "The end of the crashed kernel's log"
+                           in mine.stdout and mine.stdout ==
+                           roots.stdout.replace(str(root), "/var/crash/kernel"),
+                           "crashdesk show through the helper prints what root's prints",
+                           [mine.stdout, mine.stderr, roots.stdout])
+                outs = [cli(bus, crashdesk, *a, user=u) for u in (USER, ADMIN)
+                        for a in (["list"], ["show", rid], ["show", BOGUS])]
+                tap.result(all(o.returncode == 1 and not o.stdout and o.stderr.endswith(
+                               ": only administrators can see crash reports\n")
+                               for o in outs) and outs[1].stderr == outs[2].stderr,
+                           "crashdesk list and show tell others only that they may not",
+                           [(o.returncode, o.stdout, o.stderr) for o in outs])
+
                 m = bus.call("MarkSeen", rid, user=AUTH)
                 s = bus.call("GetSummary", user=AUTH)
                 tap.result("result" in m and s.get("result", [9])[0] == 1,
