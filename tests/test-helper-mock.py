@@ -10,6 +10,7 @@ Needs root (the helper's report root is root's). Prints TAP.
 """
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,50 @@ def mock(bus, method, *args):
                     "--object-path", "/org/freedesktop/PolicyKit1/Authority",
                     "--method", "org.freedesktop.DBus.Mock." + method, *args],
                    env=bus.env, check=True, capture_output=True)
+
+
+def raw_call_with_nul(address, rid, nul=True):
+    """GetReport with a NUL inside the id, sent as raw bytes: no D-Bus library lets one
+    build it. Returns the replies to it that came back before the bus hung up."""
+    from gi.repository import Gio, GLib
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(5)
+    sock.connect(address.split("path=", 1)[1].split(",", 1)[0])
+    sock.sendall(b"\0AUTH EXTERNAL " + str(os.getuid()).encode().hex().encode() + b"\r\n")
+    if not sock.recv(4096).startswith(b"OK"):
+        raise RuntimeError("the bus refused the authentication")
+    sock.sendall(b"BEGIN\r\n")
+    hello = Gio.DBusMessage.new_method_call("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                            "org.freedesktop.DBus", "Hello")
+    hello.set_serial(1)
+    call = Gio.DBusMessage.new_method_call("io.crashdesk.Reports1", "/io/crashdesk/Reports1",
+                                           "io.crashdesk.Reports1", "GetReport")
+    call.set_body(GLib.Variant("(sa{sv})", (rid + "\x01\x01\x01Z", {})))
+    call.set_serial(2)
+    blob = bytearray(call.to_blob(Gio.DBusCapabilityFlags.NONE))
+    at = blob.find(b"\x01\x01\x01Z")
+    if nul:
+        blob[at] = 0
+    sock.sendall(hello.to_blob(Gio.DBusCapabilityFlags.NONE) + bytes(blob))
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    replies = []
+    while len(data) >= 16:
+        need = Gio.DBusMessage.bytes_needed(data[:16])
+        if len(data) < need:
+            break
+        m = Gio.DBusMessage.new_from_blob(data[:need], Gio.DBusCapabilityFlags.NONE)
+        data = data[need:]
+        if m.get_reply_serial() == 2:
+            replies.append((m.get_message_type().value_nick, m.get_error_name()))
+    return replies
 
 
 def all_calls(bus, rid, **kw):
@@ -114,6 +159,14 @@ def main():
             tap.result(all(a.get("error") == "org.freedesktop.DBus.Error.InvalidArgs"
                            for a in ans), "malformed and overlong ids are refused",
                        [str(a)[:300] for a in ans])
+            # the same bytes without the NUL get an answer: the raw call itself works
+            control = raw_call_with_nul(bus.address, rid, nul=False)
+            nul = raw_call_with_nul(bus.address, rid)
+            tap.result(control == [("error", "org.freedesktop.DBus.Error.InvalidArgs")] and
+                       all(kind == "error" for kind, _ in nul) and
+                       bus.call("GetSummary").get("result"),
+                       "an id with a NUL byte never reaches a report, and the helper "
+                       "lives on", [control, nul])
             o = bus.call("GetSummary", raw_options="--bad-option")
             tap.result(o.get("error") == "org.freedesktop.DBus.Error.InvalidArgs",
                        "an option of the wrong type is refused", [o])
