@@ -352,7 +352,7 @@ cd_helper_list_entry(CdReportStore *store, const gchar *id)
 	g_variant_dict_insert(&dict,
 			      "dump-size",
 			      "t",
-			      s->dump_file != NULL ? cd_report_store_get_size(store, id) : 0);
+			      s->dump_file != NULL ? s->dump_bytes : (guint64)0);
 	g_variant_dict_insert(&dict, "seen", "b", state != NULL && cd_helper_state_get_seen(state));
 	g_variant_dict_insert(&dict,
 			      "submissions",

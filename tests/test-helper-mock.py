@@ -117,7 +117,7 @@ def main():
             lst = bus.call("List")
             entry = (lst.get("result") or [[{}]])[0][0] if lst.get("result") else {}
             tap.result(entry.get("id") == rid and entry.get("kind") and
-                       entry.get("dump-size", 0) > 0 and entry.get("seen") is False and
+                       entry.get("dump-size") == (root / rid / "dump.kdump").stat().st_size and entry.get("seen") is False and
                        entry.get("submissions") == 0, "List: the report's summary", [lst])
             r = bus.call("GetReport", rid)
             rep = r.get("result", [{}])[0]
