@@ -135,8 +135,11 @@ cd_helper_open_store(CdHelper *self, GError **error)
 static gchar *
 cd_helper_text_from_bytes(const gchar *data, gsize len)
 {
-	g_autofree gchar *copy = g_memdup2(data, len);
+	g_autofree gchar *copy = NULL;
 
+	if (len == 0)
+		return g_strdup("");
+	copy = g_memdup2(data, len);
 	for (gsize i = 0; i < len; i++) {
 		if (copy[i] == '\0')
 			copy[i] = '\xff'; /* invalid, so make_valid replaces it */

@@ -10,6 +10,7 @@ Needs root (the helper's report root is root's). Prints TAP.
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -150,6 +151,20 @@ def main():
             tap.result(all(b.get("error") == "org.freedesktop.DBus.Error.InvalidArgs"
                            for b in bad), "RecordSubmission refuses bad trackers and URLs",
                        bad)
+
+            # a log with NUL and invalid UTF-8, and an empty one: D-Bus strings all the same
+            odd, empty = "20261122-141530-0dd0dd00", "20261122-141530-e0e0e0e0"
+            for new, log in ((odd, b"abc\0\xff\xfe Kernel panic\n"), (empty, b"")):
+                shutil.copytree(root / rid, root / new)
+                (root / new / "dmesg.txt").write_bytes(log)
+            a = bus.call("GetReport", odd).get("result", [{}])[0].get("panic-text")
+            b = bus.call("GetReport", empty).get("result", [{}])[0].get("panic-text")
+            tap.result(a is not None and a.startswith("abc\ufffd") and "\0" not in a and
+                       a.endswith(" Kernel panic\n") and b == "",
+                       "GetReport sends a log with NUL and invalid UTF-8, and an empty "
+                       "one, as valid strings", [repr(a), repr(b)])
+            shutil.rmtree(root / odd)
+            shutil.rmtree(root / empty)
 
             # hostile ids, asked by an authorized caller
             hostile = ["../../../etc", "20261122-141530-3f2a9c1e/../x", "",
