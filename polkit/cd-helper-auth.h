@@ -9,8 +9,10 @@
 
 G_BEGIN_DECLS
 
-/* how long polkitd may take to answer, password prompt included */
-#define CD_HELPER_AUTH_TIMEOUT_MS 25000
+/* how long polkitd may take to answer; when it may ask for a password, a person must
+ * have the time to type it */
+#define CD_HELPER_AUTH_TIMEOUT_MS	      25000
+#define CD_HELPER_AUTH_INTERACTIVE_TIMEOUT_MS 120000
 
 void
 cd_helper_auth_check_async(GDBusConnection *connection,

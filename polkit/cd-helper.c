@@ -736,15 +736,17 @@ cd_helper_begin(CdHelper *self,
 	g_clear_handle_id(&self->idle_id, g_source_remove);
 
 	action = cd_helper_method_action(method, &message);
-	cd_helper_auth_check_async(g_dbus_method_invocation_get_connection(invocation),
-				   g_dbus_method_invocation_get_sender(invocation),
-				   action,
-				   message,
-				   !no_interaction,
-				   self->auth_timeout_ms,
-				   NULL,
-				   cd_helper_auth_done_cb,
-				   call);
+	cd_helper_auth_check_async(
+		g_dbus_method_invocation_get_connection(invocation),
+		g_dbus_method_invocation_get_sender(invocation),
+		action,
+		message,
+		!no_interaction,
+		no_interaction ? self->auth_timeout_ms
+			       : MAX(self->auth_timeout_ms, CD_HELPER_AUTH_INTERACTIVE_TIMEOUT_MS),
+		NULL,
+		cd_helper_auth_done_cb,
+		call);
 	return TRUE;
 }
 
