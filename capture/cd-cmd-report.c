@@ -13,10 +13,12 @@
 #include <unistd.h>
 
 #include "cd-cmd.h"
+#include "cd-helper-client.h"
 #include "cd-report-meta.h"
 #include "cd-report-store.h"
 
-/* crashdesk list and crashdesk show: the saved reports, for root */
+/* crashdesk list and crashdesk show: the saved reports, for root, and for others
+ * through crashdesk-helper as far as polkit allows */
 
 #define CD_SHOW_LOG_LINES 25
 /* enough for those lines, however long the kernel made them */
@@ -57,6 +59,95 @@ cd_cmd_load_summary(CdReportStore *store, const gchar *id, GError **error)
 	return cd_report_summary_new_from_data(data, len, error);
 }
 
+static void
+cd_cmd_list_add(const CdReportSummary *s, gboolean json, json_object *array)
+{
+	if (json) {
+		json_object *obj = json_object_new_object();
+		json_object_object_add(obj, "id", json_object_new_string(s->id));
+		json_object_object_add(obj, "captured_at", json_object_new_string(s->captured_at));
+		json_object_object_add(obj,
+				       "crash_time",
+				       cd_report_json_string_or_null(s->crash_time));
+		json_object_object_add(obj, "kind", json_object_new_string(s->kind));
+		json_object_object_add(obj, "message", cd_report_json_string_or_null(s->message));
+		json_object_object_add(obj, "release", cd_report_json_string_or_null(s->release));
+		json_object_object_add(obj, "signature", json_object_new_string(s->signature));
+		json_object_object_add(obj,
+				       "dump_bytes",
+				       json_object_new_int64((gint64)s->dump_bytes));
+		json_object_array_add(array, obj);
+	} else {
+		printf("%-24s  %-12s  %-20s  %s\n",
+		       s->id,
+		       s->kind,
+		       s->release != NULL ? s->release : "?",
+		       s->message != NULL ? s->message : "");
+	}
+}
+
+static void
+cd_cmd_list_header(gboolean json, guint count, const gchar *dir)
+{
+	if (!json && count == 0)
+		printf("No crash reports in %s.\n", dir);
+	else if (!json)
+		printf("%-24s  %-12s  %-20s  %s\n", "ID", "KIND", "KERNEL", "MESSAGE");
+}
+
+static void
+cd_cmd_helper_denied(const GError *error)
+{
+	if (cd_helper_client_error_is_denied(error))
+		g_printerr("%s: only administrators can see crash reports\n", g_get_prgname());
+	else
+		g_printerr("%s: %s\n", g_get_prgname(), error->message);
+}
+
+/* FALSE: no helper to ask, read the store directly (and be refused) as before */
+static gboolean
+cd_cmd_list_via_helper(gboolean json, gint *status)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdHelperClient) client = cd_helper_client_new(&error);
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autoptr(json_object) array = json_object_new_array();
+
+	if (client != NULL)
+		ids = cd_helper_client_list(client, &error);
+	if (ids == NULL) {
+		if (cd_helper_client_error_is_unavailable(error))
+			return FALSE;
+		cd_cmd_helper_denied(error);
+		*status = CD_EXIT_FAILURE;
+		return TRUE;
+	}
+	*status = CD_EXIT_OK;
+	cd_cmd_list_header(json, ids->len, CD_REPORT_ROOT_DEFAULT);
+	for (guint i = 0; i < ids->len; i++) {
+		const gchar *id = g_ptr_array_index(ids, i);
+		g_autoptr(GError) error_local = NULL;
+		g_autoptr(CdReportSummary) s = NULL;
+		g_autofree gchar *meta =
+			cd_helper_client_get_report(client, id, NULL, &error_local);
+
+		if (meta != NULL)
+			s = cd_report_summary_new_from_data(meta, strlen(meta), &error_local);
+		if (s == NULL) {
+			g_printerr("%s: report %s: %s\n",
+				   g_get_prgname(),
+				   id,
+				   error_local->message);
+			*status = CD_EXIT_FAILURE;
+			continue;
+		}
+		cd_cmd_list_add(s, json, array);
+	}
+	if (json)
+		printf("%s\n", json_object_to_json_string_ext(array, JSON_C_TO_STRING_PRETTY));
+	return TRUE;
+}
+
 gint
 cd_cmd_list(gint argc, gchar **argv)
 {
@@ -77,6 +168,8 @@ cd_cmd_list(gint argc, gchar **argv)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cd_cmd_parse_options_only(ctx, &argc, &argv))
 		return CD_EXIT_USAGE;
+	if (dir == NULL && geteuid() != 0 && cd_cmd_list_via_helper(json, &status))
+		return status;
 	if (dir == NULL)
 		dir = g_strdup(CD_REPORT_ROOT_DEFAULT);
 	if (!g_file_test(dir, G_FILE_TEST_EXISTS) && geteuid() == 0) {
@@ -92,10 +185,7 @@ cd_cmd_list(gint argc, gchar **argv)
 		}
 	}
 
-	if (!json && ids->len == 0)
-		printf("No crash reports in %s.\n", dir);
-	else if (!json)
-		printf("%-24s  %-12s  %-20s  %s\n", "ID", "KIND", "KERNEL", "MESSAGE");
+	cd_cmd_list_header(json, ids->len, dir);
 	for (guint i = 0; i < ids->len; i++) {
 		const gchar *id = g_ptr_array_index(ids, i);
 		g_autoptr(GError) error_local = NULL;
@@ -109,36 +199,7 @@ cd_cmd_list(gint argc, gchar **argv)
 			status = CD_EXIT_FAILURE;
 			continue;
 		}
-		if (json) {
-			json_object *obj = json_object_new_object();
-			json_object_object_add(obj, "id", json_object_new_string(s->id));
-			json_object_object_add(obj,
-					       "captured_at",
-					       json_object_new_string(s->captured_at));
-			json_object_object_add(obj,
-					       "crash_time",
-					       cd_report_json_string_or_null(s->crash_time));
-			json_object_object_add(obj, "kind", json_object_new_string(s->kind));
-			json_object_object_add(obj,
-					       "message",
-					       cd_report_json_string_or_null(s->message));
-			json_object_object_add(obj,
-					       "release",
-					       cd_report_json_string_or_null(s->release));
-			json_object_object_add(obj,
-					       "signature",
-					       json_object_new_string(s->signature));
-			json_object_object_add(obj,
-					       "dump_bytes",
-					       json_object_new_int64((gint64)s->dump_bytes));
-			json_object_array_add(array, obj);
-		} else {
-			printf("%-24s  %-12s  %-20s  %s\n",
-			       s->id,
-			       s->kind,
-			       s->release != NULL ? s->release : "?",
-			       s->message != NULL ? s->message : "");
-		}
+		cd_cmd_list_add(s, json, array);
 	}
 	if (json)
 		printf("%s\n", json_object_to_json_string_ext(array, JSON_C_TO_STRING_PRETTY));
@@ -146,14 +207,15 @@ cd_cmd_list(gint argc, gchar **argv)
 }
 
 static void
+cd_cmd_print_tail(const gchar *text, gsize len);
+
+static void
 cd_cmd_show_tail(CdReportStore *store, const gchar *id)
 {
 	gint fd = cd_report_store_open_file(store, id, CD_REPORT_FILE_DMESG, NULL);
 	g_autofree gchar *text = NULL;
-	const gchar *start;
 	struct stat st;
 	gsize len = 0;
-	guint lines = 0;
 	off_t from;
 
 	if (fd < 0)
@@ -175,6 +237,15 @@ cd_cmd_show_tail(CdReportStore *store, const gchar *id)
 		len += (gsize)n;
 	}
 	close(fd);
+	cd_cmd_print_tail(text, len);
+}
+
+static void
+cd_cmd_print_tail(const gchar *text, gsize len)
+{
+	const gchar *start;
+	guint lines = 0;
+
 	start = text + len;
 	/* back over the last lines: the crash is at the end of the log */
 	while (start > text && lines <= CD_SHOW_LOG_LINES) {
@@ -186,6 +257,75 @@ cd_cmd_show_tail(CdReportStore *store, const gchar *id)
 		start++;
 	printf("\nThe end of the crashed kernel's log (%s):\n", CD_REPORT_FILE_DMESG);
 	fwrite(start, 1, (gsize)(text + len - start), stdout);
+}
+
+static void
+cd_cmd_show_print(const gchar *dir, const CdReportSummary *s)
+{
+	printf("Report       %s/%s\n", dir, s->id);
+	printf("Crashed      %s, kernel %s\n",
+	       s->crash_time != NULL ? s->crash_time : "(time unknown)",
+	       s->release != NULL ? s->release : "(unknown)");
+	printf("Kind         %s\n", s->kind);
+	if (s->message != NULL)
+		printf("Message      %s\n", s->message);
+	if (s->panic_message != NULL)
+		printf("Panic        %s\n", s->panic_message);
+	if (s->comm != NULL)
+		printf("Process      %s\n", s->comm);
+	if (s->ip_symbol != NULL)
+		printf("Instruction  %s\n", s->ip_symbol);
+	printf("Signature    %s\n", s->signature);
+	printf("Log          %s, %" G_GUINT64_FORMAT " lines%s\n",
+	       CD_REPORT_FILE_DMESG,
+	       s->dmesg_lines,
+	       s->dmesg_complete ? "" : " (part was lost to a damaged ring)");
+	if (s->dump_file != NULL)
+		printf("Dump         %s, %" G_GUINT64_FORMAT " bytes\n",
+		       s->dump_file,
+		       s->dump_bytes);
+	else
+		printf("Dump         none: %s\n",
+		       s->dump_omitted_reason != NULL ? s->dump_omitted_reason : "not saved");
+}
+
+/* FALSE: no helper to ask, read the store directly (and be refused) as before */
+static gboolean
+cd_cmd_show_via_helper(const gchar *id, gboolean json, gint *status)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdHelperClient) client = cd_helper_client_new(&error);
+	g_autoptr(CdReportSummary) s = NULL;
+	g_autofree gchar *meta = NULL;
+	g_autofree gchar *panic = NULL;
+
+	if (client != NULL)
+		meta = cd_helper_client_get_report(client, id, &panic, &error);
+	if (meta == NULL) {
+		if (cd_helper_client_error_is_unavailable(error))
+			return FALSE;
+		*status = CD_EXIT_FAILURE;
+		if (g_dbus_error_is_remote_error(error) || cd_helper_client_error_is_denied(error))
+			cd_cmd_helper_denied(error);
+		else
+			g_printerr("%s: report %s: %s\n", g_get_prgname(), id, error->message);
+		return TRUE;
+	}
+	*status = CD_EXIT_OK;
+	if (json) {
+		fputs(meta, stdout);
+		return TRUE;
+	}
+	s = cd_report_summary_new_from_data(meta, strlen(meta), &error);
+	if (s == NULL) {
+		g_printerr("%s: report %s: %s\n", g_get_prgname(), id, error->message);
+		*status = CD_EXIT_FAILURE;
+		return TRUE;
+	}
+	cd_cmd_show_print(CD_REPORT_ROOT_DEFAULT, s);
+	if (panic != NULL && panic[0] != '\0')
+		cd_cmd_print_tail(panic, strlen(panic));
+	return TRUE;
 }
 
 gint
@@ -218,6 +358,11 @@ cd_cmd_show(gint argc, gchar **argv)
 			   id);
 		return CD_EXIT_USAGE;
 	}
+	if (dir == NULL && geteuid() != 0) {
+		gint status;
+		if (cd_cmd_show_via_helper(id, json, &status))
+			return status;
+	}
 	if (dir == NULL)
 		dir = g_strdup(CD_REPORT_ROOT_DEFAULT);
 	store = cd_cmd_open_store(dir);
@@ -244,31 +389,7 @@ cd_cmd_show(gint argc, gchar **argv)
 		g_printerr("%s: report %s: %s\n", g_get_prgname(), id, error->message);
 		return CD_EXIT_FAILURE;
 	}
-	printf("Report       %s/%s\n", dir, s->id);
-	printf("Crashed      %s, kernel %s\n",
-	       s->crash_time != NULL ? s->crash_time : "(time unknown)",
-	       s->release != NULL ? s->release : "(unknown)");
-	printf("Kind         %s\n", s->kind);
-	if (s->message != NULL)
-		printf("Message      %s\n", s->message);
-	if (s->panic_message != NULL)
-		printf("Panic        %s\n", s->panic_message);
-	if (s->comm != NULL)
-		printf("Process      %s\n", s->comm);
-	if (s->ip_symbol != NULL)
-		printf("Instruction  %s\n", s->ip_symbol);
-	printf("Signature    %s\n", s->signature);
-	printf("Log          %s, %" G_GUINT64_FORMAT " lines%s\n",
-	       CD_REPORT_FILE_DMESG,
-	       s->dmesg_lines,
-	       s->dmesg_complete ? "" : " (part was lost to a damaged ring)");
-	if (s->dump_file != NULL)
-		printf("Dump         %s, %" G_GUINT64_FORMAT " bytes\n",
-		       s->dump_file,
-		       s->dump_bytes);
-	else
-		printf("Dump         none: %s\n",
-		       s->dump_omitted_reason != NULL ? s->dump_omitted_reason : "not saved");
+	cd_cmd_show_print(dir, s);
 	cd_cmd_show_tail(store, id);
 	return CD_EXIT_OK;
 }

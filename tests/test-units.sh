@@ -2,10 +2,10 @@
 # The systemd units as meson configured them, checked by systemd-analyze verify (with the
 # built programs standing in for the installed ones), and the tmpfiles.d entry applied to a
 # scratch root: the report root must come out 0700 root:root. TAP.
-#   test-units.sh CRASHDESK PANIC_CONSOLE TMPFILES_CONF UNIT...
+#   test-units.sh CRASHDESK PANIC_CONSOLE HELPER TMPFILES_CONF UNIT...
 set -u
-crashdesk=$1 panic_console=$2 tmpfiles=$3
-shift 3
+crashdesk=$1 panic_console=$2 helper=$3 tmpfiles=$4
+shift 4
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 n=0 failed=0
@@ -16,6 +16,7 @@ mkdir "$dir/units"
 for unit in "$@"; do
     sed -E -e "s#^(Exec[A-Za-z]*=)[^ ]*/crashdesk( |\$)#\1$crashdesk\2#" \
         -e "s#^(Exec[A-Za-z]*=)[^ ]*/crashdesk-panic-console( |\$)#\1$panic_console\2#" \
+        -e "s#^(Exec[A-Za-z]*=)[^ ]*/crashdesk-helper( |\$)#\1$helper\2#" \
         "$unit" >"$dir/units/$(basename "$unit")"
 done
 if out=$(cd "$dir/units" && systemd-analyze verify --man=no ./* 2>&1) && [ -z "$out" ]; then
@@ -35,7 +36,7 @@ fi
 for unit in "$dir"/units/*; do
     name=$(basename "$unit")
     if grep -q '^Exec.*crashdesk' "$unit" &&
-        ! grep -q "^Documentation=man:crashdesk\(-panic-console(8)\|(1)\)" "$unit"; then
+        ! grep -q "^Documentation=man:crashdesk\(-panic-console(8)\|-helper(8)\|(1)\)" "$unit"; then
         not_ok "$name names its man page"
     else
         ok "$name names its man page"

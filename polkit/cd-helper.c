@@ -1,0 +1,967 @@
+/*
+ * Copyright 2026 The crashdesk authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#define G_LOG_DOMAIN "crashdesk-helper"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <gio/gunixfdlist.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cd-helper-auth.h"
+#include "cd-helper.h"
+#include "cd-report-meta.h"
+#include "cd-report-store.h"
+#include "cd-reports-generated.h"
+
+/*
+ * the io.crashdesk.Reports1 object: every call is counted against the in-flight limit,
+ * checked with polkit, and only then are its arguments looked at and the disk touched
+ */
+
+#define CD_HELPER_ERROR_NO_SUCH_REPORT "io.crashdesk.Reports1.Error.NoSuchReport"
+#define CD_HELPER_ERROR_NO_DUMP	       "io.crashdesk.Reports1.Error.NoDump"
+#define CD_HELPER_ERROR_FAILED	       "io.crashdesk.Reports1.Error.Failed"
+
+struct _CdHelper {
+	GObject parent_instance;
+	gchar *root;
+	CdDbusReports1 *skeleton;
+	guint in_flight;
+	gint auth_timeout_ms;
+	guint idle_timeout_s;
+	guint idle_id;
+};
+
+G_DEFINE_TYPE(CdHelper, cd_helper, G_TYPE_OBJECT)
+
+enum { SIGNAL_IDLE, SIGNAL_LAST };
+static guint signals[SIGNAL_LAST];
+
+typedef enum {
+	CD_HELPER_METHOD_GET_SUMMARY,
+	CD_HELPER_METHOD_LIST,
+	CD_HELPER_METHOD_GET_REPORT,
+	CD_HELPER_METHOD_OPEN_DUMP,
+	CD_HELPER_METHOD_MARK_SEEN,
+	CD_HELPER_METHOD_DELETE,
+	CD_HELPER_METHOD_RECORD_SUBMISSION,
+} CdHelperMethod;
+
+typedef struct {
+	CdHelper *helper;
+	GDBusMethodInvocation *invocation;
+	CdHelperMethod method;
+	gchar *id;
+	gchar *tracker;
+	gchar *url;
+} CdHelperCall;
+
+static gboolean
+cd_helper_idle_cb(gpointer user_data)
+{
+	CdHelper *self = CD_HELPER(user_data);
+
+	self->idle_id = 0;
+	g_signal_emit(self, signals[SIGNAL_IDLE], 0);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+cd_helper_idle_restart(CdHelper *self)
+{
+	g_clear_handle_id(&self->idle_id, g_source_remove);
+	if (self->idle_timeout_s > 0 && self->in_flight == 0)
+		self->idle_id =
+			g_timeout_add_seconds(self->idle_timeout_s, cd_helper_idle_cb, self);
+}
+
+static void
+cd_helper_call_free(CdHelperCall *call)
+{
+	CdHelper *self = call->helper;
+
+	self->in_flight--;
+	cd_helper_idle_restart(self);
+	g_object_unref(call->invocation);
+	g_free(call->id);
+	g_free(call->tracker);
+	g_free(call->url);
+	g_object_unref(self);
+	g_free(call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdHelperCall, cd_helper_call_free)
+
+static void
+cd_helper_return_error(CdHelperCall *call, const gchar *name, const gchar *message)
+{
+	g_dbus_method_invocation_return_dbus_error(call->invocation, name, message);
+}
+
+/* a store failure an authorized caller may hear of; the details go to the journal too */
+static void
+cd_helper_return_store_error(CdHelperCall *call, const GError *error)
+{
+	if (g_error_matches(error, CD_ERROR, CD_ERROR_NOT_FOUND) ||
+	    g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+		cd_helper_return_error(call, CD_HELPER_ERROR_NO_SUCH_REPORT, "no such report");
+		return;
+	}
+	g_warning("%s", error->message);
+	cd_helper_return_error(call, CD_HELPER_ERROR_FAILED, error->message);
+}
+
+/* NULL with no error: there is no report root, so no reports */
+static CdReportStore *
+cd_helper_open_store(CdHelper *self, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	CdReportStore *store =
+		cd_report_store_new(self->root, CD_REPORT_STORE_FLAG_NONE, &error_local);
+
+	if (store == NULL && !g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+		g_propagate_error(error, g_steal_pointer(&error_local));
+	return store;
+}
+
+/* a D-Bus string: valid UTF-8, no NUL; what is not becomes U+FFFD */
+static gchar *
+cd_helper_text_from_bytes(const gchar *data, gsize len)
+{
+	g_autofree gchar *copy = NULL;
+
+	if (len == 0)
+		return g_strdup("");
+	copy = g_memdup2(data, len);
+	for (gsize i = 0; i < len; i++) {
+		if (copy[i] == '\0')
+			copy[i] = '\xff'; /* invalid, so make_valid replaces it */
+	}
+	return g_utf8_make_valid(copy, (gssize)len);
+}
+
+static gchar *
+cd_helper_truncate_utf8(const gchar *s, gsize max)
+{
+	const gchar *end;
+
+	if (s == NULL)
+		return g_strdup("");
+	if (strlen(s) <= max)
+		return g_strdup(s);
+	end = g_utf8_find_prev_char(s, s + max + 1);
+	return g_strndup(s, end != NULL ? (gsize)(end - s) : 0);
+}
+
+/* reads at most @max bytes of a file of the report: its start, or its end if @tail */
+static gchar *
+cd_helper_read_bounded(CdReportStore *store,
+		       const gchar *id,
+		       const gchar *name,
+		       gboolean tail,
+		       gboolean *truncated,
+		       GError **error)
+{
+	gint fd = cd_report_store_open_file(store, id, name, error);
+	g_autofree gchar *buf = NULL;
+	struct stat st;
+	gsize want;
+	gsize len = 0;
+	off_t from;
+
+	*truncated = FALSE;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0) {
+		g_set_error(error,
+			    G_FILE_ERROR,
+			    g_file_error_from_errno(errno),
+			    "cannot stat %s of %s",
+			    name,
+			    id);
+		close(fd);
+		return NULL;
+	}
+	want = (gsize)MIN((guint64)st.st_size, (guint64)CD_HELPER_MAX_TEXT);
+	*truncated = (guint64)st.st_size > want;
+	from = tail ? st.st_size - (off_t)want : 0;
+	buf = g_malloc(want + 1);
+	while (len < want) {
+		gssize n = pread(fd, buf + len, want - len, from + (off_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			g_set_error(error,
+				    G_FILE_ERROR,
+				    g_file_error_from_errno(errno),
+				    "cannot read %s of %s",
+				    name,
+				    id);
+			close(fd);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (gsize)n;
+	}
+	close(fd);
+	return cd_helper_text_from_bytes(buf, len);
+}
+
+/* the report's state.json, or an empty state; never NULL unless the store failed */
+static json_object *
+cd_helper_read_state(CdReportStore *store, const gchar *id, GError **error)
+{
+	g_autoptr(GError) error_local = NULL;
+	g_autoptr(GBytes) bytes = cd_report_store_read_file(store,
+							    id,
+							    CD_REPORT_FILE_STATE,
+							    CD_REPORT_MAX_STATE_SIZE,
+							    &error_local);
+	json_object *obj;
+
+	if (bytes == NULL) {
+		if (!cd_report_store_has(store, id)) {
+			g_set_error(error, CD_ERROR, CD_ERROR_NOT_FOUND, "no report %s", id);
+			return NULL;
+		}
+		if (!g_error_matches(error_local, CD_ERROR, CD_ERROR_NOT_FOUND) &&
+		    !g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+			g_propagate_error(error, g_steal_pointer(&error_local));
+			return NULL;
+		}
+		return json_object_new_object();
+	}
+	obj = json_tokener_parse(g_bytes_get_data(bytes, NULL));
+	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
+		/* the helper is its only writer: a damaged one is started afresh */
+		g_warning("state of %s is not a JSON object, ignoring it", id);
+		json_object_put(obj);
+		return json_object_new_object();
+	}
+	return obj;
+}
+
+static gboolean
+cd_helper_state_get_seen(json_object *state)
+{
+	json_object *seen = NULL;
+
+	return json_object_object_get_ex(state, "seen", &seen) &&
+	       json_object_is_type(seen, json_type_boolean) && json_object_get_boolean(seen);
+}
+
+static json_object *
+cd_helper_state_get_submissions(json_object *state)
+{
+	json_object *subs = NULL;
+
+	if (json_object_object_get_ex(state, "submissions", &subs) &&
+	    json_object_is_type(subs, json_type_array))
+		return subs;
+	return NULL;
+}
+
+static gboolean
+cd_helper_write_state(CdReportStore *store, const gchar *id, json_object *state, GError **error)
+{
+	gsize len = 0;
+	const gchar *text = json_object_to_json_string_length(
+		state,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE,
+		&len);
+
+	return cd_report_store_write_state(store, id, text, len, error);
+}
+
+static void
+cd_helper_run_get_summary(CdHelperCall *call, CdReportStore *store)
+{
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autoptr(GError) error = NULL;
+	guint fresh = 0;
+
+	if (store == NULL) {
+		cd_dbus_reports1_complete_get_summary(call->helper->skeleton,
+						      call->invocation,
+						      0,
+						      0,
+						      "");
+		return;
+	}
+	ids = cd_report_store_list(store, &error);
+	if (ids == NULL) {
+		cd_helper_return_store_error(call, error);
+		return;
+	}
+	for (guint i = 0; i < ids->len; i++) {
+		g_autoptr(json_object) state =
+			cd_helper_read_state(store, g_ptr_array_index(ids, i), NULL);
+		if (state == NULL || !cd_helper_state_get_seen(state))
+			fresh++;
+	}
+	cd_dbus_reports1_complete_get_summary(call->helper->skeleton,
+					      call->invocation,
+					      fresh,
+					      ids->len,
+					      ids->len > 0 ? g_ptr_array_index(ids, ids->len - 1)
+							   : "");
+}
+
+static GVariant *
+cd_helper_list_entry(CdReportStore *store, const gchar *id)
+{
+	g_autoptr(GBytes) meta = NULL;
+	g_autoptr(CdReportSummary) s = NULL;
+	g_autoptr(json_object) state = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autofree gchar *message = NULL;
+	json_object *subs;
+	GVariantDict dict;
+
+	meta = cd_report_store_read_file(store,
+					 id,
+					 CD_REPORT_FILE_META,
+					 CD_REPORT_MAX_META_SIZE,
+					 &error);
+	if (meta != NULL)
+		s = cd_report_summary_new_from_data(g_bytes_get_data(meta, NULL),
+						    g_bytes_get_size(meta),
+						    &error);
+	if (s == NULL) {
+		g_warning("report %s: %s", id, error->message);
+		return NULL;
+	}
+	state = cd_helper_read_state(store, id, NULL);
+	subs = state != NULL ? cd_helper_state_get_submissions(state) : NULL;
+	message = cd_helper_truncate_utf8(s->message, CD_HELPER_MAX_MESSAGE);
+
+	g_variant_dict_init(&dict, NULL);
+	g_variant_dict_insert(&dict, "id", "s", id);
+	g_variant_dict_insert(&dict,
+			      "time",
+			      "s",
+			      s->crash_time != NULL ? s->crash_time : s->captured_at);
+	g_variant_dict_insert(&dict, "kind", "s", s->kind);
+	g_variant_dict_insert(&dict, "message", "s", message);
+	g_variant_dict_insert(&dict, "release", "s", s->release != NULL ? s->release : "");
+	g_variant_dict_insert(&dict,
+			      "dump-size",
+			      "t",
+			      s->dump_file != NULL ? s->dump_bytes : (guint64)0);
+	g_variant_dict_insert(&dict, "seen", "b", state != NULL && cd_helper_state_get_seen(state));
+	g_variant_dict_insert(&dict,
+			      "submissions",
+			      "u",
+			      subs != NULL ? (guint32)json_object_array_length(subs) : 0);
+	return g_variant_dict_end(&dict);
+}
+
+static void
+cd_helper_run_list(CdHelperCall *call, CdReportStore *store)
+{
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autoptr(GError) error = NULL;
+	GVariantBuilder builder;
+
+	g_variant_builder_init(&builder, G_VARIANT_TYPE("aa{sv}"));
+	if (store != NULL) {
+		ids = cd_report_store_list(store, &error);
+		if (ids == NULL) {
+			g_variant_builder_clear(&builder);
+			cd_helper_return_store_error(call, error);
+			return;
+		}
+		for (guint i = ids->len > CD_HELPER_MAX_LIST ? ids->len - CD_HELPER_MAX_LIST : 0;
+		     i < ids->len;
+		     i++) {
+			GVariant *entry = cd_helper_list_entry(store, g_ptr_array_index(ids, i));
+			if (entry != NULL)
+				g_variant_builder_add_value(&builder, entry);
+		}
+	}
+	cd_dbus_reports1_complete_list(call->helper->skeleton,
+				       call->invocation,
+				       g_variant_builder_end(&builder));
+}
+
+static void
+cd_helper_run_get_report(CdHelperCall *call, CdReportStore *store)
+{
+	g_autoptr(GBytes) meta = NULL;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(json_object) state = NULL;
+	g_autofree gchar *meta_text = NULL;
+	g_autofree gchar *panic = NULL;
+	g_autofree gchar *apport = NULL;
+	gboolean panic_truncated = FALSE;
+	gboolean apport_truncated = FALSE;
+	GVariantDict dict;
+
+	meta = cd_report_store_read_file(store,
+					 call->id,
+					 CD_REPORT_FILE_META,
+					 CD_REPORT_MAX_META_SIZE,
+					 &error);
+	if (meta == NULL) {
+		cd_helper_return_store_error(call, error);
+		return;
+	}
+	meta_text = cd_helper_text_from_bytes(g_bytes_get_data(meta, NULL), g_bytes_get_size(meta));
+	panic = cd_helper_read_bounded(store,
+				       call->id,
+				       CD_REPORT_FILE_DMESG,
+				       TRUE,
+				       &panic_truncated,
+				       &error);
+	if (panic == NULL) {
+		/* a report without its log (pstore kept none) is still a report */
+		if (!g_error_matches(error, CD_ERROR, CD_ERROR_NOT_FOUND)) {
+			cd_helper_return_store_error(call, error);
+			return;
+		}
+		g_clear_error(&error);
+	}
+	apport = cd_helper_read_bounded(store,
+					call->id,
+					CD_REPORT_FILE_APPORT,
+					FALSE,
+					&apport_truncated,
+					&error);
+	if (apport == NULL) {
+		if (!g_error_matches(error, CD_ERROR, CD_ERROR_NOT_FOUND)) {
+			cd_helper_return_store_error(call, error);
+			return;
+		}
+		g_clear_error(&error);
+	}
+	state = cd_helper_read_state(store, call->id, &error);
+	if (state == NULL) {
+		cd_helper_return_store_error(call, error);
+		return;
+	}
+
+	g_variant_dict_init(&dict, NULL);
+	g_variant_dict_insert(&dict, "meta", "s", meta_text);
+	g_variant_dict_insert(&dict, "panic-text", "s", panic != NULL ? panic : "");
+	g_variant_dict_insert(&dict, "panic-text-truncated", "b", panic_truncated);
+	g_variant_dict_insert(&dict, "report-crash", "s", apport != NULL ? apport : "");
+	g_variant_dict_insert(&dict, "report-crash-truncated", "b", apport_truncated);
+	g_variant_dict_insert(&dict,
+			      "state",
+			      "s",
+			      json_object_to_json_string_ext(
+				      state,
+				      JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	cd_dbus_reports1_complete_get_report(call->helper->skeleton,
+					     call->invocation,
+					     g_variant_dict_end(&dict));
+}
+
+static void
+cd_helper_run_open_dump(CdHelperCall *call, CdReportStore *store)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GUnixFDList) fds = NULL;
+	gint fd;
+
+	fd = cd_report_store_open_file(store, call->id, CD_REPORT_FILE_DUMP, &error);
+	if (fd < 0) {
+		if (g_error_matches(error, CD_ERROR, CD_ERROR_NOT_FOUND) &&
+		    cd_report_store_has(store, call->id)) {
+			cd_helper_return_error(call, CD_HELPER_ERROR_NO_DUMP, "no dump");
+			return;
+		}
+		cd_helper_return_store_error(call, error);
+		return;
+	}
+	/* the store opened it O_RDONLY|O_NOFOLLOW|O_CLOEXEC; the list takes it over */
+	fds = g_unix_fd_list_new_from_array(&fd, 1);
+	cd_dbus_reports1_complete_open_dump(call->helper->skeleton,
+					    call->invocation,
+					    fds,
+					    g_variant_new_handle(0));
+}
+
+static void
+cd_helper_run_mark_seen(CdHelperCall *call, CdReportStore *store)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(json_object) state = cd_helper_read_state(store, call->id, &error);
+
+	if (state == NULL) {
+		cd_helper_return_store_error(call, error);
+		return;
+	}
+	if (!cd_helper_state_get_seen(state)) {
+		json_object_object_add(state, "seen", json_object_new_boolean(TRUE));
+		if (!cd_helper_write_state(store, call->id, state, &error)) {
+			cd_helper_return_store_error(call, error);
+			return;
+		}
+	}
+	cd_dbus_reports1_complete_mark_seen(call->helper->skeleton, call->invocation);
+}
+
+static void
+cd_helper_run_delete(CdHelperCall *call, CdReportStore *store)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!cd_report_store_has(store, call->id)) {
+		cd_helper_return_error(call, CD_HELPER_ERROR_NO_SUCH_REPORT, "no such report");
+		return;
+	}
+	if (!cd_report_store_delete(store, call->id, &error)) {
+		cd_helper_return_store_error(call, error);
+		return;
+	}
+	g_message("report %s deleted at the request of %s",
+		  call->id,
+		  g_dbus_method_invocation_get_sender(call->invocation));
+	cd_dbus_reports1_complete_delete(call->helper->skeleton, call->invocation);
+}
+
+static gboolean
+cd_helper_tracker_is_valid(const gchar *tracker)
+{
+	gsize len = strlen(tracker);
+
+	if (len == 0 || len > CD_HELPER_MAX_TRACKER)
+		return FALSE;
+	for (gsize i = 0; i < len; i++) {
+		gchar c = tracker[i];
+		if (!g_ascii_islower(c) && !g_ascii_isdigit(c) && c != '.' && c != '_' && c != '-')
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean
+cd_helper_url_is_valid(const gchar *url)
+{
+	if (strlen(url) > CD_HELPER_MAX_URL)
+		return FALSE;
+	if (!g_str_has_prefix(url, "https://") && !g_str_has_prefix(url, "http://"))
+		return FALSE;
+	for (const gchar *p = url; *p != '\0'; p = g_utf8_next_char(p)) {
+		if (g_unichar_iscntrl(g_utf8_get_char(p)))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static void
+cd_helper_run_record_submission(CdHelperCall *call, CdReportStore *store)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(json_object) state = NULL;
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autofree gchar *time = g_date_time_format_iso8601(now);
+	json_object *subs;
+	json_object *entry;
+
+	if (!cd_helper_tracker_is_valid(call->tracker) || !cd_helper_url_is_valid(call->url)) {
+		cd_helper_return_error(call,
+				       "org.freedesktop.DBus.Error.InvalidArgs",
+				       "invalid tracker or URL");
+		return;
+	}
+	state = cd_helper_read_state(store, call->id, &error);
+	if (state == NULL) {
+		cd_helper_return_store_error(call, error);
+		return;
+	}
+	subs = cd_helper_state_get_submissions(state);
+	if (subs == NULL) {
+		subs = json_object_new_array();
+		json_object_object_add(state, "submissions", subs);
+	}
+	if (json_object_array_length(subs) >= CD_HELPER_MAX_SUBMISSIONS) {
+		cd_helper_return_error(call,
+				       "org.freedesktop.DBus.Error.LimitsExceeded",
+				       "too many submissions recorded for this report");
+		return;
+	}
+	entry = json_object_new_object();
+	json_object_object_add(entry, "tracker", json_object_new_string(call->tracker));
+	json_object_object_add(entry, "url", json_object_new_string(call->url));
+	json_object_object_add(entry, "time", json_object_new_string(time));
+	json_object_array_add(subs, entry);
+	if (!cd_helper_write_state(store, call->id, state, &error)) {
+		cd_helper_return_store_error(call, error);
+		return;
+	}
+	cd_dbus_reports1_complete_record_submission(call->helper->skeleton, call->invocation);
+}
+
+/* the caller is authorized: now, and only now, its arguments and the disk */
+static void
+cd_helper_call_run(CdHelperCall *call)
+{
+	g_autoptr(CdReportStore) store = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (call->id != NULL && !cd_report_id_is_valid(call->id)) {
+		cd_helper_return_error(call,
+				       "org.freedesktop.DBus.Error.InvalidArgs",
+				       "invalid report id (expected YYYYMMDD-HHMMSS-xxxxxxxx)");
+		return;
+	}
+	store = cd_helper_open_store(call->helper, &error);
+	if (error != NULL) {
+		cd_helper_return_store_error(call, error);
+		return;
+	}
+	/* a name that is not a report directory of its own (a symbolic link planted
+	 * beside them, say) is no report */
+	if (call->id != NULL && (store == NULL || !cd_report_store_has(store, call->id))) {
+		cd_helper_return_error(call, CD_HELPER_ERROR_NO_SUCH_REPORT, "no such report");
+		return;
+	}
+	switch (call->method) {
+	case CD_HELPER_METHOD_GET_SUMMARY:
+		cd_helper_run_get_summary(call, store);
+		break;
+	case CD_HELPER_METHOD_LIST:
+		cd_helper_run_list(call, store);
+		break;
+	case CD_HELPER_METHOD_GET_REPORT:
+		cd_helper_run_get_report(call, store);
+		break;
+	case CD_HELPER_METHOD_OPEN_DUMP:
+		cd_helper_run_open_dump(call, store);
+		break;
+	case CD_HELPER_METHOD_MARK_SEEN:
+		cd_helper_run_mark_seen(call, store);
+		break;
+	case CD_HELPER_METHOD_DELETE:
+		cd_helper_run_delete(call, store);
+		break;
+	case CD_HELPER_METHOD_RECORD_SUBMISSION:
+		cd_helper_run_record_submission(call, store);
+		break;
+	default:
+		g_assert_not_reached();
+	}
+}
+
+static void
+cd_helper_auth_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(CdHelperCall) call = user_data;
+	g_autoptr(GError) error = NULL;
+
+	if (!cd_helper_auth_check_finish(res, &error)) {
+		/* one answer for every refusal: it depends on the caller alone */
+		cd_helper_return_error(call,
+				       "org.freedesktop.DBus.Error.AccessDenied",
+				       "not authorized");
+		return;
+	}
+	cd_helper_call_run(call);
+}
+
+static const gchar *
+cd_helper_method_action(CdHelperMethod method, const gchar **message)
+{
+	switch (method) {
+	case CD_HELPER_METHOD_GET_SUMMARY:
+		/* polkitd translates it in the agent's language (polkit.gettext_domain) */
+		*message = N_("Authentication is required to learn whether the kernel crashed");
+		return CD_HELPER_ACTION_NOTIFY;
+	case CD_HELPER_METHOD_LIST:
+	case CD_HELPER_METHOD_GET_REPORT:
+	case CD_HELPER_METHOD_OPEN_DUMP:
+		*message = N_("Authentication is required to read kernel crash reports");
+		return CD_HELPER_ACTION_READ;
+	default:
+		*message = N_("Authentication is required to manage kernel crash reports");
+		return CD_HELPER_ACTION_MANAGE;
+	}
+}
+
+/* takes the call's place in the in-flight count and asks polkit; returns TRUE always */
+static gboolean
+cd_helper_begin(CdHelper *self,
+		GDBusMethodInvocation *invocation,
+		CdHelperMethod method,
+		GVariant *options,
+		const gchar *id,
+		const gchar *tracker,
+		const gchar *url)
+{
+	gboolean no_interaction = FALSE;
+	const gchar *action;
+	const gchar *message = NULL;
+	CdHelperCall *call;
+	GVariant *value;
+
+	if (self->in_flight >= CD_HELPER_MAX_IN_FLIGHT) {
+		g_dbus_method_invocation_return_dbus_error(
+			invocation,
+			"org.freedesktop.DBus.Error.LimitsExceeded",
+			"too many calls in flight, try again later");
+		return TRUE;
+	}
+	value = g_variant_lookup_value(options, "auth.no_user_interaction", NULL);
+	if (value != NULL) {
+		if (!g_variant_is_of_type(value, G_VARIANT_TYPE_BOOLEAN)) {
+			g_variant_unref(value);
+			g_dbus_method_invocation_return_dbus_error(
+				invocation,
+				"org.freedesktop.DBus.Error.InvalidArgs",
+				"auth.no_user_interaction must be a boolean");
+			return TRUE;
+		}
+		no_interaction = g_variant_get_boolean(value);
+		g_variant_unref(value);
+	}
+
+	call = g_new0(CdHelperCall, 1);
+	call->helper = g_object_ref(self);
+	call->invocation = g_object_ref(invocation);
+	call->method = method;
+	call->id = g_strdup(id);
+	call->tracker = g_strdup(tracker);
+	call->url = g_strdup(url);
+	self->in_flight++;
+	g_clear_handle_id(&self->idle_id, g_source_remove);
+
+	action = cd_helper_method_action(method, &message);
+	cd_helper_auth_check_async(
+		g_dbus_method_invocation_get_connection(invocation),
+		g_dbus_method_invocation_get_sender(invocation),
+		action,
+		message,
+		!no_interaction,
+		no_interaction ? self->auth_timeout_ms
+			       : MAX(self->auth_timeout_ms, CD_HELPER_AUTH_INTERACTIVE_TIMEOUT_MS),
+		NULL,
+		cd_helper_auth_done_cb,
+		call);
+	return TRUE;
+}
+
+static gboolean
+cd_helper_handle_get_summary(CdDbusReports1 *skeleton,
+			     GDBusMethodInvocation *invocation,
+			     GVariant *options,
+			     CdHelper *self)
+{
+	return cd_helper_begin(self,
+			       invocation,
+			       CD_HELPER_METHOD_GET_SUMMARY,
+			       options,
+			       NULL,
+			       NULL,
+			       NULL);
+}
+
+static gboolean
+cd_helper_handle_list(CdDbusReports1 *skeleton,
+		      GDBusMethodInvocation *invocation,
+		      GVariant *options,
+		      CdHelper *self)
+{
+	return cd_helper_begin(self, invocation, CD_HELPER_METHOD_LIST, options, NULL, NULL, NULL);
+}
+
+static gboolean
+cd_helper_handle_get_report(CdDbusReports1 *skeleton,
+			    GDBusMethodInvocation *invocation,
+			    const gchar *id,
+			    GVariant *options,
+			    CdHelper *self)
+{
+	return cd_helper_begin(self,
+			       invocation,
+			       CD_HELPER_METHOD_GET_REPORT,
+			       options,
+			       id,
+			       NULL,
+			       NULL);
+}
+
+static gboolean
+cd_helper_handle_open_dump(CdDbusReports1 *skeleton,
+			   GDBusMethodInvocation *invocation,
+			   GUnixFDList *fd_list,
+			   const gchar *id,
+			   GVariant *options,
+			   CdHelper *self)
+{
+	return cd_helper_begin(self,
+			       invocation,
+			       CD_HELPER_METHOD_OPEN_DUMP,
+			       options,
+			       id,
+			       NULL,
+			       NULL);
+}
+
+static gboolean
+cd_helper_handle_mark_seen(CdDbusReports1 *skeleton,
+			   GDBusMethodInvocation *invocation,
+			   const gchar *id,
+			   GVariant *options,
+			   CdHelper *self)
+{
+	return cd_helper_begin(self,
+			       invocation,
+			       CD_HELPER_METHOD_MARK_SEEN,
+			       options,
+			       id,
+			       NULL,
+			       NULL);
+}
+
+static gboolean
+cd_helper_handle_delete(CdDbusReports1 *skeleton,
+			GDBusMethodInvocation *invocation,
+			const gchar *id,
+			GVariant *options,
+			CdHelper *self)
+{
+	return cd_helper_begin(self, invocation, CD_HELPER_METHOD_DELETE, options, id, NULL, NULL);
+}
+
+static gboolean
+cd_helper_handle_record_submission(CdDbusReports1 *skeleton,
+				   GDBusMethodInvocation *invocation,
+				   const gchar *id,
+				   const gchar *tracker,
+				   const gchar *url,
+				   GVariant *options,
+				   CdHelper *self)
+{
+	return cd_helper_begin(self,
+			       invocation,
+			       CD_HELPER_METHOD_RECORD_SUBMISSION,
+			       options,
+			       id,
+			       tracker,
+			       url);
+}
+
+/**
+ * cd_helper_export:
+ *
+ * Puts the object on @connection at /io/crashdesk/Reports1 and starts the idle timer.
+ */
+gboolean
+cd_helper_export(CdHelper *self, GDBusConnection *connection, GError **error)
+{
+	g_return_val_if_fail(CD_IS_HELPER(self), FALSE);
+
+	if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(self->skeleton),
+					      connection,
+					      CD_HELPER_DBUS_PATH,
+					      error))
+		return FALSE;
+	cd_helper_idle_restart(self);
+	return TRUE;
+}
+
+void
+cd_helper_set_auth_timeout(CdHelper *self, gint timeout_ms)
+{
+	g_return_if_fail(CD_IS_HELPER(self));
+	self->auth_timeout_ms = timeout_ms;
+}
+
+/**
+ * cd_helper_set_idle_timeout:
+ * @seconds: 0 never to be idle
+ *
+ * The helper emits ::idle once no call has been in flight for @seconds.
+ */
+void
+cd_helper_set_idle_timeout(CdHelper *self, guint seconds)
+{
+	g_return_if_fail(CD_IS_HELPER(self));
+	self->idle_timeout_s = seconds;
+	cd_helper_idle_restart(self);
+}
+
+static void
+cd_helper_finalize(GObject *object)
+{
+	CdHelper *self = CD_HELPER(object);
+
+	g_clear_handle_id(&self->idle_id, g_source_remove);
+	if (g_dbus_interface_skeleton_get_connection(G_DBUS_INTERFACE_SKELETON(self->skeleton)))
+		g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(self->skeleton));
+	g_object_unref(self->skeleton);
+	g_free(self->root);
+	G_OBJECT_CLASS(cd_helper_parent_class)->finalize(object);
+}
+
+static void
+cd_helper_class_init(CdHelperClass *klass)
+{
+	GObjectClass *object_class = G_OBJECT_CLASS(klass);
+
+	object_class->finalize = cd_helper_finalize;
+	signals[SIGNAL_IDLE] = g_signal_new("idle",
+					    G_TYPE_FROM_CLASS(klass),
+					    G_SIGNAL_RUN_LAST,
+					    0,
+					    NULL,
+					    NULL,
+					    NULL,
+					    G_TYPE_NONE,
+					    0);
+}
+
+static void
+cd_helper_init(CdHelper *self)
+{
+	self->auth_timeout_ms = CD_HELPER_AUTH_TIMEOUT_MS;
+	self->skeleton = cd_dbus_reports1_skeleton_new();
+	g_signal_connect(self->skeleton,
+			 "handle-get-summary",
+			 G_CALLBACK(cd_helper_handle_get_summary),
+			 self);
+	g_signal_connect(self->skeleton, "handle-list", G_CALLBACK(cd_helper_handle_list), self);
+	g_signal_connect(self->skeleton,
+			 "handle-get-report",
+			 G_CALLBACK(cd_helper_handle_get_report),
+			 self);
+	g_signal_connect(self->skeleton,
+			 "handle-open-dump",
+			 G_CALLBACK(cd_helper_handle_open_dump),
+			 self);
+	g_signal_connect(self->skeleton,
+			 "handle-mark-seen",
+			 G_CALLBACK(cd_helper_handle_mark_seen),
+			 self);
+	g_signal_connect(self->skeleton,
+			 "handle-delete",
+			 G_CALLBACK(cd_helper_handle_delete),
+			 self);
+	g_signal_connect(self->skeleton,
+			 "handle-record-submission",
+			 G_CALLBACK(cd_helper_handle_record_submission),
+			 self);
+}
+
+/**
+ * cd_helper_new:
+ * @root: the report root, chosen by whoever starts the helper, never by a caller
+ */
+CdHelper *
+cd_helper_new(const gchar *root)
+{
+	CdHelper *self = g_object_new(CD_TYPE_HELPER, NULL);
+
+	self->root = g_strdup(root);
+	return self;
+}

@@ -1,0 +1,40 @@
+/*
+ * Copyright 2026 The crashdesk authors
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define CD_HELPER_DBUS_NAME "io.crashdesk.Reports1"
+#define CD_HELPER_DBUS_PATH "/io/crashdesk/Reports1"
+
+#define CD_HELPER_ACTION_NOTIFY "io.crashdesk.reports.notify"
+#define CD_HELPER_ACTION_READ	"io.crashdesk.reports.read"
+#define CD_HELPER_ACTION_MANAGE "io.crashdesk.reports.manage"
+
+/* the limits of the interface, documented in polkit/README.md */
+#define CD_HELPER_MAX_IN_FLIGHT	  8
+#define CD_HELPER_MAX_LIST	  1000
+#define CD_HELPER_MAX_MESSAGE	  1024
+#define CD_HELPER_MAX_TEXT	  (4 * 1024 * 1024)
+#define CD_HELPER_MAX_TRACKER	  64
+#define CD_HELPER_MAX_URL	  2048
+#define CD_HELPER_MAX_SUBMISSIONS 100
+
+#define CD_TYPE_HELPER (cd_helper_get_type())
+G_DECLARE_FINAL_TYPE(CdHelper, cd_helper, CD, HELPER, GObject)
+
+CdHelper *
+cd_helper_new(const gchar *root);
+gboolean
+cd_helper_export(CdHelper *self, GDBusConnection *connection, GError **error);
+void
+cd_helper_set_auth_timeout(CdHelper *self, gint timeout_ms);
+void
+cd_helper_set_idle_timeout(CdHelper *self, guint seconds);
+
+G_END_DECLS

@@ -1,0 +1,169 @@
+"""A private system bus for the helper's tests: dbus-daemon with the project's bus policy,
+the helper on it, reports made by the real `crashdesk save`, and calls from any user."""
+
+import json
+import os
+import pwd
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CALL = HERE / "helper-call.py"
+
+BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <!-- the default policy of Debian's system.conf -->
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  <!-- the mock polkitd runs as root; the real one switches to the polkitd user -->
+  <policy user="root">
+    <allow own="org.freedesktop.PolicyKit1"/>
+  </policy>
+  <policy user="polkitd">
+    <allow own="org.freedesktop.PolicyKit1"/>
+  </policy>
+  <policy context="default">
+    <allow send_destination="org.freedesktop.PolicyKit1"/>
+  </policy>
+  <include>{project_policy}</include>
+</busconfig>
+"""
+
+
+class Bus:
+    """dbus-daemon on a socket in @tmp, until stop()."""
+
+    def __init__(self, tmp, project_policy):
+        tmp = Path(tmp)
+        self.socket = tmp / "system_bus_socket"
+        config = tmp / "bus.conf"
+        config.write_text(BUS_CONFIG.format(socket=self.socket,
+                                            project_policy=Path(project_policy).resolve()))
+        os.chmod(tmp, 0o755)
+        self.proc = subprocess.Popen(["dbus-daemon", f"--config-file={config}", "--nofork",
+                                      "--print-address"], stdout=subprocess.PIPE, text=True)
+        self.address = self.proc.stdout.readline().strip()
+        if not self.address:
+            raise RuntimeError("dbus-daemon did not start")
+        self.env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.address)
+        self.procs = []
+
+    def spawn(self, argv, **kwargs):
+        p = subprocess.Popen([str(a) for a in argv], env=self.env, **kwargs)
+        self.procs.append(p)
+        return p
+
+    def has_owner(self, name):
+        p = subprocess.run(["dbus-send", f"--bus={self.address}", "--print-reply",
+                            "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+                            "org.freedesktop.DBus.NameHasOwner", f"string:{name}"],
+                           capture_output=True, text=True)
+        return "boolean true" in p.stdout
+
+    def wait_for(self, name, timeout=20):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.has_owner(name):
+                return True
+            time.sleep(0.1)
+        return False
+
+    def start_helper(self, helper, root, *args):
+        p = self.spawn([helper, "--root", root, *args])
+        if not self.wait_for("io.crashdesk.Reports1"):
+            raise RuntimeError("the helper did not take its name")
+        return p
+
+    def call(self, method, *args, user=None, interactive=False, raw_options=None):
+        argv = [sys.executable, CALL]
+        if interactive:
+            argv.append("--interactive")
+        if raw_options:
+            argv.append(raw_options)
+        argv += [method, *args]
+        if user is not None:
+            argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups",
+                    "--"] + argv
+        p = subprocess.run([str(a) for a in argv], env=self.env, capture_output=True,
+                           text=True, timeout=120)
+        try:
+            return json.loads(p.stdout)
+        except ValueError:
+            return {"crash": p.returncode, "stderr": p.stderr}
+
+    def stop(self):
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def save_report(crashdesk, vmcore, root, dump=False):
+    argv = [crashdesk, "save", "--input", vmcore, "--dir", root]
+    if not dump:
+        argv.append("--no-dump")
+    p = subprocess.run([str(a) for a in argv], capture_output=True, text=True, check=True)
+    return Path(p.stdout.strip()).name
+
+
+def ensure_user(name, groups=()):
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        argv = ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin"]
+        if groups:
+            argv += ["--groups", ",".join(groups)]
+        subprocess.run(argv + [name], check=True)
+    return pwd.getpwnam(name)
+
+
+def remove_user(name):
+    subprocess.run(["userdel", name], capture_output=True)
+
+
+class Tap:
+    """TAP with the plan at the end: one line a check, comments only on failure."""
+
+    def __init__(self):
+        self.number = self.failed = 0
+
+    def result(self, ok, description, comments=()):
+        self.number += 1
+        self.failed += not ok
+        print(f"{'ok' if ok else 'not ok'} {self.number} - {description}")
+        if not ok:
+            for comment in comments:
+                for line in str(comment).splitlines():
+                    print(f"# {line}")
+        sys.stdout.flush()
+
+    def done(self):
+        print(f"1..{self.number}")
+        return 1 if self.failed else 0
