@@ -9,6 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tap import Tap  # noqa: E402,F401  (the tests take it from here)
+
 HERE = Path(__file__).resolve().parent
 CALL = HERE / "helper-call.py"
 
@@ -148,22 +151,3 @@ def remove_user(name):
     subprocess.run(["userdel", name], capture_output=True)
 
 
-class Tap:
-    """TAP with the plan at the end: one line a check, comments only on failure."""
-
-    def __init__(self):
-        self.number = self.failed = 0
-
-    def result(self, ok, description, comments=()):
-        self.number += 1
-        self.failed += not ok
-        print(f"{'ok' if ok else 'not ok'} {self.number} - {description}")
-        if not ok:
-            for comment in comments:
-                for line in str(comment).splitlines():
-                    print(f"# {line}")
-        sys.stdout.flush()
-
-    def done(self):
-        print(f"1..{self.number}")
-        return 1 if self.failed else 0

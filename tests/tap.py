@@ -4,10 +4,14 @@ import sys
 
 
 class Tap:
-    def __init__(self, total):
+    """total: the plan, printed first; None: printed last, by done()."""
+
+    def __init__(self, total=None):
         self.number = 0
         self.failed = 0
-        print(f"1..{total}", flush=True)
+        self.planned = total is not None
+        if self.planned:
+            print(f"1..{total}", flush=True)
 
     def result(self, ok, description, comments=()):
         self.number += 1
@@ -19,3 +23,9 @@ class Tap:
                 for line in str(comment).splitlines():
                     print(f"# {line}")
         sys.stdout.flush()
+
+    def done(self):
+        """The plan if it was not given first; the exit status."""
+        if not self.planned:
+            print(f"1..{self.number}", flush=True)
+        return 1 if self.failed else 0
