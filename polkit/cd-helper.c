@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cd-file.h"
 #include "cd-helper-auth.h"
 #include "cd-helper.h"
 #include "cd-report-meta.h"
@@ -193,23 +194,10 @@ cd_helper_read_bounded(CdReportStore *store,
 	*truncated = (guint64)st.st_size > want;
 	from = tail ? st.st_size - (off_t)want : 0;
 	buf = g_malloc(want + 1);
-	while (len < want) {
-		gssize n = pread(fd, buf + len, want - len, from + (off_t)len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			g_set_error(error,
-				    G_FILE_ERROR,
-				    g_file_error_from_errno(errno),
-				    "cannot read %s of %s",
-				    name,
-				    id);
-			close(fd);
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		len += (gsize)n;
+	if (!cd_file_pread_full(fd, (guint64)from, (guint8 *)buf, want, &len, error)) {
+		g_prefix_error(error, "%s of %s: ", name, id);
+		close(fd);
+		return NULL;
 	}
 	close(fd);
 	return cd_helper_text_from_bytes(buf, len);
