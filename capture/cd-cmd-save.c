@@ -264,12 +264,6 @@ cd_save_announce(CdReportStore *store,
 	printf("%s/%s\n", cd_report_store_get_root(store), id);
 }
 
-static CdReportStore *
-cd_save_open_store(const gchar *dir, GError **error)
-{
-	return cd_report_store_new(dir, CD_REPORT_STORE_FLAG_CREATE, error);
-}
-
 static CdReportWriter *
 cd_save_begin(CdReportStore *store, gint64 time, GError **error)
 {
@@ -566,7 +560,7 @@ cd_cmd_save(gint argc, gchar **argv)
 	if (!cd_vmcoreinfo_get_crash_time(cd_vmcore_get_vmcoreinfo(vmcore), &crash_time))
 		crash_time = -1;
 
-	store = cd_save_open_store(dir, &error);
+	store = cd_report_store_new(dir, CD_REPORT_STORE_FLAG_CREATE, &error);
 	if (store == NULL)
 		return cd_save_failed(progress, g_get_prgname(), error);
 	writer = cd_save_begin(store,
@@ -688,7 +682,7 @@ cd_cmd_pstore(gint argc, gchar **argv)
 	}
 	if (crashes->len == 0)
 		return CD_EXIT_OK;
-	store = cd_save_open_store(dir, &error);
+	store = cd_report_store_new(dir, CD_REPORT_STORE_FLAG_CREATE, &error);
 	if (store == NULL) {
 		g_printerr("%s: %s\n", g_get_prgname(), error->message);
 		return CD_EXIT_FAILURE;
