@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "cd-config.h"
 #include "cd-panic-status.h"
 
 void
@@ -63,14 +64,15 @@ cd_panic_status_number(const gchar *text, guint64 min, guint64 max, guint64 *val
 static gboolean
 cd_panic_status_final(CdPanicStatus *self, const gchar *argument)
 {
-	static const gchar *const actions[] = { "reboot", "poweroff", "halt", "shell", NULL };
 	g_auto(GStrv) words = NULL;
+	CdFinalAction action;
 	guint64 seconds;
 
 	if (argument == NULL)
 		return FALSE;
 	words = g_strsplit(argument, " ", -1);
-	if (g_strv_length(words) != 2 || !g_strv_contains(actions, words[0]) ||
+	/* the actions final-action takes: FinalAction='s names */
+	if (g_strv_length(words) != 2 || !cd_final_action_from_string(words[0], &action) ||
 	    !cd_panic_status_number(words[1], 0, CD_PANIC_STATUS_MAX_COUNTDOWN, &seconds))
 		return FALSE;
 	g_free(self->action);
@@ -133,8 +135,6 @@ cd_panic_status_action_text(const gchar *action)
 {
 	if (g_strcmp0(action, "poweroff") == 0)
 		return "Powering off";
-	if (g_strcmp0(action, "halt") == 0)
-		return "Halting";
 	if (g_strcmp0(action, "shell") == 0)
 		return "Starting a shell";
 	return "Rebooting";
