@@ -22,9 +22,13 @@
 #include "cd-reports-generated.h"
 
 /*
- * the io.crashdesk.Reports1 object: every call is counted against the in-flight limit,
- * checked with polkit, and only then are its arguments looked at and the disk touched
+ * the io.crashdesk.Reports1 object: every call is counted against the in-flight limits
+ * (all calls, then its user's), checked with polkit, and only then are its arguments
+ * looked at and the disk touched
  */
+
+/* the bus daemon answers for the caller's uid at once; a daemon that does not is denied */
+#define CD_HELPER_UID_TIMEOUT_MS 5000
 
 #define CD_HELPER_ERROR_NO_SUCH_REPORT "io.crashdesk.Reports1.Error.NoSuchReport"
 #define CD_HELPER_ERROR_NO_DUMP	       "io.crashdesk.Reports1.Error.NoDump"
@@ -35,6 +39,7 @@ struct _CdHelper {
 	gchar *root;
 	CdDbusReports1 *skeleton;
 	guint in_flight;
+	GHashTable *in_flight_by_uid; /* uid → calls, GUINT_TO_POINTER both */
 	gint auth_timeout_ms;
 	guint idle_timeout_s;
 	guint idle_id;
@@ -62,6 +67,9 @@ typedef struct {
 	gchar *id;
 	gchar *tracker;
 	gchar *url;
+	gboolean interactive;
+	gboolean counted_for_uid;
+	guint32 uid;
 } CdHelperCall;
 
 static gboolean
@@ -88,6 +96,15 @@ cd_helper_call_free(CdHelperCall *call)
 {
 	CdHelper *self = call->helper;
 
+	if (call->counted_for_uid) {
+		gpointer key = GUINT_TO_POINTER(call->uid);
+		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(self->in_flight_by_uid, key));
+
+		if (n <= 1)
+			g_hash_table_remove(self->in_flight_by_uid, key);
+		else
+			g_hash_table_insert(self->in_flight_by_uid, key, GUINT_TO_POINTER(n - 1));
+	}
 	self->in_flight--;
 	cd_helper_idle_restart(self);
 	g_object_unref(call->invocation);
@@ -676,7 +693,72 @@ cd_helper_method_action(CdHelperMethod method, const gchar **message)
 	}
 }
 
-/* takes the call's place in the in-flight count and asks polkit; returns TRUE always */
+static void
+cd_helper_return_limits_exceeded(GDBusMethodInvocation *invocation)
+{
+	g_dbus_method_invocation_return_dbus_error(invocation,
+						   "org.freedesktop.DBus.Error.LimitsExceeded",
+						   "too many calls in flight, try again later");
+}
+
+static void
+cd_helper_uid_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(CdHelperCall) call = user_data;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply =
+		g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+	CdHelper *self = call->helper;
+	GDBusConnection *connection;
+	const gchar *sender;
+	const gchar *action;
+	const gchar *message = NULL;
+	gboolean interactive;
+	guint n;
+
+	if (reply == NULL) {
+		/* the same answer as polkit's refusal: nothing was learned of the caller */
+		g_warning("no uid for %s, denying: %s",
+			  g_dbus_method_invocation_get_sender(call->invocation),
+			  error->message);
+		cd_helper_return_error(call,
+				       "org.freedesktop.DBus.Error.AccessDenied",
+				       "not authorized");
+		return;
+	}
+	g_variant_get(reply, "(u)", &call->uid);
+	n = GPOINTER_TO_UINT(
+		g_hash_table_lookup(self->in_flight_by_uid, GUINT_TO_POINTER(call->uid)));
+	if (n >= CD_HELPER_MAX_IN_FLIGHT_PER_USER) {
+		cd_helper_return_limits_exceeded(call->invocation);
+		return;
+	}
+	g_hash_table_insert(self->in_flight_by_uid,
+			    GUINT_TO_POINTER(call->uid),
+			    GUINT_TO_POINTER(n + 1));
+	call->counted_for_uid = TRUE;
+
+	action = cd_helper_method_action(call->method, &message);
+	connection = g_dbus_method_invocation_get_connection(call->invocation);
+	sender = g_dbus_method_invocation_get_sender(call->invocation);
+	interactive = call->interactive;
+	cd_helper_auth_check_async(
+		connection,
+		sender,
+		action,
+		message,
+		interactive,
+		interactive ? MAX(self->auth_timeout_ms, CD_HELPER_AUTH_INTERACTIVE_TIMEOUT_MS)
+			    : self->auth_timeout_ms,
+		NULL,
+		cd_helper_auth_done_cb,
+		g_steal_pointer(&call));
+}
+
+/*
+ * takes the call's place in the in-flight count, asks the bus for the caller's uid to
+ * count it against its user's too, then asks polkit; returns TRUE always
+ */
 static gboolean
 cd_helper_begin(CdHelper *self,
 		GDBusMethodInvocation *invocation,
@@ -687,16 +769,11 @@ cd_helper_begin(CdHelper *self,
 		const gchar *url)
 {
 	gboolean no_interaction = FALSE;
-	const gchar *action;
-	const gchar *message = NULL;
 	CdHelperCall *call;
 	GVariant *value;
 
 	if (self->in_flight >= CD_HELPER_MAX_IN_FLIGHT) {
-		g_dbus_method_invocation_return_dbus_error(
-			invocation,
-			"org.freedesktop.DBus.Error.LimitsExceeded",
-			"too many calls in flight, try again later");
+		cd_helper_return_limits_exceeded(invocation);
 		return TRUE;
 	}
 	value = g_variant_lookup_value(options, "auth.no_user_interaction", NULL);
@@ -720,20 +797,22 @@ cd_helper_begin(CdHelper *self,
 	call->id = g_strdup(id);
 	call->tracker = g_strdup(tracker);
 	call->url = g_strdup(url);
+	call->interactive = !no_interaction;
 	self->in_flight++;
 	g_clear_handle_id(&self->idle_id, g_source_remove);
 
-	action = cd_helper_method_action(method, &message);
-	cd_helper_auth_check_async(
+	g_dbus_connection_call(
 		g_dbus_method_invocation_get_connection(invocation),
-		g_dbus_method_invocation_get_sender(invocation),
-		action,
-		message,
-		!no_interaction,
-		no_interaction ? self->auth_timeout_ms
-			       : MAX(self->auth_timeout_ms, CD_HELPER_AUTH_INTERACTIVE_TIMEOUT_MS),
+		"org.freedesktop.DBus",
+		"/org/freedesktop/DBus",
+		"org.freedesktop.DBus",
+		"GetConnectionUnixUser",
+		g_variant_new("(s)", g_dbus_method_invocation_get_sender(invocation)),
+		G_VARIANT_TYPE("(u)"),
+		G_DBUS_CALL_FLAGS_NONE,
+		CD_HELPER_UID_TIMEOUT_MS,
 		NULL,
-		cd_helper_auth_done_cb,
+		cd_helper_uid_cb,
 		call);
 	return TRUE;
 }
@@ -888,6 +967,7 @@ cd_helper_finalize(GObject *object)
 	if (g_dbus_interface_skeleton_get_connection(G_DBUS_INTERFACE_SKELETON(self->skeleton)))
 		g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(self->skeleton));
 	g_object_unref(self->skeleton);
+	g_hash_table_unref(self->in_flight_by_uid);
 	g_free(self->root);
 	G_OBJECT_CLASS(cd_helper_parent_class)->finalize(object);
 }
@@ -913,6 +993,7 @@ static void
 cd_helper_init(CdHelper *self)
 {
 	self->auth_timeout_ms = CD_HELPER_AUTH_TIMEOUT_MS;
+	self->in_flight_by_uid = g_hash_table_new(g_direct_hash, g_direct_equal);
 	self->skeleton = cd_dbus_reports1_skeleton_new();
 	g_signal_connect(self->skeleton,
 			 "handle-get-summary",

@@ -16,14 +16,18 @@ G_BEGIN_DECLS
 #define CD_HELPER_ACTION_READ	"io.crashdesk.reports.read"
 #define CD_HELPER_ACTION_MANAGE "io.crashdesk.reports.manage"
 
-/* the limits of the interface, documented in polkit/README.md */
-#define CD_HELPER_MAX_IN_FLIGHT	  8
-#define CD_HELPER_MAX_LIST	  1000
-#define CD_HELPER_MAX_MESSAGE	  1024
-#define CD_HELPER_MAX_TEXT	  (4 * 1024 * 1024)
-#define CD_HELPER_MAX_TRACKER	  64
-#define CD_HELPER_MAX_URL	  2048
-#define CD_HELPER_MAX_SUBMISSIONS 100
+/*
+ * the limits of the interface, documented in polkit/README.md; the one per user keeps
+ * one user's calls held at a password prompt from filling the helper
+ */
+#define CD_HELPER_MAX_IN_FLIGHT		 16
+#define CD_HELPER_MAX_IN_FLIGHT_PER_USER 4
+#define CD_HELPER_MAX_LIST		 1000
+#define CD_HELPER_MAX_MESSAGE		 1024
+#define CD_HELPER_MAX_TEXT		 (4 * 1024 * 1024)
+#define CD_HELPER_MAX_TRACKER		 64
+#define CD_HELPER_MAX_URL		 2048
+#define CD_HELPER_MAX_SUBMISSIONS	 100
 
 #define CD_TYPE_HELPER (cd_helper_get_type())
 G_DECLARE_FINAL_TYPE(CdHelper, cd_helper, CD, HELPER, GObject)

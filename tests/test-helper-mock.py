@@ -10,6 +10,7 @@ Needs root (the helper's report root is root's). Prints TAP.
 """
 
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -88,6 +89,25 @@ def all_calls(bus, rid, **kw):
             bus.call("RecordSubmission", rid, "debian", "https://bugs.debian.org/1", **kw)]
 
 
+def held_calls(bus, per_user):
+    """GetSummary from every user @per_user names, as many times as it says, all at once
+    while polkitd hangs; returns, per user, how many answers of each error came."""
+    calls = []
+    for user, n in per_user.items():
+        argv = [sys.executable, str(Path(__file__).parent / "helper-call.py"), "GetSummary"]
+        if user != "root":
+            argv = ["setpriv", f"--reuid={user}", f"--regid={pwd.getpwnam(user).pw_gid}",
+                    "--init-groups", "--"] + argv
+        calls += [(user, subprocess.Popen(argv, env=bus.env, stdout=subprocess.PIPE,
+                                          text=True)) for _ in range(n)]
+    outs = {user: {} for user in per_user}
+    for user, c in calls:
+        out = c.communicate()[0]
+        kind = next((k for k in ("LimitsExceeded", "AccessDenied") if k in out), out)
+        outs[user][kind] = outs[user].get(kind, 0) + 1
+    return outs
+
+
 def main():
     helper, crashdesk, vmcore, policy = sys.argv[1:5]
     if os.geteuid() != 0:
@@ -103,7 +123,8 @@ def main():
             polkitd = bus.spawn([sys.executable, "-m", "dbusmock", "--system",
                                  "--template", "polkitd"], stdout=subprocess.DEVNULL)
             bus.wait_for("org.freedesktop.PolicyKit1")
-            first = bus.start_helper(helper, root, "--auth-timeout", "2000",
+            # long enough for 20 callers to start while the first ones wait
+            first = bus.start_helper(helper, root, "--auth-timeout", "6000",
                                      "--idle-timeout", "0")
 
             # polkit says no: one answer for everything
@@ -206,14 +227,18 @@ def main():
             took = time.monotonic() - t0
             tap.result(a == DENIED and 1.5 < took < 10,
                        "polkitd hanging: denied after the timeout", [a, f"{took:.1f} s"])
-            calls = [subprocess.Popen([sys.executable, str(Path(__file__).parent /
-                                       "helper-call.py"), "GetSummary"], env=bus.env,
-                                      stdout=subprocess.PIPE, text=True) for _ in range(12)]
-            outs = [c.communicate()[0] for c in calls]
-            limited = sum("LimitsExceeded" in o for o in outs)
-            denied = sum("AccessDenied" in o for o in outs)
-            tap.result(limited == 4 and denied == 8,
-                       "at most 8 calls in flight: the others get LimitsExceeded", outs)
+            # root keeps 8 calls waiting, nobody 4: root's own limit, not nobody's
+            outs = held_calls(bus, {"root": 8, "nobody": 4})
+            tap.result(outs["root"] == {"LimitsExceeded": 4, "AccessDenied": 4} and
+                       outs["nobody"] == {"AccessDenied": 4},
+                       "at most 4 calls in flight per user: the others get "
+                       "LimitsExceeded, and another user's calls still reach polkit", [outs])
+            outs = held_calls(bus, {u: 4 for u in ("root", "nobody", "daemon", "bin",
+                                                   "sys")})
+            total = {k: sum(o.get(k, 0) for o in outs.values())
+                     for k in ("LimitsExceeded", "AccessDenied")}
+            tap.result(total == {"LimitsExceeded": 4, "AccessDenied": 16},
+                       "at most 16 calls in flight in all", [outs])
             mock(bus, "SimulateHang", "false")
 
             # polkitd gone: denied
