@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/wait.h>
+#include <systemd/sd-login.h>
 #include <unistd.h>
 
 #include "cd-helper-client.h"
@@ -34,12 +36,29 @@ struct _CdHelperClient {
 	pid_t agent;
 };
 
+/*
+ * In a login session the agent is a fallback, as systemctl's is: a desktop's agent for
+ * the session goes first. polkitd asks a fallback agent only when it finds the caller's
+ * session, so outside one (no logind, a container, a service) the agent registers for
+ * this process alone, or nobody would ever be asked for the password.
+ */
+static gboolean
+cd_helper_client_in_login_session(void)
+{
+	char *session = NULL;
+	gboolean found = sd_pid_get_session(0, &session) >= 0;
+
+	free(session);
+	return found;
+}
+
 /* starts pkttyagent for this process and waits until it has registered */
 static pid_t
 cd_helper_client_start_agent(void)
 {
 	g_autofree gchar *pid_arg = g_strdup_printf("%d", (gint)getpid());
 	g_autofree gchar *fd_arg = NULL;
+	const gchar *fallback = cd_helper_client_in_login_session() ? "--fallback" : NULL;
 	gint fds[2];
 	pid_t pid;
 	gchar c;
@@ -61,9 +80,9 @@ cd_helper_client_start_agent(void)
 		      CD_PKTTYAGENT,
 		      "--notify-fd",
 		      fd_arg,
-		      "--fallback",
 		      "--process",
 		      pid_arg,
+		      fallback,
 		      (char *)NULL);
 		_exit(127);
 	}
