@@ -3,7 +3,6 @@ the helper on it, reports made by the real `crashdesk save`, and calls from any 
 
 import json
 import os
-import pwd
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tap import Tap  # noqa: E402,F401  (the tests take it from here)
+from unix_users import as_user  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CALL = HERE / "helper-call.py"
@@ -104,10 +104,7 @@ class Bus:
         if raw_options:
             argv.append(raw_options)
         argv += [method, *args]
-        if user is not None:
-            argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups",
-                    "--"] + argv
-        p = subprocess.run([str(a) for a in argv], env=self.env, capture_output=True,
+        p = subprocess.run(as_user(user, argv), env=self.env, capture_output=True,
                            text=True, timeout=120)
         try:
             return json.loads(p.stdout)
@@ -133,20 +130,3 @@ def save_report(crashdesk, vmcore, root, dump=False):
         argv.append("--no-dump")
     p = subprocess.run([str(a) for a in argv], capture_output=True, text=True, check=True)
     return Path(p.stdout.strip()).name
-
-
-def ensure_user(name, groups=()):
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        argv = ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin"]
-        if groups:
-            argv += ["--groups", ",".join(groups)]
-        subprocess.run(argv + [name], check=True)
-    return pwd.getpwnam(name)
-
-
-def remove_user(name):
-    subprocess.run(["userdel", name], capture_output=True)
-
-

@@ -10,7 +10,6 @@ Needs root (the helper's report root is root's). Prints TAP.
 """
 
 import os
-import pwd
 import shutil
 import socket
 import subprocess
@@ -22,6 +21,7 @@ from pathlib import Path
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from helper_bus import Bus, Tap, save_report  # noqa: E402
+from unix_users import as_user  # noqa: E402
 
 ACTIONS = ["io.crashdesk.reports.notify", "io.crashdesk.reports.read",
            "io.crashdesk.reports.manage"]
@@ -94,10 +94,8 @@ def held_calls(bus, per_user):
     while polkitd hangs; returns, per user, how many answers of each error came."""
     calls = []
     for user, n in per_user.items():
-        argv = [sys.executable, str(Path(__file__).parent / "helper-call.py"), "GetSummary"]
-        if user != "root":
-            argv = ["setpriv", f"--reuid={user}", f"--regid={pwd.getpwnam(user).pw_gid}",
-                    "--init-groups", "--"] + argv
+        argv = as_user(None if user == "root" else user, [
+            sys.executable, Path(__file__).parent / "helper-call.py", "GetSummary"])
         calls += [(user, subprocess.Popen(argv, env=bus.env, stdout=subprocess.PIPE,
                                           text=True)) for _ in range(n)]
     outs = {user: {} for user in per_user}

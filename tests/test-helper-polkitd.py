@@ -37,7 +37,8 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from helper_bus import Bus, Tap, ensure_user, remove_user, save_report  # noqa: E402
+from helper_bus import Bus, Tap, save_report  # noqa: E402
+from unix_users import as_user, ensure_user, remove_user  # noqa: E402
 
 POLKITD = "/usr/lib/polkit-1/polkitd"
 ACTIONS_DIR = Path("/usr/share/polkit-1/actions")
@@ -85,11 +86,9 @@ class Installed:
 
 
 def cli(bus, crashdesk, *args, user=None):
-    argv = [crashdesk, *args]
-    if user is not None:
-        argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--"] + argv
-    return subprocess.run([str(a) for a in argv], env=bus.env, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=120)
+    return subprocess.run(as_user(user, [crashdesk, *args]), env=bus.env,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          timeout=120)
 
 
 def enter_private_run():
@@ -110,9 +109,7 @@ def on_terminal(bus, argv, user, answers, env=None, timeout=90):
     the terminal showed."""
     pid, fd = pty.fork()
     if pid == 0:
-        os.execvpe("setpriv", ["setpriv", f"--reuid={user}", f"--regid={user}",
-                               "--init-groups", "--", *[str(a) for a in argv]],
-                   env or bus.env)
+        os.execvpe("setpriv", as_user(user, argv), env or bus.env)
     shown, answered = b"", {prompt: 0 for prompt in answers}
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -220,10 +217,11 @@ def main():
 
                 # the bus policy: only root may own the helper's name
                 p = subprocess.run(
-                    ["setpriv", f"--reuid={USER}", f"--regid={USER}", "--init-groups", "--",
-                     "gdbus", "call", "--system", "--dest", "org.freedesktop.DBus",
-                     "--object-path", "/org/freedesktop/DBus", "--method",
-                     "org.freedesktop.DBus.RequestName", "io.crashdesk.Reports1", "0"],
+                    as_user(USER, ["gdbus", "call", "--system", "--dest",
+                                   "org.freedesktop.DBus", "--object-path",
+                                   "/org/freedesktop/DBus", "--method",
+                                   "org.freedesktop.DBus.RequestName",
+                                   "io.crashdesk.Reports1", "0"]),
                     env=bus.env, capture_output=True, text=True)
                 tap.result(p.returncode != 0 and "AccessDenied" in p.stderr,
                            "a user may not own io.crashdesk.Reports1", [p.stdout, p.stderr])

@@ -3,16 +3,16 @@
 
     test-report-access.py CRASHDESK FIXTURES_DIR
 
-Needs root: it creates an unprivileged user (crashdesk-test) and runs
-crashdesk as that user. Checks that reports and their root are root-only and
+Needs root: it creates an unprivileged user (crashdesk-test, removed at the
+end) and runs crashdesk as that user. Checks that reports and their root are root-only and
 that the user can neither read a report nor tell whether one exists; that a
 report root that is open to others, someone else's or a symbolic link is
 refused with the command that fixes it; and that "crashdesk pstore" removes
 the kernel's records only once their report is on disk. Prints TAP.
 """
 
+import atexit
 import os
-import pwd
 import stat
 import subprocess
 import sys
@@ -22,24 +22,13 @@ from pathlib import Path
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tap import Tap  # noqa: E402
+from unix_users import as_user, ensure_user, remove_user  # noqa: E402
 
 USER = "crashdesk-test"
 
 
 def run(argv, user=None):
-    if user is not None:
-        argv = ["setpriv", f"--reuid={user}", f"--regid={user}",
-                "--clear-groups", "--"] + argv
-    return subprocess.run([str(a) for a in argv], capture_output=True, text=True)
-
-
-def ensure_user():
-    try:
-        return pwd.getpwnam(USER)
-    except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
-                        "/usr/sbin/nologin", USER], check=True)
-        return pwd.getpwnam(USER)
+    return subprocess.run(as_user(user, argv), capture_output=True, text=True)
 
 
 def main():
@@ -49,7 +38,8 @@ def main():
         print("1..0 # SKIP needs root to create a user and give directories away")
         return 0
     tap = Tap(19)
-    user = ensure_user()
+    user = ensure_user(USER)
+    atexit.register(remove_user, USER)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         os.chmod(base, 0o755)  # others may reach the root; the root must stop them
