@@ -13,13 +13,14 @@
 #include <unistd.h>
 
 #include "cd-progress.h"
+#include "cd-utf8.h"
 
 struct _CdProgress {
 	gint fd; /* -1 once the console has gone */
 };
 
 static const gchar *const cd_progress_verbs[] = { "stage", "percent", "saved", "failed",
-						  "final", "go", "hold" };
+						  "final", "go",      "hold" };
 
 /* how long a sender waits for room for an outcome: saved, failed, final */
 #define CD_PROGRESS_OUTCOME_WAIT_MS 2000
@@ -103,12 +104,8 @@ cd_progress_send(CdProgress *self, const gchar *verb, const gchar *format, ...)
 	}
 	g_string_append_c(packet, ' ');
 	g_string_append(packet, valid);
-	if (packet->len > CD_PROGRESS_MAX_MESSAGE) {
-		const gchar *end = packet->str + CD_PROGRESS_MAX_MESSAGE;
-
-		end = g_utf8_find_prev_char(packet->str, end + 1);
-		g_string_truncate(packet, (gsize)(end - packet->str));
-	}
+	g_string_truncate(packet,
+			  cd_utf8_prefix_length(packet->str, packet->len, CD_PROGRESS_MAX_MESSAGE));
 	for (;;) {
 		struct pollfd pfd = { .fd = self->fd, .events = POLLOUT };
 

@@ -20,6 +20,7 @@
 #include "cd-report-meta.h"
 #include "cd-report-store.h"
 #include "cd-reports-generated.h"
+#include "cd-utf8.h"
 
 /*
  * the io.crashdesk.Reports1 object: every call is counted against the in-flight limits
@@ -123,6 +124,13 @@ cd_helper_return_error(CdHelperCall *call, const gchar *name, const gchar *messa
 	g_dbus_method_invocation_return_dbus_error(call->invocation, name, message);
 }
 
+/* one answer for every refusal, whatever its cause: it depends on the caller alone */
+static void
+cd_helper_return_denied(CdHelperCall *call)
+{
+	cd_helper_return_error(call, "org.freedesktop.DBus.Error.AccessDenied", "not authorized");
+}
+
 /* a store failure an authorized caller may hear of; the details go to the journal too */
 static void
 cd_helper_return_store_error(CdHelperCall *call, const GError *error)
@@ -163,19 +171,6 @@ cd_helper_text_from_bytes(const gchar *data, gsize len)
 			copy[i] = '\xff'; /* invalid, so make_valid replaces it */
 	}
 	return g_utf8_make_valid(copy, (gssize)len);
-}
-
-static gchar *
-cd_helper_truncate_utf8(const gchar *s, gsize max)
-{
-	const gchar *end;
-
-	if (s == NULL)
-		return g_strdup("");
-	if (strlen(s) <= max)
-		return g_strdup(s);
-	end = g_utf8_find_prev_char(s, s + max + 1);
-	return g_strndup(s, end != NULL ? (gsize)(end - s) : 0);
 }
 
 /* reads at most @max bytes of a file of the report: its start, or its end if @tail */
@@ -328,6 +323,7 @@ cd_helper_list_entry(CdReportStore *store, const gchar *id)
 	g_autoptr(json_object) state = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *message = NULL;
+	const gchar *full;
 	json_object *subs;
 	GVariantDict dict;
 
@@ -346,7 +342,8 @@ cd_helper_list_entry(CdReportStore *store, const gchar *id)
 	}
 	state = cd_helper_read_state(store, id, NULL);
 	subs = state != NULL ? cd_helper_state_get_submissions(state) : NULL;
-	message = cd_helper_truncate_utf8(s->message, CD_HELPER_MAX_MESSAGE);
+	full = s->message != NULL ? s->message : "";
+	message = g_strndup(full, cd_utf8_prefix_length(full, strlen(full), CD_HELPER_MAX_MESSAGE));
 
 	g_variant_dict_init(&dict, NULL);
 	g_variant_dict_insert(&dict, "id", "s", id);
@@ -665,10 +662,7 @@ cd_helper_auth_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	g_autoptr(GError) error = NULL;
 
 	if (!cd_helper_auth_check_finish(res, &error)) {
-		/* one answer for every refusal: it depends on the caller alone */
-		cd_helper_return_error(call,
-				       "org.freedesktop.DBus.Error.AccessDenied",
-				       "not authorized");
+		cd_helper_return_denied(call);
 		return;
 	}
 	cd_helper_call_run(call);
@@ -717,13 +711,10 @@ cd_helper_uid_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 	guint n;
 
 	if (reply == NULL) {
-		/* the same answer as polkit's refusal: nothing was learned of the caller */
 		g_warning("no uid for %s, denying: %s",
 			  g_dbus_method_invocation_get_sender(call->invocation),
 			  error->message);
-		cd_helper_return_error(call,
-				       "org.freedesktop.DBus.Error.AccessDenied",
-				       "not authorized");
+		cd_helper_return_denied(call);
 		return;
 	}
 	g_variant_get(reply, "(u)", &call->uid);

@@ -9,6 +9,7 @@ flight, on ids and on arguments; a symbolic link planted as a report; the idle e
 Needs root (the helper's report root is root's). Prints TAP.
 """
 
+import json
 import os
 import shutil
 import socket
@@ -184,6 +185,20 @@ def main():
                        "one, as valid strings", [repr(a), repr(b)])
             shutil.rmtree(root / odd)
             shutil.rmtree(root / empty)
+
+            # a message longer than List sends: cut between characters, never inside one
+            wide = "20261122-141530-1024abcd"
+            shutil.copytree(root / rid, root / wide)
+            meta = json.loads((root / wide / "meta.json").read_text())
+            meta["id"] = wide
+            meta["crash"]["message"] = "x" + "\u00e9" * 1000  # 2001 bytes, é is two
+            (root / wide / "meta.json").write_text(json.dumps(meta))
+            lst = bus.call("List").get("result", [[]])[0]
+            cut = next((e.get("message") for e in lst if e.get("id") == wide), None)
+            tap.result(cut == "x" + "\u00e9" * 511,
+                       "List cuts a long message to 1024 bytes at a character boundary",
+                       [repr(cut)[:80], len((cut or "").encode())])
+            shutil.rmtree(root / wide)
 
             # hostile ids, asked by an authorized caller
             hostile = ["../../../etc", "20261122-141530-3f2a9c1e/../x", "",
