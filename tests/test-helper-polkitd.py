@@ -158,12 +158,14 @@ def choose(user):
 
 def compile_german(base):
     """de_DE.UTF-8 for polkitd alone (LOCPATH), so the machine's locales stay as they
-    are; polkitd translates polkit.message in the agent's language."""
+    are; polkitd translates polkit.message in the agent's language. Returns the
+    directory, or None, and what localedef said."""
     locales = base / "locales"
     locales.mkdir(mode=0o755)
     p = subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8",
                         str(locales / "de_DE.UTF-8")], capture_output=True, text=True)
-    return locales if (locales / "de_DE.UTF-8" / "LC_MESSAGES").is_dir() else None
+    made = (locales / "de_DE.UTF-8" / "LC_MESSAGES").is_dir()
+    return locales if made else None, p.stdout + p.stderr
 
 
 def every_call(bus, rid, user):
@@ -204,8 +206,9 @@ def main():
             root = base / "kernel"
             bus = Bus(base, bus_policy)
             os.symlink(bus.socket, "/run/dbus/system_bus_socket")
-            locales = compile_german(base)
-            tap.result(locales is not None, "de_DE.UTF-8 compiled for polkitd (localedef)")
+            locales, said = compile_german(base)
+            tap.result(locales is not None, "de_DE.UTF-8 compiled for polkitd (localedef)",
+                       [said])
             try:
                 bus.spawn([POLKITD, "--no-debug"], stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL,
