@@ -95,13 +95,19 @@ cd_cmd_list_header(gboolean json, guint count, const gchar *dir)
 		printf("%-24s  %-12s  %-20s  %s\n", "ID", "KIND", "KERNEL", "MESSAGE");
 }
 
+/* what the caller is told depends on the caller alone, never on the reports */
 static void
-cd_cmd_helper_denied(const GError *error)
+cd_cmd_helper_denied(CdHelperClient *client, const GError *error)
 {
-	if (cd_helper_client_error_is_denied(error))
-		g_printerr("%s: only administrators can see crash reports\n", g_get_prgname());
-	else
+	if (!cd_helper_client_error_is_denied(error))
 		g_printerr("%s: %s\n", g_get_prgname(), error->message);
+	else if (client != NULL && !cd_helper_client_can_ask_password(client))
+		g_printerr("%s: only administrators can see crash reports; polkit asks for an "
+			   "administrator's password only on a terminal (with pkttyagent): run "
+			   "it on one, or as root\n",
+			   g_get_prgname());
+	else
+		g_printerr("%s: only administrators can see crash reports\n", g_get_prgname());
 }
 
 /* FALSE: no helper to ask, read the store directly (and be refused) as before */
@@ -118,7 +124,7 @@ cd_cmd_list_via_helper(gboolean json, gint *status)
 	if (ids == NULL) {
 		if (cd_helper_client_error_is_unavailable(error))
 			return FALSE;
-		cd_cmd_helper_denied(error);
+		cd_cmd_helper_denied(client, error);
 		*status = CD_EXIT_FAILURE;
 		return TRUE;
 	}
@@ -306,7 +312,7 @@ cd_cmd_show_via_helper(const gchar *id, gboolean json, gint *status)
 			return FALSE;
 		*status = CD_EXIT_FAILURE;
 		if (g_dbus_error_is_remote_error(error) || cd_helper_client_error_is_denied(error))
-			cd_cmd_helper_denied(error);
+			cd_cmd_helper_denied(client, error);
 		else
 			g_printerr("%s: report %s: %s\n", g_get_prgname(), id, error->message);
 		return TRUE;

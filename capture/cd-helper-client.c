@@ -123,6 +123,18 @@ cd_helper_client_new(GError **error)
 	return self;
 }
 
+/**
+ * cd_helper_client_can_ask_password:
+ *
+ * Whether polkit may ask for a password on this terminal: stdin is one, and pkttyagent
+ * runs there for this process.
+ */
+gboolean
+cd_helper_client_can_ask_password(CdHelperClient *self)
+{
+	return self->interactive && self->agent > 0;
+}
+
 void
 cd_helper_client_free(CdHelperClient *self)
 {

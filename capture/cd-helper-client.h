@@ -24,6 +24,8 @@ cd_helper_client_get_report(CdHelperClient *self,
 			    gchar **panic_text,
 			    GError **error);
 gboolean
+cd_helper_client_can_ask_password(CdHelperClient *self);
+gboolean
 cd_helper_client_error_is_denied(const GError *error);
 gboolean
 cd_helper_client_error_is_unavailable(const GError *error);

@@ -289,9 +289,13 @@ def main():
                 outs = [cli(bus, crashdesk, *a, user=u) for u in (USER, ADMIN)
                         for a in (["list"], ["show", rid], ["show", BOGUS])]
                 tap.result(all(o.returncode == 1 and not o.stdout and o.stderr.endswith(
-                               ": only administrators can see crash reports\n")
-                               for o in outs) and outs[1].stderr == outs[2].stderr,
-                           "crashdesk list and show tell others only that they may not",
+                               ": only administrators can see crash reports; polkit asks "
+                               "for an administrator's password only on a terminal (with "
+                               "pkttyagent): run it on one, or as root\n")
+                               for o in outs) and outs[1].stderr == outs[2].stderr and
+                           [o.stderr for o in outs[:3]] == [o.stderr for o in outs[3:]],
+                           "off a terminal, crashdesk list and show tell others only that "
+                           "they may not, and where an administrator would be asked",
                            [(o.returncode, o.stdout, o.stderr) for o in outs])
 
                 # the terminal password path: pkttyagent for the CLI's process
