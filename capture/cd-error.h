@@ -19,6 +19,7 @@ typedef enum {
 	CD_ERROR_NOT_SUPPORTED, /* a valid input of a kind not read (yet) */
 	CD_ERROR_UNSAFE,	/* a place others could tamper with: refused */
 	CD_ERROR_EXISTS,	/* would overwrite: refused */
+	CD_ERROR_BUSY,		/* another holds what is needed: try again later */
 } CdError;
 
 GQuark

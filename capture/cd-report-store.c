@@ -40,6 +40,7 @@ struct _CdReportStore {
 	GObject parent_instance;
 	gchar *root;
 	gint root_fd;
+	guint lock_timeout_ms; /* 0: wait for the lock as long as it takes */
 };
 
 struct _CdReportWriter {
@@ -244,16 +245,55 @@ cd_report_store_get_root(CdReportStore *self)
 	return self->root;
 }
 
+/* how often a bounded wait tries the lock again */
+#define CD_REPORT_STORE_LOCK_POLL_MS 10
+
 static gboolean
 cd_report_store_lock(CdReportStore *self, gboolean lock, GError **error)
 {
-	while (flock(self->root_fd, lock ? LOCK_EX : LOCK_UN) < 0) {
+	gint64 deadline = 0;
+	gint op = lock ? LOCK_EX : LOCK_UN;
+
+	if (lock && self->lock_timeout_ms > 0) {
+		op |= LOCK_NB;
+		deadline = g_get_monotonic_time() + (gint64)self->lock_timeout_ms * 1000;
+	}
+	while (flock(self->root_fd, op) < 0) {
 		if (errno == EINTR)
 			continue;
+		if (errno == EWOULDBLOCK && deadline > 0) {
+			if (g_get_monotonic_time() >= deadline) {
+				g_set_error(error,
+					    CD_ERROR,
+					    CD_ERROR_BUSY,
+					    "%s is busy (a report is being saved or removed): "
+					    "try again",
+					    self->root);
+				return FALSE;
+			}
+			g_usleep(CD_REPORT_STORE_LOCK_POLL_MS * 1000);
+			continue;
+		}
 		cd_error_set_from_errno(error, errno, "cannot lock %s", self->root);
 		return FALSE;
 	}
 	return TRUE;
+}
+
+/**
+ * cd_report_store_set_lock_timeout:
+ * @timeout_ms: how long a change to the store waits for another's to finish; 0 (the
+ *   default) waits as long as it takes
+ *
+ * A change that cannot take the store's lock in time fails with %CD_ERROR_BUSY. A
+ * service that answers many callers sets a bound, so that a save in progress never
+ * holds up its other callers.
+ */
+void
+cd_report_store_set_lock_timeout(CdReportStore *self, guint timeout_ms)
+{
+	g_return_if_fail(CD_IS_REPORT_STORE(self));
+	self->lock_timeout_ms = timeout_ms;
 }
 
 /* names in a directory fd, at most @max, "." and ".." left out */

@@ -47,6 +47,8 @@ CdReportStore *
 cd_report_store_new(const gchar *root, CdReportStoreFlags flags, GError **error);
 const gchar *
 cd_report_store_get_root(CdReportStore *self);
+void
+cd_report_store_set_lock_timeout(CdReportStore *self, guint timeout_ms);
 GPtrArray *
 cd_report_store_list(CdReportStore *self, GError **error);
 gboolean

@@ -338,6 +338,36 @@ test_store_state(Fixture *f, gconstpointer data)
 	g_assert_error(error, CD_ERROR, CD_ERROR_NOT_FOUND);
 }
 
+/* a change that cannot take the lock within the store's bound answers "busy" in time */
+static void
+test_store_lock_timeout(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdReportStore) store = make_store(f);
+	g_autoptr(CdReportStore) other = make_store(f);
+	g_autoptr(CdReportWriter) w = NULL;
+	gint64 start;
+	gint64 elapsed;
+
+	add_report(store, "20261120-000000-00000000", 10);
+	/* a save in progress holds the lock for as long as its writer lives */
+	w = cd_report_store_begin(store, "20261121-000000-00000000", &error);
+	g_assert_no_error(error);
+	cd_report_store_set_lock_timeout(other, 200);
+	start = g_get_monotonic_time();
+	g_assert_false(cd_report_store_delete(other, "20261120-000000-00000000", &error));
+	elapsed = g_get_monotonic_time() - start;
+	g_assert_error(error, CD_ERROR, CD_ERROR_BUSY);
+	g_assert_cmpint(elapsed, >=, 200 * 1000);
+	g_assert_cmpint(elapsed, <, 2 * G_USEC_PER_SEC);
+	g_assert_true(cd_report_store_has(other, "20261120-000000-00000000"));
+	g_clear_error(&error);
+	/* once the save is done, the same call goes through */
+	g_clear_object(&w);
+	g_assert_true(cd_report_store_delete(other, "20261120-000000-00000000", &error));
+	g_assert_no_error(error);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -353,6 +383,7 @@ main(int argc, char **argv)
 	ADD("/capture/report-store/size-limit", test_store_size_limit);
 	ADD("/capture/report-store/delete-and-retention", test_store_delete_and_retention);
 	ADD("/capture/report-store/state", test_store_state);
+	ADD("/capture/report-store/lock-timeout", test_store_lock_timeout);
 #undef ADD
 	return g_test_run();
 }
