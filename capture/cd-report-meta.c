@@ -216,6 +216,14 @@ cd_report_meta_build(const CdReportMetaInput *in, gsize *len)
 		json_object_object_add(dump, "warnings", warnings);
 	}
 	json_object_object_add(root, "dump", dump);
+	if (in->warnings != NULL && in->warnings->len > 0) {
+		json_object *warnings = json_object_new_array();
+		for (guint i = 0; i < in->warnings->len; i++)
+			json_object_array_add(
+				warnings,
+				json_object_new_string(g_ptr_array_index(in->warnings, i)));
+		json_object_object_add(root, "warnings", warnings);
+	}
 
 	text = json_object_to_json_string_ext(root,
 					      JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |

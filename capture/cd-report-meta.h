@@ -72,6 +72,8 @@ typedef struct {
 	GPtrArray *dmesg_warnings; /* of gchar*, nullable: the log is complete */
 	const gchar *dump_omitted_reason;
 	const CdReportMetaDump *dump; /* nullable */
+	GPtrArray *warnings;	      /* of gchar*, nullable: what the capture itself had to work
+					 around (a crash time it could not use, leftovers it skipped) */
 } CdReportMetaInput;
 
 gchar *
