@@ -723,10 +723,10 @@ cd_cmd_pstore(gint argc, gchar **argv)
 		gsize len = strlen(crash->text);
 		/* what the summary and report.crash are made of: the log with nothing a
 		 * terminal would act on; dmesg.txt keeps the bytes as evidence */
-		g_autofree gchar *visible = cd_text_make_visible(
-			crash->text,
-			(gssize)len,
-			CD_TEXT_FLAG_KEEP_NEWLINES | CD_TEXT_FLAG_KEEP_TABS);
+		g_autofree gchar *visible =
+			cd_text_make_visible(crash->text,
+					     (gssize)len,
+					     CD_TEXT_FLAG_KEEP_NEWLINES | CD_TEXT_FLAG_KEEP_TABS);
 		guint64 lines = 0;
 		CdSaveInput in = {
 			.source = "pstore",

@@ -909,11 +909,12 @@ cd_pstore_crash_describe(CdPstoreCrash *crash)
 				first_stamp[i] == '.';
 		if (plain) {
 			g_autofree gchar *stamp = g_strndup(first_stamp, len);
-			g_ptr_array_add(crash->text_warnings,
-					g_strdup_printf("the start of the log is missing: pstore "
-							"kept its end, from %s on, without the "
-							"\"Linux version\" line the log starts with",
-							stamp));
+			g_ptr_array_add(
+				crash->text_warnings,
+				g_strdup_printf("the start of the log is missing: pstore "
+						"kept its end, from %s on, without the "
+						"\"Linux version\" line the log starts with",
+						stamp));
 			return;
 		}
 	}

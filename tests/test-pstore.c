@@ -697,16 +697,17 @@ test_pstore_oops_panic_joined(Fixture *fx, gconstpointer user_data)
 	g_assert_cmpstr(crash->reason, ==, "Panic");
 	g_assert_cmpuint(crash->count, ==, 2);
 	/* every line of both records, once each */
-	g_assert_cmpstr(crash->text,
-			==,
-			"<6>[    5.100000] crashdesk-test: a line only the oops record kept\n"
-			"<1>[    5.200000] BUG: kernel NULL pointer dereference, address: "
-			"0000000000000000\n"
-			"<4>[    5.200100] CPU: 0 PID: 86 Comm: insmod Tainted: G           OE      "
-			"6.1.0-57-amd64 #1  Debian 6.1.192-3\n"
-			"<4>[    5.200200] RIP: 0010:crashdesk_test_init+0x83/0x1000 "
-			"[crashdesk_test]\n"
-			"<0>[    5.300000] Kernel panic - not syncing: Fatal exception\n");
+	g_assert_cmpstr(
+		crash->text,
+		==,
+		"<6>[    5.100000] crashdesk-test: a line only the oops record kept\n"
+		"<1>[    5.200000] BUG: kernel NULL pointer dereference, address: "
+		"0000000000000000\n"
+		"<4>[    5.200100] CPU: 0 PID: 86 Comm: insmod Tainted: G           OE      "
+		"6.1.0-57-amd64 #1  Debian 6.1.192-3\n"
+		"<4>[    5.200200] RIP: 0010:crashdesk_test_init+0x83/0x1000 "
+		"[crashdesk_test]\n"
+		"<0>[    5.300000] Kernel panic - not syncing: Fatal exception\n");
 	g_assert_cmpint(crash->time, ==, TS + 1);
 	g_assert_cmpuint(crash->files->len, ==, 2);
 	g_assert_cmpstr(g_ptr_array_index(crash->files, 0), ==, p0);
@@ -726,13 +727,13 @@ test_pstore_oops_panic_joined(Fixture *fx, gconstpointer user_data)
 }
 
 #define BANNER                                                                                     \
-	"<5>[    0.000000] Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org) "          \
-	"(gcc-12 (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP "      \
+	"<5>[    0.000000] Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org) "         \
+	"(gcc-12 (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP "        \
 	"PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-20)\n"
 #define LINE_A "<6>[    5.100000] crashdesk-test: a line\n"
 #define LINE_B "<1>[    5.200000] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
 #define LINE_C                                                                                     \
-	"<4>[    5.200100] CPU: 0 PID: 86 Comm: Not tainted 9 Not tainted 6.1.0-57-amd64 #1 "         \
+	"<4>[    5.200100] CPU: 0 PID: 86 Comm: Not tainted 9 Not tainted 6.1.0-57-amd64 #1 "      \
 	"Debian 6.1.192-3\n"
 #define LINE_P "<0>[    5.300000] Kernel panic - not syncing: Fatal exception\n"
 
@@ -759,9 +760,7 @@ test_pstore_efi_oops_panic_joined(Fixture *fx, gconstpointer user_data)
 	g_assert_cmpuint(crash->files->len, ==, 4);
 	/* the banner wins over the "CPU:" line, whose task name mimics the taint */
 	g_assert_cmpstr(crash->release, ==, "6.1.0-57-amd64");
-	g_assert_cmpstr(crash->version,
-			==,
-			"#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-20)");
+	g_assert_cmpstr(crash->version, ==, "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-20)");
 	g_assert_cmpuint(crash->text_warnings->len, ==, 0);
 	g_assert_cmpuint(fx->warnings->len, ==, 0);
 }
@@ -774,11 +773,12 @@ test_pstore_release_untrusted(Fixture *fx, gconstpointer user_data)
 
 	/* a banner written to /dev/kmsg has the user facility (<12>), not the kernel's; the
 	 * task name mimics "Not tainted" before the kernel's own */
-	g_free(write_text(fx,
-			  "dmesg-ramoops-0",
-			  "Panic#1 Part1\n"
-			  "<12>[    3.000000] Linux version 9.9.9-evil (x) (y) #666\n" LINE_C LINE_P,
-			  TS));
+	g_free(write_text(
+		fx,
+		"dmesg-ramoops-0",
+		"Panic#1 Part1\n"
+		"<12>[    3.000000] Linux version 9.9.9-evil (x) (y) #666\n" LINE_C LINE_P,
+		TS));
 	crashes = read_ok(fx);
 	g_assert_cmpuint(crashes->len, ==, 1);
 	crash = crash_at(crashes, 0);
@@ -792,9 +792,9 @@ test_pstore_release_none(Fixture *fx, gconstpointer user_data)
 {
 	g_autoptr(GPtrArray) crashes = NULL;
 	g_autofree gchar *long_release = g_strnfill(65, '6');
-	g_autofree gchar *text = g_strdup_printf(
-		"Panic#1 Part1\n<4>[    5.200100] CPU: 0 PID: 1 Comm: sh Not tainted %s #1\n" LINE_P,
-		long_release);
+	g_autofree gchar *text = g_strdup_printf("Panic#1 Part1\n<4>[    5.200100] CPU: 0 PID: 1 "
+						 "Comm: sh Not tainted %s #1\n" LINE_P,
+						 long_release);
 
 	/* a release longer than utsname's 64 bytes is not one */
 	g_free(write_text(fx, "dmesg-ramoops-0", text, TS));
@@ -811,15 +811,9 @@ static gint
 run_pstore(const gchar *pstore_dir, const gchar *report_dir, gchar **out, gchar **err)
 {
 	const gchar *crashdesk = g_getenv("CRASHDESK");
-	const gchar *argv[] = { crashdesk,
-				"pstore",
-				"--pstore-dir",
-				pstore_dir,
-				"--dir",
-				report_dir,
-				"--max-reports",
-				"0",
-				NULL };
+	const gchar *argv[] = { crashdesk,	 "pstore", "--pstore-dir",
+				pstore_dir,	 "--dir",  report_dir,
+				"--max-reports", "0",	   NULL };
 	g_autoptr(GError) error = NULL;
 	gint status = -1;
 
@@ -891,7 +885,7 @@ assert_nothing_hidden(const gchar *what, const gchar *data, gsize len)
 	g_assert_null(g_strstr_len(data, (gssize)len, "\\u0007"));
 }
 
-#define HOSTILE_COMM "\x1b[8m\x1b]0;owned\x07\x1b]52;c;cm0gLXJmIH4K\x07"
+#define HOSTILE_COMM	     "\x1b[8m\x1b]0;owned\x07\x1b]52;c;cm0gLXJmIH4K\x07"
 #define HOSTILE_COMM_VISIBLE "\\x1b[8m\\x1b]0;owned\\x07\\x1b]52;c;cm0gLXJmIH4K\\x07"
 
 static void
@@ -929,9 +923,7 @@ test_pstore_cli_escapes(Fixture *fx, gconstpointer user_data)
 
 	summary = read_summary(root, g_ptr_array_index(ids, 0));
 	g_assert_cmpstr(summary->comm, ==, HOSTILE_COMM_VISIBLE);
-	g_assert_cmpstr(summary->panic_message,
-			==,
-			"sysrq triggered crash " HOSTILE_COMM_VISIBLE);
+	g_assert_cmpstr(summary->panic_message, ==, "sysrq triggered crash " HOSTILE_COMM_VISIBLE);
 	g_assert_cmpstr(summary->release, ==, "6.1.0-57-amd64");
 	meta = read_report_file(root, g_ptr_array_index(ids, 0), "meta.json", &meta_len);
 	assert_nothing_hidden("meta.json", meta, meta_len);
@@ -994,7 +986,6 @@ test_pstore_cli_far_future(Fixture *fx, gconstpointer user_data)
 {
 	/* 300000000000 s: the year 11476, past what GDateTime and a report id can hold;
 	 * tmpfs keeps such an mtime, ext4 clamps it to 2446 */
-	g_autofree gchar *shm = g_dir_make_tmp("crashdesk-pstore-XXXXXX", NULL);
 	g_autofree gchar *base = g_build_filename("/dev/shm", "crashdesk-pstore-test-XXXXXX", NULL);
 	g_autofree gchar *pstore = NULL;
 	g_autofree gchar *root = g_build_filename(fx->dir, "reports", NULL);
@@ -1010,7 +1001,6 @@ test_pstore_cli_far_future(Fixture *fx, gconstpointer user_data)
 				 .modtime = (time_t)300000000000LL };
 	struct stat st;
 
-	cd_test_rm_rf(shm);
 	if (g_mkdtemp(base) == NULL) {
 		g_test_skip("no /dev/shm to keep an mtime past 9999");
 		return;
@@ -1045,6 +1035,156 @@ test_pstore_cli_far_future(Fixture *fx, gconstpointer user_data)
 	cd_test_rm_rf(pstore);
 }
 
+/* Records Debian's 6.1.0-57 kernel wrote, recorded by tests/vm/check-pstore.py --record
+ * (tests/pstore/README.md), copied into the fixture's directory, which saving empties */
+static gchar *
+copy_real_records(Fixture *fx, const gchar *name)
+{
+	g_autofree gchar *src = g_test_build_filename(G_TEST_DIST, "pstore", name, NULL);
+	g_autoptr(GDir) dir = NULL;
+	g_autoptr(GError) error = NULL;
+	const gchar *entry;
+
+	dir = g_dir_open(src, 0, &error);
+	g_assert_no_error(error);
+	while ((entry = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *from = g_build_filename(src, entry, NULL);
+		g_autofree gchar *data = NULL;
+		gsize len = 0;
+
+		g_file_get_contents(from, &data, &len, &error);
+		g_assert_no_error(error);
+		/* git keeps no mtime: ramoops' time is the file's, efi's is in the name */
+		g_free(write_record(fx, entry, data, len, TS));
+	}
+	return g_strdup(fx->dir);
+}
+
+static void
+test_pstore_real_ramoops_oops(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree gchar *pstore = copy_real_records(fx, "ramoops-oops");
+	/* beside the records: cd_pstore_read() reads only dmesg-* */
+	g_autofree gchar *root = g_build_filename(fx->dir, ".reports", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) crashes = cd_pstore_read(pstore, fx->warnings, &error);
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autoptr(GPtrArray) left = NULL;
+	g_autoptr(CdReportSummary) summary = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	CdPstoreCrash *crash;
+
+	g_assert_no_error(error);
+	dump_warnings(fx->warnings);
+	/* Oops#1 and Panic#2 in two zones, each the whole log from the banner on */
+	g_assert_cmpuint(crashes->len, ==, 1);
+	crash = crash_at(crashes, 0);
+	g_assert_cmpstr(crash->backend, ==, "ramoops");
+	g_assert_cmpstr(crash->reason, ==, "Panic");
+	g_assert_cmpuint(crash->count, ==, 2);
+	g_assert_cmpuint(crash->files->len, ==, 2);
+	g_assert_cmpstr(crash->release, ==, "6.1.0-57-amd64");
+	g_assert_true(
+		g_str_has_prefix(crash->version, "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 ("));
+	g_assert_cmpuint(crash->text_warnings->len, ==, 0);
+	g_assert_true(
+		g_str_has_prefix(crash->text, "<5>[    0.000000] Linux version 6.1.0-57-amd64"));
+	g_assert_nonnull(strstr(crash->text, "BUG: kernel NULL pointer dereference"));
+	g_assert_nonnull(strstr(crash->text, "Kernel panic - not syncing: Fatal exception"));
+	/* ram.c's ECC notice is not the log */
+	g_assert_null(strstr(crash->text, "ECC: "));
+	g_assert_null(strstr(crash->text, "Oops#1"));
+	g_assert_cmpuint(fx->warnings->len, ==, 0);
+
+	g_assert_cmpint(run_pstore(pstore, root, &out, &err), ==, 0);
+	ids = report_ids(root);
+	g_assert_cmpuint(ids->len, ==, 1);
+	summary = read_summary(root, g_ptr_array_index(ids, 0));
+	g_assert_cmpstr(summary->kind, ==, "oops");
+	g_assert_cmpstr(summary->comm, ==, "insmod");
+	g_assert_cmpstr(summary->panic_message, ==, "Fatal exception");
+	g_assert_cmpstr(summary->release, ==, "6.1.0-57-amd64");
+	g_assert_true(g_str_has_prefix(summary->ip_symbol, "crashdesk_test_init+"));
+	g_assert_true(summary->dmesg_complete);
+	left = report_ids(pstore);
+	g_assert_cmpuint(left->len, ==, 0);
+}
+
+static void
+test_pstore_real_ramoops_sysrq_comm(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree gchar *pstore = copy_real_records(fx, "ramoops-sysrq-comm");
+	/* beside the records: cd_pstore_read() reads only dmesg-* */
+	g_autofree gchar *root = g_build_filename(fx->dir, ".reports", NULL);
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autoptr(CdReportSummary) summary = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *meta = NULL;
+	g_autofree gchar *apport = NULL;
+	g_autofree gchar *dmesg = NULL;
+	gsize meta_len = 0;
+	gsize apport_len = 0;
+
+	g_assert_cmpint(run_pstore(pstore, root, &out, &err), ==, 0);
+	ids = report_ids(root);
+	g_assert_cmpuint(ids->len, ==, 1);
+	summary = read_summary(root, g_ptr_array_index(ids, 0));
+	g_assert_cmpstr(summary->kind, ==, "sysrq");
+	/* printf '\033[8m\033]0;pwned\007' > /proc/self/comm, then sysrq c */
+	g_assert_cmpstr(summary->comm, ==, "\\x1b[8m\\x1b]0;pwned\\x07");
+	g_assert_cmpstr(summary->release, ==, "6.1.0-57-amd64");
+	meta = read_report_file(root, g_ptr_array_index(ids, 0), "meta.json", &meta_len);
+	assert_nothing_hidden("meta.json", meta, meta_len);
+	apport = read_report_file(root, g_ptr_array_index(ids, 0), "report.crash", &apport_len);
+	assert_nothing_hidden("report.crash", apport, apport_len);
+	dmesg = read_report_file(root, g_ptr_array_index(ids, 0), "dmesg.txt", NULL);
+	g_assert_nonnull(strstr(dmesg, "Comm: \x1b[8m\x1b]0;pwned\x07 "));
+}
+
+static void
+test_pstore_real_efi_oops(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree gchar *pstore = copy_real_records(fx, "efi-oops");
+	/* beside the records: cd_pstore_read() reads only dmesg-* */
+	g_autofree gchar *root = g_build_filename(fx->dir, ".reports", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) crashes = cd_pstore_read(pstore, fx->warnings, &error);
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autoptr(GPtrArray) left = NULL;
+	g_autoptr(CdReportSummary) summary = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	CdPstoreCrash *crash;
+
+	g_assert_no_error(error);
+	dump_warnings(fx->warnings);
+	/* Oops#1 and Panic#2 in 14 parts each, dated across three seconds */
+	g_assert_cmpuint(crashes->len, ==, 1);
+	crash = crash_at(crashes, 0);
+	g_assert_cmpstr(crash->backend, ==, "efi");
+	g_assert_cmpuint(crash->files->len, ==, 28);
+	g_assert_cmpstr(crash->release, ==, "6.1.0-57-amd64");
+	g_assert_cmpstr(crash->version, ==, "#1  Debian 6.1.192-3");
+	g_assert_cmpuint(crash->text_warnings->len, ==, 1);
+	g_assert_nonnull(
+		strstr(g_ptr_array_index(crash->text_warnings, 0), "start of the log is missing"));
+	g_assert_null(strstr(crash->text, "Linux version"));
+	g_assert_cmpuint(fx->warnings->len, ==, 0);
+
+	g_assert_cmpint(run_pstore(pstore, root, &out, &err), ==, 0);
+	ids = report_ids(root);
+	g_assert_cmpuint(ids->len, ==, 1);
+	summary = read_summary(root, g_ptr_array_index(ids, 0));
+	g_assert_cmpstr(summary->kind, ==, "oops");
+	g_assert_cmpstr(summary->comm, ==, "insmod");
+	g_assert_cmpstr(summary->release, ==, "6.1.0-57-amd64");
+	g_assert_false(summary->dmesg_complete);
+	left = report_ids(pstore);
+	g_assert_cmpuint(left->len, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1073,6 +1213,9 @@ main(int argc, char **argv)
 	ADD("cli-escapes", test_pstore_cli_escapes);
 	ADD("cli-oops-panic", test_pstore_cli_oops_panic);
 	ADD("cli-far-future", test_pstore_cli_far_future);
+	ADD("real-ramoops-oops", test_pstore_real_ramoops_oops);
+	ADD("real-ramoops-sysrq-comm", test_pstore_real_ramoops_sysrq_comm);
+	ADD("real-efi-oops", test_pstore_real_efi_oops);
 #undef ADD
 	return g_test_run();
 }
