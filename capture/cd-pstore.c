@@ -110,6 +110,9 @@
 
 #define CD_PSTORE_READ_CHUNK (64 * 1024)
 #define CD_PSTORE_HEADER_MAX 64 /* "Emergency#2147483647 Part4294967295\n" and more */
+/* places where the oops's last line is looked for in the panic's log: timestamps make a
+ * line unique, and a log of one line repeated must not cost a comparison per pair */
+#define CD_PSTORE_JOIN_TRIES 16
 
 typedef struct {
 	gchar *name;
@@ -664,12 +667,13 @@ cd_pstore_join_text(const gchar *older, const gchar *newer)
 	/* a chunk cut short ends without a newline: no line of a whole log is that */
 	if (!g_str_has_suffix(last, "\n"))
 		return NULL;
-	for (guint k = 0; k < new_lines->len; k++) {
+	for (guint k = 0, tries = 0; k < new_lines->len && tries < CD_PSTORE_JOIN_TRIES; k++) {
 		guint shared = MIN(k + 1, old_lines->len);
 		GString *joined;
 
 		if (!g_str_equal(g_ptr_array_index(new_lines, k), last))
 			continue;
+		tries++;
 		if (!cd_pstore_lines_equal(old_lines,
 					   old_lines->len - shared,
 					   new_lines,

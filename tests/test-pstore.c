@@ -766,6 +766,33 @@ test_pstore_efi_oops_panic_joined(Fixture *fx, gconstpointer user_data)
 }
 
 static void
+test_pstore_join_bounded(Fixture *fx, gconstpointer user_data)
+{
+	/* the oops's last line ("b") is every second line of the panic's log, and the lines
+	 * before it agree until the very last ("q"): looking at every place would compare
+	 * about k lines at the k-th, minutes for this; the search is bounded */
+	g_autoptr(GString) oops = g_string_new("Oops#1 Part1\n");
+	g_autoptr(GString) panic = g_string_new("Panic#2 Part1\n");
+	g_autoptr(GPtrArray) crashes = NULL;
+	gint64 started = g_get_monotonic_time();
+
+	for (guint i = 0; i < 125000; i++) {
+		g_string_append(oops, "<4>[ 1.0] c\n<4>[ 1.0] b\n");
+		g_string_append(panic, "<4>[ 1.0] c\n<4>[ 1.0] b\n");
+	}
+	g_string_append(oops, "<4>[ 1.0] q\n<4>[ 1.0] b\n");
+	g_string_append(panic, "<0>[ 1.1] Kernel panic - not syncing: Fatal exception\n");
+	g_free(write_record(fx, "dmesg-ramoops-0", oops->str, oops->len, TS));
+	g_free(write_record(fx, "dmesg-ramoops-1", panic->str, panic->len, TS));
+	crashes = read_ok(fx);
+	/* they do not continue each other: two reports */
+	g_assert_cmpuint(crashes->len, ==, 2);
+	g_test_message("read in %.1f s", (g_get_monotonic_time() - started) / 1e6);
+	/* bounded: half a second on a loaded 2-core machine; unbounded: over a minute */
+	g_assert_cmpint(g_get_monotonic_time() - started, <, 20 * G_USEC_PER_SEC);
+}
+
+static void
 test_pstore_release_untrusted(Fixture *fx, gconstpointer user_data)
 {
 	g_autoptr(GPtrArray) crashes = NULL;
@@ -1208,6 +1235,7 @@ main(int argc, char **argv)
 	ADD("remove-files", test_pstore_remove_files);
 	ADD("oops-panic-joined", test_pstore_oops_panic_joined);
 	ADD("efi-oops-panic-joined", test_pstore_efi_oops_panic_joined);
+	ADD("join-bounded", test_pstore_join_bounded);
 	ADD("release-untrusted", test_pstore_release_untrusted);
 	ADD("release-none", test_pstore_release_none);
 	ADD("cli-escapes", test_pstore_cli_escapes);
