@@ -648,19 +648,19 @@ cd_cmd_save(gint argc, gchar **argv)
 static gint64
 cd_save_pstore_crash_time(const CdPstoreCrash *crash, GPtrArray *meta_warnings)
 {
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 	g_autoptr(GDateTime) dt = NULL;
 
+	/* GDateTime ends with 9999 */
 	if (crash->time >= 0)
 		dt = g_date_time_new_from_unix_utc(crash->time);
-	if (dt != NULL && g_date_time_get_year(dt) <= 9999)
+	if (dt != NULL)
 		return crash->time;
 	g_ptr_array_add(meta_warnings,
 			g_strdup_printf("the pstore record's time, %" G_GINT64_FORMAT
 					" s since the epoch, is not a date a report can carry "
 					"(1970 to 9999); the crash time is the time of capture",
 					crash->time));
-	return now;
+	return g_get_real_time() / G_USEC_PER_SEC;
 }
 
 gint
