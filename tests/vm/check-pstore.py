@@ -25,6 +25,7 @@ copied to DIR/<backend>-<crash>/, the fixtures tests/test-pstore.c reads
 import argparse
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -173,7 +174,6 @@ def report_files(files):
 
 def record(files, dest):
     """The records into dest, with the mtimes the kernel gave them."""
-    import os
     crashvm.rmtree(dest)
     dest.mkdir(parents=True)
     for name, (data, mtime) in files.items():
