@@ -33,7 +33,9 @@ wait_for_block_device() {
 # the backend's modules in load order; the last one (the backend) gets the parameters
 load_backend() {
 	backend=$1
-	last=$(ls /lib/modules/pstore/"$backend"/*.ko | tail -n 1)
+	for module in /lib/modules/pstore/"$backend"/*.ko; do
+		last=$module
+	done
 	for module in /lib/modules/pstore/"$backend"/*.ko; do
 		if [ "$module" = "$last" ] && [ "$backend" = ramoops ]; then
 			# shellcheck disable=SC2046 # one parameter per word
