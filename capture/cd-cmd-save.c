@@ -24,6 +24,7 @@
 #include "cd-pstore.h"
 #include "cd-report-meta.h"
 #include "cd-report-store.h"
+#include "cd-text.h"
 #include "cd-utsname.h"
 
 /* crashdesk save: the report from a vmcore; crashdesk pstore: the report from the log
@@ -55,6 +56,7 @@ typedef struct {
 	GPtrArray *dmesg_warnings;
 	const gchar *dump_omitted_reason;
 	gboolean dump_written;
+	GPtrArray *warnings; /* meta.json's top-level warnings, nullable */
 } CdSaveInput;
 
 /* Debian's name for the architecture, as apport writes it */
@@ -235,6 +237,7 @@ cd_save_finish(CdReportWriter *writer, const CdSaveInput *in, CdSaveReport *repo
 		.dmesg_bytes = in->dmesg_bytes,
 		.dmesg_warnings = in->dmesg_warnings,
 		.dump_omitted_reason = in->dump_omitted_reason,
+		.warnings = in->warnings,
 	};
 	apport = cd_save_build_apport(id, in, report->analysis, error);
 	if (apport == NULL)
@@ -639,6 +642,27 @@ cd_cmd_save(gint argc, gchar **argv)
 	return warnings->len > 0 || !dump_ok ? CD_EXIT_PARTIAL : CD_EXIT_OK;
 }
 
+/* The record's time is the file's mtime, which a damaged backend or a wrong clock can set
+ * to anything; a time a report id cannot carry (before 1970, after 9999) must not cost
+ * the report nor leave the record to fail again at every boot */
+static gint64
+cd_save_pstore_crash_time(const CdPstoreCrash *crash, GPtrArray *meta_warnings)
+{
+	g_autoptr(GDateTime) dt = NULL;
+
+	/* GDateTime ends with 9999 */
+	if (crash->time >= 0)
+		dt = g_date_time_new_from_unix_utc(crash->time);
+	if (dt != NULL)
+		return crash->time;
+	g_ptr_array_add(meta_warnings,
+			g_strdup_printf("the pstore record's time, %" G_GINT64_FORMAT
+					" s since the epoch, is not a date a report can carry "
+					"(1970 to 9999); the crash time is the time of capture",
+					crash->time));
+	return g_get_real_time() / G_USEC_PER_SEC;
+}
+
 gint
 cd_cmd_pstore(gint argc, gchar **argv)
 {
@@ -692,16 +716,28 @@ cd_cmd_pstore(gint argc, gchar **argv)
 	for (guint i = crashes->len; i > 0; i--) {
 		const CdPstoreCrash *crash = g_ptr_array_index(crashes, i - 1);
 		g_autoptr(GError) error_local = NULL;
-		g_autoptr(CdReportWriter) writer = cd_save_begin(store, crash->time, &error_local);
+		g_autoptr(GPtrArray) meta_warnings = g_ptr_array_new_with_free_func(g_free);
+		gint64 crash_time = cd_save_pstore_crash_time(crash, meta_warnings);
+		g_autoptr(CdReportWriter) writer = cd_save_begin(store, crash_time, &error_local);
 		g_auto(CdSaveReport) report = { NULL };
 		gsize len = strlen(crash->text);
+		/* what the summary and report.crash are made of: the log with nothing a
+		 * terminal would act on; dmesg.txt keeps the bytes as evidence */
+		g_autofree gchar *visible =
+			cd_text_make_visible(crash->text,
+					     (gssize)len,
+					     CD_TEXT_FLAG_KEEP_NEWLINES | CD_TEXT_FLAG_KEEP_TABS);
 		guint64 lines = 0;
 		CdSaveInput in = {
 			.source = "pstore",
-			.crash_time = crash->time,
-			.dmesg_tail = crash->text,
+			.crash_time = crash_time,
+			.release = crash->release,
+			.version = crash->version,
+			.dmesg_tail = visible,
 			.dmesg_bytes = len,
+			.dmesg_warnings = crash->text_warnings,
 			.dump_omitted_reason = "pstore holds the log only",
+			.warnings = meta_warnings,
 		};
 
 		if (writer == NULL) {
@@ -709,6 +745,10 @@ cd_cmd_pstore(gint argc, gchar **argv)
 			status = CD_EXIT_FAILURE;
 			continue;
 		}
+		for (guint j = 0; j < meta_warnings->len; j++)
+			g_printerr("%s: warning: %s\n",
+				   pstore_dir,
+				   (const gchar *)g_ptr_array_index(meta_warnings, j));
 		for (gsize j = 0; j < len; j++)
 			lines += crash->text[j] == '\n';
 		in.dmesg_lines = lines;

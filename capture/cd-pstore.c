@@ -84,12 +84,35 @@
  * boot). A missing part leaves a gap, reported as a warning. A record without a
  * header line (damaged memory) is a dump of its own, with the reason "Unknown".
  *
+ * One crash, two dumps. With panic_on_oops (or an oops in interrupt context) the kernel
+ * dumps "Oops#N" and, a moment later, "Panic#N+1" for the same crash; each holds the end
+ * of the log when it was written, so the panic's log continues the oops's (for ramoops,
+ * whose zone holds record_size bytes, it has lost the oops's oldest lines). A Panic dump
+ * is joined with the dump of the same backend whose count is one less when that is not
+ * a panic and its log runs into the panic's: its last line, with the lines before it,
+ * is a line of the panic's log (the timestamps make that the same boot). The joined
+ * text is every line of both, each once: the oops's lines the panic's log lacks, then
+ * the panic's log. Dumps that do not continue each other stay apart (an oops long
+ * before the panic, another boot).
+ *
+ * What the text says of itself. The kernel's release and version come from the
+ * "Linux version" banner, the first line of every boot's log, and when the dump holds
+ * only the end of the log (the usual case: ramoops keeps record_size bytes, efi a few
+ * dozen KiB) from the "CPU: 0 PID: 1 Comm: sh Not tainted 6.1.0-57-amd64 #1 Debian
+ * 6.1.192-3" line of dump_stack(), which shows the release and the version's first word
+ * (Debian adds its package version). Only lines of the kernel's facility (a syslog
+ * prefix below 8) are believed: a line written to /dev/kmsg has another. A text without
+ * the banner lacks the start of the log, which the crash's text_warnings say.
+ *
  * The files are untrusted: each is opened without following links, must be a regular
  * file, and is read within the limits in cd-pstore.h. Anything wrong with one record
  * is a warning and that record is left out, in /sys/fs/pstore too. */
 
 #define CD_PSTORE_READ_CHUNK (64 * 1024)
 #define CD_PSTORE_HEADER_MAX 64 /* "Emergency#2147483647 Part4294967295\n" and more */
+/* places where the oops's last line is looked for in the panic's log: timestamps make a
+ * line unique, and a log of one line repeated must not cost a comparison per pair */
+#define CD_PSTORE_JOIN_TRIES 16
 
 typedef struct {
 	gchar *name;
@@ -134,6 +157,10 @@ cd_pstore_crash_free(CdPstoreCrash *crash)
 	if (crash->files != NULL)
 		g_ptr_array_unref(crash->files);
 	g_free(crash->text);
+	g_free(crash->release);
+	g_free(crash->version);
+	if (crash->text_warnings != NULL)
+		g_ptr_array_unref(crash->text_warnings);
 	g_free(crash);
 }
 
@@ -555,24 +582,30 @@ cd_pstore_assemble(GPtrArray *records, guint first, guint last, GPtrArray *warni
 	crash->reason = g_strdup(newest->reason != NULL ? newest->reason : "Unknown");
 	crash->count = newest->count;
 	crash->files = g_ptr_array_new_with_free_func(g_free);
+	crash->text_warnings = g_ptr_array_new_with_free_func(g_free);
 
 	for (guint i = first; i <= last && newest->reason != NULL; i++) {
 		CdPstoreRecord *record = g_ptr_array_index(records, i);
+		g_autofree gchar *gap = NULL;
+
 		if (record->part == expected + 1) {
-			cd_pstore_warn(warnings,
-				       "%s %s#%u: Part%u is missing, the text has a gap",
-				       crash->backend,
-				       crash->reason,
-				       crash->count,
-				       expected);
+			gap = g_strdup_printf("%s %s#%u: Part%u is missing, the text has a gap",
+					      crash->backend,
+					      crash->reason,
+					      crash->count,
+					      expected);
 		} else if (record->part > expected) {
-			cd_pstore_warn(warnings,
-				       "%s %s#%u: Part%u to Part%u are missing, the text has a gap",
-				       crash->backend,
-				       crash->reason,
-				       crash->count,
-				       expected,
-				       record->part - 1);
+			gap = g_strdup_printf(
+				"%s %s#%u: Part%u to Part%u are missing, the text has a gap",
+				crash->backend,
+				crash->reason,
+				crash->count,
+				expected,
+				record->part - 1);
+		}
+		if (gap != NULL) {
+			cd_pstore_warn(warnings, "%s", gap);
+			g_ptr_array_add(crash->text_warnings, g_steal_pointer(&gap));
 		}
 		expected = record->part + 1;
 	}
@@ -590,6 +623,308 @@ cd_pstore_assemble(GPtrArray *records, guint first, guint last, GPtrArray *warni
 	}
 	crash->text = g_string_free(g_steal_pointer(&text), FALSE);
 	return crash;
+}
+
+/* the lines of a text, each with its '\n' (the last one may lack it) */
+static GPtrArray *
+cd_pstore_split_lines(const gchar *text)
+{
+	GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+
+	for (const gchar *p = text; *p != '\0';) {
+		const gchar *eol = strchr(p, '\n');
+		const gchar *end = eol != NULL ? eol + 1 : p + strlen(p);
+
+		g_ptr_array_add(lines, g_strndup(p, (gsize)(end - p)));
+		p = end;
+	}
+	return lines;
+}
+
+static gboolean
+cd_pstore_lines_equal(GPtrArray *a, guint ai, GPtrArray *b, guint bi, guint n)
+{
+	for (guint i = 0; i < n; i++) {
+		if (!g_str_equal(g_ptr_array_index(a, ai + i), g_ptr_array_index(b, bi + i)))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* The text of @older and @newer as one log when @newer continues @older: @older's last
+ * line, and as many lines before it as @newer has before that line, are @newer's lines;
+ * then the lines of @older that @newer lacks come first. NULL when it does not. */
+static gchar *
+cd_pstore_join_text(const gchar *older, const gchar *newer)
+{
+	g_autoptr(GPtrArray) old_lines = cd_pstore_split_lines(older);
+	g_autoptr(GPtrArray) new_lines = cd_pstore_split_lines(newer);
+	const gchar *last;
+
+	if (old_lines->len == 0 || new_lines->len == 0)
+		return NULL;
+	last = g_ptr_array_index(old_lines, old_lines->len - 1);
+	/* a chunk cut short ends without a newline: no line of a whole log is that */
+	if (!g_str_has_suffix(last, "\n"))
+		return NULL;
+	for (guint k = 0, tries = 0; k < new_lines->len && tries < CD_PSTORE_JOIN_TRIES; k++) {
+		guint shared = MIN(k + 1, old_lines->len);
+		GString *joined;
+
+		if (!g_str_equal(g_ptr_array_index(new_lines, k), last))
+			continue;
+		tries++;
+		if (!cd_pstore_lines_equal(old_lines,
+					   old_lines->len - shared,
+					   new_lines,
+					   k + 1 - shared,
+					   shared))
+			continue;
+		joined = g_string_new(NULL);
+		for (guint i = 0; i < old_lines->len - shared; i++)
+			g_string_append(joined, g_ptr_array_index(old_lines, i));
+		g_string_append(joined, newer);
+		return g_string_free(joined, FALSE);
+	}
+	return NULL;
+}
+
+/* Joins each Panic dump with the dump of the crash it ends, as the comment at the top
+ * says; @crashes is newest first and stays so */
+static void
+cd_pstore_join_oops_panic(GPtrArray *crashes)
+{
+	for (guint i = 0; i < crashes->len; i++) {
+		CdPstoreCrash *panic = g_ptr_array_index(crashes, i);
+
+		if (!g_str_equal(panic->reason, "Panic") || panic->count < 2)
+			continue;
+		for (guint j = 0; j < crashes->len; j++) {
+			CdPstoreCrash *oops = g_ptr_array_index(crashes, j);
+			g_autofree gchar *joined = NULL;
+
+			if (j == i || oops->count + 1 != panic->count ||
+			    !g_str_equal(oops->backend, panic->backend) ||
+			    g_str_equal(oops->reason, "Panic") ||
+			    g_str_equal(oops->reason, "Unknown"))
+				continue;
+			joined = cd_pstore_join_text(oops->text, panic->text);
+			if (joined == NULL)
+				continue;
+			g_debug("%s %s#%u and Panic#%u are one crash",
+				panic->backend,
+				oops->reason,
+				oops->count,
+				panic->count);
+			g_free(panic->text);
+			panic->text = g_steal_pointer(&joined);
+			/* the oops's records first: the files stay oldest first */
+			for (guint f = 0; f < panic->files->len; f++)
+				g_ptr_array_add(oops->files,
+						g_strdup(g_ptr_array_index(panic->files, f)));
+			g_ptr_array_unref(panic->files);
+			panic->files = g_ptr_array_ref(oops->files);
+			for (guint w = 0; w < oops->text_warnings->len; w++)
+				g_ptr_array_insert(
+					panic->text_warnings,
+					(gint)w,
+					g_strdup(g_ptr_array_index(oops->text_warnings, w)));
+			panic->time = MAX(panic->time, oops->time);
+			g_ptr_array_remove_index(crashes, j);
+			if (j < i)
+				i--;
+			break;
+		}
+	}
+}
+
+/* the message of a log line, after "<N>[ seconds] "; @facility_kernel tells whether the
+ * syslog prefix names the kernel's facility (what /dev/kmsg cannot write) */
+static const gchar *
+cd_pstore_line_message(const gchar *line, gboolean *facility_kernel, const gchar **stamp)
+{
+	const gchar *p = line;
+	guint64 prefix = 0;
+
+	*facility_kernel = FALSE;
+	*stamp = NULL;
+	if (*p != '<')
+		return line;
+	p++;
+	if (!g_ascii_isdigit(*p))
+		return line;
+	while (g_ascii_isdigit(*p) && prefix < 1024)
+		prefix = prefix * 10 + (guint64)(*p++ - '0');
+	if (*p != '>')
+		return line;
+	p++;
+	*facility_kernel = prefix < 8;
+	if (*p == '[') {
+		const gchar *close = strchr(p, ']');
+		if (close == NULL)
+			return p;
+		*stamp = p;
+		p = close + 1;
+		if (*p == ' ')
+			p++;
+	}
+	return p;
+}
+
+/* printable ASCII (spaces too with @spaces), 1 to CD_PSTORE_UTS_MAX bytes */
+static gchar *
+cd_pstore_uts_field(const gchar *start, gsize len, gboolean spaces)
+{
+	while (spaces && len > 0 && g_ascii_isspace(start[len - 1]))
+		len--;
+	if (len == 0 || len > CD_PSTORE_UTS_MAX)
+		return NULL;
+	for (gsize i = 0; i < len; i++) {
+		guchar c = (guchar)start[i];
+		if (c > 0x7e || c < 0x20 || (c == ' ' && !spaces))
+			return NULL;
+	}
+	return g_strndup(start, len);
+}
+
+/* "Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian
+ * 12.2.0-14) 12.2.0, GNU ld ...) #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-20)":
+ * linux_banner, the release, who built it, the compiler, then the version */
+static gboolean
+cd_pstore_parse_banner(const gchar *msg, gchar **release, gchar **version)
+{
+	const gchar *p = msg + strlen("Linux version ");
+	gsize len = strcspn(p, " \n");
+
+	*release = cd_pstore_uts_field(p, len, FALSE);
+	if (*release == NULL)
+		return FALSE;
+	p += len;
+	for (guint group = 0; group < 2; group++) {
+		guint depth = 0;
+
+		while (*p == ' ')
+			p++;
+		if (*p != '(')
+			return TRUE;
+		for (; *p != '\0' && *p != '\n'; p++) {
+			if (*p == '(')
+				depth++;
+			else if (*p == ')' && --depth == 0)
+				break;
+		}
+		if (*p != ')')
+			return TRUE;
+		p++;
+	}
+	while (*p == ' ')
+		p++;
+	*version = cd_pstore_uts_field(p, strcspn(p, "\n"), TRUE);
+	return TRUE;
+}
+
+/* the last of "Not tainted" and "Tainted: " on the line: a task name of 15 bytes may
+ * hold either, before the kernel's own */
+static gboolean
+cd_pstore_parse_cpu_line(const gchar *msg, gchar **release, gchar **version)
+{
+	const gchar *comm = strstr(msg, " Comm: ");
+	const gchar *eol = msg + strcspn(msg, "\n");
+	const gchar *mark = NULL;
+	const gchar *p;
+	gsize len;
+
+	if (comm == NULL || comm > eol)
+		return FALSE;
+	for (p = comm; p < eol; p++) {
+		if (g_str_has_prefix(p, " Not tainted "))
+			mark = p + strlen(" Not tainted ");
+		else if (g_str_has_prefix(p, " Tainted: "))
+			mark = p + strlen(" Tainted: ");
+	}
+	if (mark == NULL)
+		return FALSE;
+	/* print_tainted(): a letter or a space per taint flag */
+	for (p = mark; p < eol && (g_ascii_isupper(*p) || *p == ' '); p++)
+		;
+	len = strcspn(p, " \n");
+	if (len == 0 || !g_ascii_isdigit(*p))
+		return FALSE;
+	*release = cd_pstore_uts_field(p, len, FALSE);
+	if (*release == NULL)
+		return FALSE;
+	p += len;
+	while (*p == ' ')
+		p++;
+	*version = cd_pstore_uts_field(p, (gsize)(eol - p), TRUE);
+	return TRUE;
+}
+
+/* the release and version, and what the text lacks of the log's start */
+static void
+cd_pstore_crash_describe(CdPstoreCrash *crash)
+{
+	g_autoptr(GPtrArray) lines = cd_pstore_split_lines(crash->text);
+	g_autofree gchar *cpu_release = NULL;
+	g_autofree gchar *cpu_version = NULL;
+	const gchar *first_stamp = NULL;
+	gboolean banner = FALSE;
+
+	for (guint i = 0; i < lines->len; i++) {
+		const gchar *line = g_ptr_array_index(lines, i);
+		const gchar *stamp = NULL;
+		gboolean kernel = FALSE;
+		const gchar *msg = cd_pstore_line_message(line, &kernel, &stamp);
+
+		if (i == 0)
+			first_stamp = stamp;
+		if (!kernel)
+			continue;
+		if (!banner && g_str_has_prefix(msg, "Linux version ")) {
+			g_autofree gchar *release = NULL;
+			g_autofree gchar *version = NULL;
+			if (cd_pstore_parse_banner(msg, &release, &version)) {
+				banner = TRUE;
+				g_free(crash->release);
+				g_free(crash->version);
+				crash->release = g_steal_pointer(&release);
+				crash->version = g_steal_pointer(&version);
+			}
+		} else if (cpu_release == NULL && g_str_has_prefix(msg, "CPU: ")) {
+			g_autofree gchar *release = NULL;
+			g_autofree gchar *version = NULL;
+			if (cd_pstore_parse_cpu_line(msg, &release, &version)) {
+				cpu_release = g_steal_pointer(&release);
+				cpu_version = g_steal_pointer(&version);
+			}
+		}
+	}
+	if (!banner) {
+		crash->release = g_steal_pointer(&cpu_release);
+		crash->version = g_steal_pointer(&cpu_version);
+	}
+	if (banner || lines->len == 0)
+		return;
+	if (first_stamp != NULL) {
+		gsize len = strcspn(first_stamp, "]\n") + 1;
+		gboolean plain = first_stamp[len - 1] == ']' && len <= 32;
+		for (gsize i = 1; plain && i + 1 < len; i++)
+			plain = g_ascii_isdigit(first_stamp[i]) || first_stamp[i] == ' ' ||
+				first_stamp[i] == '.';
+		if (plain) {
+			g_autofree gchar *stamp = g_strndup(first_stamp, len);
+			g_ptr_array_add(
+				crash->text_warnings,
+				g_strdup_printf("the start of the log is missing: pstore "
+						"kept its end, from %s on, without the "
+						"\"Linux version\" line the log starts with",
+						stamp));
+			return;
+		}
+	}
+	g_ptr_array_add(crash->text_warnings,
+			g_strdup("the start of the log is missing: pstore kept its end, without "
+				 "the \"Linux version\" line the log starts with"));
 }
 
 typedef struct {
@@ -644,6 +979,9 @@ cd_pstore_group(GPtrArray *records, GPtrArray *warnings)
 	g_array_sort(dumps, cd_pstore_dump_cmp);
 	for (guint i = 0; i < dumps->len; i++)
 		g_ptr_array_add(crashes, g_array_index(dumps, CdPstoreDump, i).crash);
+	cd_pstore_join_oops_panic(crashes);
+	for (guint i = 0; i < crashes->len; i++)
+		cd_pstore_crash_describe(g_ptr_array_index(crashes, i));
 	return crashes;
 }
 

@@ -22,6 +22,8 @@ G_BEGIN_DECLS
 #define CD_PSTORE_MAX_TOTAL_SIZE (64 * 1024 * 1024)
 /* seconds between two records of one dump: pstore_dump() writes all parts in one loop */
 #define CD_PSTORE_DUMP_SPAN 10
+/* __NEW_UTS_LEN: a release or version longer than this is not one */
+#define CD_PSTORE_UTS_MAX 64
 
 /**
  * CdPstoreCrash:
@@ -34,10 +36,18 @@ G_BEGIN_DECLS
  * @text: the log as the kernel dumped it, oldest line first, part headers removed.
  *	Lines keep their syslog prefix (`<6>[    1.234567] text`) and every byte but NUL,
  *	which is written as the four characters `\x00` so that the text is a C string.
+ *	Untrusted: a task name in it can hold any byte but NUL.
  * @time: the modification time of the newest record, in seconds since the epoch; the
  *	kernel sets it to the time the record was written when the backend kept one
+ * @release: (nullable): the crashed kernel's release (`uname -r`), from the log's
+ *	`Linux version` banner, else from its `CPU: ... Comm: ...` line
+ * @version: (nullable): its version: the banner's `uname -v`, else what the `CPU:`
+ *	line shows of it (`#1 Debian 6.1.192-3`)
+ * @text_warnings: (element-type utf8): what @text lacks, each a sentence: the start of
+ *	the log (pstore keeps its end), a part that is missing; empty when it is whole
  *
- * One kernel log dump assembled from the pstore records it was split into.
+ * One kernel crash assembled from the pstore records it was split into: one dump, or
+ * the dump of an oops and that of the panic it led to (see cd-pstore.c).
  */
 typedef struct {
 	gchar *backend;
@@ -46,6 +56,9 @@ typedef struct {
 	GPtrArray *files;
 	gchar *text;
 	gint64 time;
+	gchar *release;
+	gchar *version;
+	GPtrArray *text_warnings;
 } CdPstoreCrash;
 
 void

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sys/wait.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +20,7 @@
 #include "cd-error.h"
 
 #include "cd-pstore.h"
+#include "cd-report-meta.h"
 
 /* Record sets shaped as the kernel leaves them in /sys/fs/pstore: the names
  * pstore_mkfile() gives, the ids each backend makes, the "Reason#N PartN" header
@@ -659,6 +661,557 @@ test_pstore_remove_files(Fixture *fx, gconstpointer user_data)
 	g_assert_false(g_file_test(console, G_FILE_TEST_EXISTS));
 }
 
+/* the log of one boot as ramoops' zones keep it: the Oops dump and, a moment later, the
+ * Panic dump of the same crash, whose log has lost the oops's oldest line */
+static const gchar oops_text[] =
+	"<6>[    5.100000] crashdesk-test: a line only the oops record kept\n"
+	"<1>[    5.200000] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+	"<4>[    5.200100] CPU: 0 PID: 86 Comm: insmod Tainted: G           OE      "
+	"6.1.0-57-amd64 #1  Debian 6.1.192-3\n"
+	"<4>[    5.200200] RIP: 0010:crashdesk_test_init+0x83/0x1000 [crashdesk_test]\n";
+static const gchar panic_text[] =
+	"<1>[    5.200000] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+	"<4>[    5.200100] CPU: 0 PID: 86 Comm: insmod Tainted: G           OE      "
+	"6.1.0-57-amd64 #1  Debian 6.1.192-3\n"
+	"<4>[    5.200200] RIP: 0010:crashdesk_test_init+0x83/0x1000 [crashdesk_test]\n"
+	"<0>[    5.300000] Kernel panic - not syncing: Fatal exception\n";
+
+static void
+test_pstore_oops_panic_joined(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree gchar *oops = g_strconcat("Oops#1 Part1\n", oops_text, NULL);
+	g_autofree gchar *panic = g_strconcat("Panic#2 Part1\n", panic_text, NULL);
+	g_autofree gchar *p0 = write_text(fx, "dmesg-ramoops-0", oops, TS);
+	g_autofree gchar *p1 = write_text(fx, "dmesg-ramoops-1", panic, TS + 1);
+	/* a panic of an earlier boot in another zone: the same counts, another log */
+	g_autofree gchar *p2 = write_text(
+		fx,
+		"dmesg-ramoops-2",
+		"Panic#2 Part1\n<0>[    9.000000] Kernel panic - not syncing: another boot\n",
+		TS - 600);
+	g_autoptr(GPtrArray) crashes = read_ok(fx);
+	CdPstoreCrash *crash;
+
+	g_assert_cmpuint(crashes->len, ==, 2);
+	crash = crash_at(crashes, 0);
+	g_assert_cmpstr(crash->reason, ==, "Panic");
+	g_assert_cmpuint(crash->count, ==, 2);
+	/* every line of both records, once each */
+	g_assert_cmpstr(
+		crash->text,
+		==,
+		"<6>[    5.100000] crashdesk-test: a line only the oops record kept\n"
+		"<1>[    5.200000] BUG: kernel NULL pointer dereference, address: "
+		"0000000000000000\n"
+		"<4>[    5.200100] CPU: 0 PID: 86 Comm: insmod Tainted: G           OE      "
+		"6.1.0-57-amd64 #1  Debian 6.1.192-3\n"
+		"<4>[    5.200200] RIP: 0010:crashdesk_test_init+0x83/0x1000 "
+		"[crashdesk_test]\n"
+		"<0>[    5.300000] Kernel panic - not syncing: Fatal exception\n");
+	g_assert_cmpint(crash->time, ==, TS + 1);
+	g_assert_cmpuint(crash->files->len, ==, 2);
+	g_assert_cmpstr(g_ptr_array_index(crash->files, 0), ==, p0);
+	g_assert_cmpstr(g_ptr_array_index(crash->files, 1), ==, p1);
+	/* the release from the "CPU:" line, past the taint flags */
+	g_assert_cmpstr(crash->release, ==, "6.1.0-57-amd64");
+	g_assert_cmpstr(crash->version, ==, "#1  Debian 6.1.192-3");
+	g_assert_cmpuint(crash->text_warnings->len, ==, 1);
+	g_assert_nonnull(strstr(g_ptr_array_index(crash->text_warnings, 0),
+				"the start of the log is missing: pstore kept its end, from "
+				"[    5.100000] on"));
+
+	crash = crash_at(crashes, 1);
+	g_assert_cmpuint(crash->files->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(crash->files, 0), ==, p2);
+	g_assert_null(crash->release);
+}
+
+#define BANNER                                                                                     \
+	"<5>[    0.000000] Linux version 6.1.0-57-amd64 (debian-kernel@lists.debian.org) "         \
+	"(gcc-12 (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP "        \
+	"PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-20)\n"
+#define LINE_A "<6>[    5.100000] crashdesk-test: a line\n"
+#define LINE_B "<1>[    5.200000] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+#define LINE_C                                                                                     \
+	"<4>[    5.200100] CPU: 0 PID: 86 Comm: Not tainted 9 Not tainted 6.1.0-57-amd64 #1 "      \
+	"Debian 6.1.192-3\n"
+#define LINE_P "<0>[    5.300000] Kernel panic - not syncing: Fatal exception\n"
+
+static void
+test_pstore_efi_oops_panic_joined(Fixture *fx, gconstpointer user_data)
+{
+	/* efi: the oops in two parts, then the panic, whose log holds all of the oops's */
+	g_autofree gchar *o1 = efi_name("efi", TS, 1, 1, "");
+	g_autofree gchar *o2 = efi_name("efi", TS, 2, 1, "");
+	g_autofree gchar *n1 = efi_name("efi", TS, 1, 2, "");
+	g_autofree gchar *n2 = efi_name("efi", TS, 2, 2, "");
+	g_autoptr(GPtrArray) crashes = NULL;
+	CdPstoreCrash *crash;
+
+	g_free(write_text(fx, o2, "Oops#1 Part2\n" BANNER LINE_A, TS));
+	g_free(write_text(fx, o1, "Oops#1 Part1\n" LINE_B LINE_C, TS));
+	g_free(write_text(fx, n2, "Panic#2 Part2\n" BANNER LINE_A LINE_B, TS));
+	g_free(write_text(fx, n1, "Panic#2 Part1\n" LINE_C LINE_P, TS));
+
+	crashes = read_ok(fx);
+	g_assert_cmpuint(crashes->len, ==, 1);
+	crash = crash_at(crashes, 0);
+	g_assert_cmpstr(crash->text, ==, BANNER LINE_A LINE_B LINE_C LINE_P);
+	g_assert_cmpuint(crash->files->len, ==, 4);
+	/* the banner wins over the "CPU:" line, whose task name mimics the taint */
+	g_assert_cmpstr(crash->release, ==, "6.1.0-57-amd64");
+	g_assert_cmpstr(crash->version, ==, "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (2026-11-20)");
+	g_assert_cmpuint(crash->text_warnings->len, ==, 0);
+	g_assert_cmpuint(fx->warnings->len, ==, 0);
+}
+
+static void
+test_pstore_join_bounded(Fixture *fx, gconstpointer user_data)
+{
+	/* the oops's last line ("b") is every second line of the panic's log, and the lines
+	 * before it agree until the very last ("q"): looking at every place would compare
+	 * about k lines at the k-th, minutes for this; the search is bounded */
+	g_autoptr(GString) oops = g_string_new("Oops#1 Part1\n");
+	g_autoptr(GString) panic = g_string_new("Panic#2 Part1\n");
+	g_autoptr(GPtrArray) crashes = NULL;
+	gint64 started = g_get_monotonic_time();
+
+	for (guint i = 0; i < 125000; i++) {
+		g_string_append(oops, "<4>[ 1.0] c\n<4>[ 1.0] b\n");
+		g_string_append(panic, "<4>[ 1.0] c\n<4>[ 1.0] b\n");
+	}
+	g_string_append(oops, "<4>[ 1.0] q\n<4>[ 1.0] b\n");
+	g_string_append(panic, "<0>[ 1.1] Kernel panic - not syncing: Fatal exception\n");
+	g_free(write_record(fx, "dmesg-ramoops-0", oops->str, oops->len, TS));
+	g_free(write_record(fx, "dmesg-ramoops-1", panic->str, panic->len, TS));
+	crashes = read_ok(fx);
+	/* they do not continue each other: two reports */
+	g_assert_cmpuint(crashes->len, ==, 2);
+	g_test_message("read in %.1f s", (g_get_monotonic_time() - started) / 1e6);
+	/* bounded: half a second on a loaded 2-core machine; unbounded: over a minute */
+	g_assert_cmpint(g_get_monotonic_time() - started, <, 20 * G_USEC_PER_SEC);
+}
+
+static void
+test_pstore_release_untrusted(Fixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GPtrArray) crashes = NULL;
+	CdPstoreCrash *crash;
+
+	/* a banner written to /dev/kmsg has the user facility (<12>), not the kernel's; the
+	 * task name mimics "Not tainted" before the kernel's own */
+	g_free(write_text(
+		fx,
+		"dmesg-ramoops-0",
+		"Panic#1 Part1\n"
+		"<12>[    3.000000] Linux version 9.9.9-evil (x) (y) #666\n" LINE_C LINE_P,
+		TS));
+	crashes = read_ok(fx);
+	g_assert_cmpuint(crashes->len, ==, 1);
+	crash = crash_at(crashes, 0);
+	g_assert_cmpstr(crash->release, ==, "6.1.0-57-amd64");
+	g_assert_cmpstr(crash->version, ==, "#1 Debian 6.1.192-3");
+	g_assert_cmpuint(crash->text_warnings->len, ==, 1);
+}
+
+static void
+test_pstore_release_none(Fixture *fx, gconstpointer user_data)
+{
+	g_autoptr(GPtrArray) crashes = NULL;
+	g_autofree gchar *long_release = g_strnfill(65, '6');
+	g_autofree gchar *text = g_strdup_printf("Panic#1 Part1\n<4>[    5.200100] CPU: 0 PID: 1 "
+						 "Comm: sh Not tainted %s #1\n" LINE_P,
+						 long_release);
+
+	/* a release longer than utsname's 64 bytes is not one */
+	g_free(write_text(fx, "dmesg-ramoops-0", text, TS));
+	crashes = read_ok(fx);
+	g_assert_cmpuint(crashes->len, ==, 1);
+	g_assert_null(crash_at(crashes, 0)->release);
+	g_assert_null(crash_at(crashes, 0)->version);
+}
+
+/* crashdesk pstore itself, on records as the kernel leaves them: what reaches meta.json,
+ * report.crash and dmesg.txt, and what becomes of the records */
+
+static gint
+run_pstore(const gchar *pstore_dir, const gchar *report_dir, gchar **out, gchar **err)
+{
+	const gchar *crashdesk = g_getenv("CRASHDESK");
+	const gchar *argv[] = { crashdesk,	 "pstore", "--pstore-dir",
+				pstore_dir,	 "--dir",  report_dir,
+				"--max-reports", "0",	   NULL };
+	g_autoptr(GError) error = NULL;
+	gint status = -1;
+
+	g_assert_nonnull(crashdesk);
+	g_assert_true(g_spawn_sync(NULL,
+				   (gchar **)argv,
+				   NULL,
+				   G_SPAWN_DEFAULT,
+				   NULL,
+				   NULL,
+				   out,
+				   err,
+				   &status,
+				   &error));
+	g_assert_no_error(error);
+	g_test_message("crashdesk pstore: %s%s", *out, *err);
+	return g_spawn_check_wait_status(status, NULL) ? 0 : WEXITSTATUS(status);
+}
+
+/* the ids of the reports in @root, sorted */
+static GPtrArray *
+report_ids(const gchar *root)
+{
+	g_autoptr(GDir) dir = g_dir_open(root, 0, NULL);
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	const gchar *name;
+
+	while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+		if (name[0] != '.')
+			g_ptr_array_add(ids, g_strdup(name));
+	}
+	g_ptr_array_sort(ids, (GCompareFunc)g_strcmp0);
+	return ids;
+}
+
+static gchar *
+read_report_file(const gchar *root, const gchar *id, const gchar *name, gsize *len)
+{
+	g_autofree gchar *path = g_build_filename(root, id, name, NULL);
+	g_autoptr(GError) error = NULL;
+	gchar *data = NULL;
+
+	g_file_get_contents(path, &data, len, &error);
+	g_assert_no_error(error);
+	return data;
+}
+
+static CdReportSummary *
+read_summary(const gchar *root, const gchar *id)
+{
+	gsize len = 0;
+	g_autofree gchar *meta = read_report_file(root, id, "meta.json", &len);
+	g_autoptr(GError) error = NULL;
+	CdReportSummary *summary = cd_report_summary_new_from_data(meta, len, &error);
+
+	g_assert_no_error(error);
+	return summary;
+}
+
+/* none of the bytes a terminal acts on: ESC, BEL, CSI as C1 (U+009B), as JSON escapes too */
+static void
+assert_nothing_hidden(const gchar *what, const gchar *data, gsize len)
+{
+	g_test_message("checking %s", what);
+	g_assert_null(memchr(data, 0x1b, len));
+	g_assert_null(memchr(data, 0x07, len));
+	g_assert_null(g_strstr_len(data, (gssize)len, "\xc2\x9b"));
+	g_assert_null(g_strstr_len(data, (gssize)len, "\\u001b"));
+	g_assert_null(g_strstr_len(data, (gssize)len, "\\u0007"));
+}
+
+#define HOSTILE_COMM	     "\x1b[8m\x1b]0;owned\x07\x1b]52;c;cm0gLXJmIH4K\x07"
+#define HOSTILE_COMM_VISIBLE "\\x1b[8m\\x1b]0;owned\\x07\\x1b]52;c;cm0gLXJmIH4K\\x07"
+
+static void
+test_pstore_cli_escapes(Fixture *fx, gconstpointer user_data)
+{
+	static const gchar record[] =
+		"Panic#1 Part1\n"
+		"<6>[   41.120004] sysrq: Trigger a crash\n"
+		"<0>[   41.120031] Kernel panic - not syncing: sysrq triggered crash " HOSTILE_COMM
+		"\n"
+		"<4>[   41.120077] CPU: 0 PID: 1 Comm: " HOSTILE_COMM " Not tainted 6.1.0-57-amd64 "
+		"#1 Debian 6.1.192-3\n"
+		"<0>[   41.120390] Kernel Offset: disabled\n";
+	g_autofree gchar *pstore = g_build_filename(fx->dir, "pstore", NULL);
+	g_autofree gchar *root = g_build_filename(fx->dir, "reports", NULL);
+	g_autofree gchar *path = g_build_filename(pstore, "dmesg-ramoops-0", NULL);
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *meta = NULL;
+	g_autofree gchar *apport = NULL;
+	g_autofree gchar *dmesg = NULL;
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autoptr(CdReportSummary) summary = NULL;
+	g_autoptr(GError) error = NULL;
+	gsize meta_len = 0;
+	gsize apport_len = 0;
+	gsize dmesg_len = 0;
+
+	g_assert_cmpint(g_mkdir(pstore, 0700), ==, 0);
+	g_file_set_contents(path, record, -1, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(run_pstore(pstore, root, &out, &err), ==, 0);
+	ids = report_ids(root);
+	g_assert_cmpuint(ids->len, ==, 1);
+
+	summary = read_summary(root, g_ptr_array_index(ids, 0));
+	g_assert_cmpstr(summary->comm, ==, HOSTILE_COMM_VISIBLE);
+	g_assert_cmpstr(summary->panic_message, ==, "sysrq triggered crash " HOSTILE_COMM_VISIBLE);
+	g_assert_cmpstr(summary->release, ==, "6.1.0-57-amd64");
+	meta = read_report_file(root, g_ptr_array_index(ids, 0), "meta.json", &meta_len);
+	assert_nothing_hidden("meta.json", meta, meta_len);
+	apport = read_report_file(root, g_ptr_array_index(ids, 0), "report.crash", &apport_len);
+	assert_nothing_hidden("report.crash", apport, apport_len);
+	g_assert_nonnull(strstr(apport, "Comm: " HOSTILE_COMM_VISIBLE " Not tainted"));
+	g_assert_nonnull(strstr(apport, "Uname: Linux 6.1.0-57-amd64 "));
+	/* the log itself is evidence: byte for byte what the kernel wrote */
+	dmesg = read_report_file(root, g_ptr_array_index(ids, 0), "dmesg.txt", &dmesg_len);
+	g_assert_cmpstr(dmesg, ==, record + strlen("Panic#1 Part1\n"));
+	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_pstore_cli_oops_panic(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree gchar *pstore = g_build_filename(fx->dir, "pstore", NULL);
+	g_autofree gchar *root = g_build_filename(fx->dir, "reports", NULL);
+	g_autofree gchar *p0 = g_build_filename(pstore, "dmesg-ramoops-0", NULL);
+	g_autofree gchar *p1 = g_build_filename(pstore, "dmesg-ramoops-1", NULL);
+	g_autofree gchar *oops = g_strconcat("Oops#1 Part1\n", oops_text, NULL);
+	g_autofree gchar *panic = g_strconcat("Panic#2 Part1\n", panic_text, NULL);
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *meta = NULL;
+	g_autofree gchar *apport = NULL;
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autoptr(CdReportSummary) summary = NULL;
+	g_autoptr(GError) error = NULL;
+
+	g_assert_cmpint(g_mkdir(pstore, 0700), ==, 0);
+	g_file_set_contents(p0, oops, -1, &error);
+	g_assert_no_error(error);
+	g_file_set_contents(p1, panic, -1, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(run_pstore(pstore, root, &out, &err), ==, 0);
+	ids = report_ids(root);
+	g_assert_cmpuint(ids->len, ==, 1);
+	summary = read_summary(root, g_ptr_array_index(ids, 0));
+	g_assert_cmpstr(summary->kind, ==, "oops");
+	g_assert_cmpstr(summary->message,
+			==,
+			"BUG: kernel NULL pointer dereference, address: 0000000000000000");
+	g_assert_cmpstr(summary->panic_message, ==, "Fatal exception");
+	g_assert_cmpstr(summary->release, ==, "6.1.0-57-amd64");
+	g_assert_false(summary->dmesg_complete);
+	g_assert_cmpuint(summary->dmesg_lines, ==, 5);
+	meta = read_report_file(root, g_ptr_array_index(ids, 0), "meta.json", NULL);
+	g_assert_nonnull(strstr(meta, "\"version\": \"#1  Debian 6.1.192-3\""));
+	g_assert_nonnull(strstr(meta, "the start of the log is missing"));
+	apport = read_report_file(root, g_ptr_array_index(ids, 0), "report.crash", NULL);
+	g_assert_nonnull(strstr(apport, "\nUname: Linux 6.1.0-57-amd64 "));
+	g_assert_nonnull(strstr(apport, "\nPackage: linux-image-6.1.0-57-amd64\n"));
+	g_assert_false(g_file_test(p0, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(p1, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_pstore_cli_far_future(Fixture *fx, gconstpointer user_data)
+{
+	/* 300000000000 s: the year 11476, past what GDateTime and a report id can hold;
+	 * tmpfs keeps such an mtime, ext4 clamps it to 2446 */
+	g_autofree gchar *base = g_build_filename("/dev/shm", "crashdesk-pstore-test-XXXXXX", NULL);
+	g_autofree gchar *pstore = NULL;
+	g_autofree gchar *root = g_build_filename(fx->dir, "reports", NULL);
+	g_autofree gchar *path = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *meta = NULL;
+	g_autofree gchar *year = NULL;
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autoptr(GError) error = NULL;
+	struct utimbuf times = { .actime = (time_t)300000000000LL,
+				 .modtime = (time_t)300000000000LL };
+	struct stat st;
+
+	if (g_mkdtemp(base) == NULL) {
+		g_test_skip("no /dev/shm to keep an mtime past 9999");
+		return;
+	}
+	pstore = g_strdup(base);
+	path = g_build_filename(pstore, "dmesg-ramoops-0", NULL);
+	g_file_set_contents(path,
+			    "Panic#1 Part1\n<0>[    3.490200] Kernel panic - not syncing: far "
+			    "future\n",
+			    -1,
+			    &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(g_utime(path, &times), ==, 0);
+	g_assert_cmpint(g_stat(path, &st), ==, 0);
+	if (st.st_mtime != (time_t)300000000000LL) {
+		cd_test_rm_rf(pstore);
+		g_test_skip("/dev/shm does not keep an mtime past 9999");
+		return;
+	}
+	g_assert_cmpint(run_pstore(pstore, root, &out, &err), ==, 0);
+	ids = report_ids(root);
+	g_assert_cmpuint(ids->len, ==, 1);
+	/* the capture's time names the report (a capture across New Year aside) */
+	year = g_date_time_format(now, "%Y");
+	g_assert_true(g_str_has_prefix(g_ptr_array_index(ids, 0), year));
+	meta = read_report_file(root, g_ptr_array_index(ids, 0), "meta.json", NULL);
+	g_assert_nonnull(strstr(meta, "\"warnings\": ["));
+	g_assert_nonnull(strstr(meta, "300000000000 s since the epoch"));
+	g_assert_nonnull(strstr(err, "300000000000 s since the epoch"));
+	/* gone, so that the next boot does not fail on it again */
+	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+	cd_test_rm_rf(pstore);
+}
+
+/* Records Debian's 6.1.0-57 kernel wrote, recorded by tests/vm/check-pstore.py --record
+ * (tests/pstore/README.md), copied into the fixture's directory, which saving empties */
+static gchar *
+copy_real_records(Fixture *fx, const gchar *name)
+{
+	g_autofree gchar *src = g_test_build_filename(G_TEST_DIST, "pstore", name, NULL);
+	g_autoptr(GDir) dir = NULL;
+	g_autoptr(GError) error = NULL;
+	const gchar *entry;
+
+	dir = g_dir_open(src, 0, &error);
+	g_assert_no_error(error);
+	while ((entry = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *from = g_build_filename(src, entry, NULL);
+		g_autofree gchar *data = NULL;
+		gsize len = 0;
+
+		g_file_get_contents(from, &data, &len, &error);
+		g_assert_no_error(error);
+		/* git keeps no mtime: ramoops' time is the file's, efi's is in the name */
+		g_free(write_record(fx, entry, data, len, TS));
+	}
+	return g_strdup(fx->dir);
+}
+
+static void
+test_pstore_real_ramoops_oops(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree gchar *pstore = copy_real_records(fx, "ramoops-oops");
+	/* beside the records: cd_pstore_read() reads only dmesg-* */
+	g_autofree gchar *root = g_build_filename(fx->dir, ".reports", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) crashes = cd_pstore_read(pstore, fx->warnings, &error);
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autoptr(GPtrArray) left = NULL;
+	g_autoptr(CdReportSummary) summary = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	CdPstoreCrash *crash;
+
+	g_assert_no_error(error);
+	dump_warnings(fx->warnings);
+	/* Oops#1 and Panic#2 in two zones, each the whole log from the banner on */
+	g_assert_cmpuint(crashes->len, ==, 1);
+	crash = crash_at(crashes, 0);
+	g_assert_cmpstr(crash->backend, ==, "ramoops");
+	g_assert_cmpstr(crash->reason, ==, "Panic");
+	g_assert_cmpuint(crash->count, ==, 2);
+	g_assert_cmpuint(crash->files->len, ==, 2);
+	g_assert_cmpstr(crash->release, ==, "6.1.0-57-amd64");
+	g_assert_true(
+		g_str_has_prefix(crash->version, "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 ("));
+	g_assert_cmpuint(crash->text_warnings->len, ==, 0);
+	g_assert_true(
+		g_str_has_prefix(crash->text, "<5>[    0.000000] Linux version 6.1.0-57-amd64"));
+	g_assert_nonnull(strstr(crash->text, "BUG: kernel NULL pointer dereference"));
+	g_assert_nonnull(strstr(crash->text, "Kernel panic - not syncing: Fatal exception"));
+	/* ram.c's ECC notice is not the log */
+	g_assert_null(strstr(crash->text, "ECC: "));
+	g_assert_null(strstr(crash->text, "Oops#1"));
+	g_assert_cmpuint(fx->warnings->len, ==, 0);
+
+	g_assert_cmpint(run_pstore(pstore, root, &out, &err), ==, 0);
+	ids = report_ids(root);
+	g_assert_cmpuint(ids->len, ==, 1);
+	summary = read_summary(root, g_ptr_array_index(ids, 0));
+	g_assert_cmpstr(summary->kind, ==, "oops");
+	g_assert_cmpstr(summary->comm, ==, "insmod");
+	g_assert_cmpstr(summary->panic_message, ==, "Fatal exception");
+	g_assert_cmpstr(summary->release, ==, "6.1.0-57-amd64");
+	g_assert_true(g_str_has_prefix(summary->ip_symbol, "crashdesk_test_init+"));
+	g_assert_true(summary->dmesg_complete);
+	left = report_ids(pstore);
+	g_assert_cmpuint(left->len, ==, 0);
+}
+
+static void
+test_pstore_real_ramoops_sysrq_comm(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree gchar *pstore = copy_real_records(fx, "ramoops-sysrq-comm");
+	/* beside the records: cd_pstore_read() reads only dmesg-* */
+	g_autofree gchar *root = g_build_filename(fx->dir, ".reports", NULL);
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autoptr(CdReportSummary) summary = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	g_autofree gchar *meta = NULL;
+	g_autofree gchar *apport = NULL;
+	g_autofree gchar *dmesg = NULL;
+	gsize meta_len = 0;
+	gsize apport_len = 0;
+
+	g_assert_cmpint(run_pstore(pstore, root, &out, &err), ==, 0);
+	ids = report_ids(root);
+	g_assert_cmpuint(ids->len, ==, 1);
+	summary = read_summary(root, g_ptr_array_index(ids, 0));
+	g_assert_cmpstr(summary->kind, ==, "sysrq");
+	/* printf '\033[8m\033]0;pwned\007' > /proc/self/comm, then sysrq c */
+	g_assert_cmpstr(summary->comm, ==, "\\x1b[8m\\x1b]0;pwned\\x07");
+	g_assert_cmpstr(summary->release, ==, "6.1.0-57-amd64");
+	meta = read_report_file(root, g_ptr_array_index(ids, 0), "meta.json", &meta_len);
+	assert_nothing_hidden("meta.json", meta, meta_len);
+	apport = read_report_file(root, g_ptr_array_index(ids, 0), "report.crash", &apport_len);
+	assert_nothing_hidden("report.crash", apport, apport_len);
+	dmesg = read_report_file(root, g_ptr_array_index(ids, 0), "dmesg.txt", NULL);
+	g_assert_nonnull(strstr(dmesg, "Comm: \x1b[8m\x1b]0;pwned\x07 "));
+}
+
+static void
+test_pstore_real_efi_oops(Fixture *fx, gconstpointer user_data)
+{
+	g_autofree gchar *pstore = copy_real_records(fx, "efi-oops");
+	/* beside the records: cd_pstore_read() reads only dmesg-* */
+	g_autofree gchar *root = g_build_filename(fx->dir, ".reports", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) crashes = cd_pstore_read(pstore, fx->warnings, &error);
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autoptr(GPtrArray) left = NULL;
+	g_autoptr(CdReportSummary) summary = NULL;
+	g_autofree gchar *out = NULL;
+	g_autofree gchar *err = NULL;
+	CdPstoreCrash *crash;
+
+	g_assert_no_error(error);
+	dump_warnings(fx->warnings);
+	/* Oops#1 and Panic#2 in 14 parts each, dated across three seconds */
+	g_assert_cmpuint(crashes->len, ==, 1);
+	crash = crash_at(crashes, 0);
+	g_assert_cmpstr(crash->backend, ==, "efi");
+	g_assert_cmpuint(crash->files->len, ==, 28);
+	g_assert_cmpstr(crash->release, ==, "6.1.0-57-amd64");
+	g_assert_cmpstr(crash->version, ==, "#1  Debian 6.1.192-3");
+	g_assert_cmpuint(crash->text_warnings->len, ==, 1);
+	g_assert_nonnull(
+		strstr(g_ptr_array_index(crash->text_warnings, 0), "start of the log is missing"));
+	g_assert_null(strstr(crash->text, "Linux version"));
+	g_assert_cmpuint(fx->warnings->len, ==, 0);
+
+	g_assert_cmpint(run_pstore(pstore, root, &out, &err), ==, 0);
+	ids = report_ids(root);
+	g_assert_cmpuint(ids->len, ==, 1);
+	summary = read_summary(root, g_ptr_array_index(ids, 0));
+	g_assert_cmpstr(summary->kind, ==, "oops");
+	g_assert_cmpstr(summary->comm, ==, "insmod");
+	g_assert_cmpstr(summary->release, ==, "6.1.0-57-amd64");
+	g_assert_false(summary->dmesg_complete);
+	left = report_ids(pstore);
+	g_assert_cmpuint(left->len, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -680,6 +1233,17 @@ main(int argc, char **argv)
 	ADD("no-header-and-nul", test_pstore_no_header_and_nul);
 	ADD("empty-and-missing", test_pstore_empty_and_missing);
 	ADD("remove-files", test_pstore_remove_files);
+	ADD("oops-panic-joined", test_pstore_oops_panic_joined);
+	ADD("efi-oops-panic-joined", test_pstore_efi_oops_panic_joined);
+	ADD("join-bounded", test_pstore_join_bounded);
+	ADD("release-untrusted", test_pstore_release_untrusted);
+	ADD("release-none", test_pstore_release_none);
+	ADD("cli-escapes", test_pstore_cli_escapes);
+	ADD("cli-oops-panic", test_pstore_cli_oops_panic);
+	ADD("cli-far-future", test_pstore_cli_far_future);
+	ADD("real-ramoops-oops", test_pstore_real_ramoops_oops);
+	ADD("real-ramoops-sysrq-comm", test_pstore_real_ramoops_sysrq_comm);
+	ADD("real-efi-oops", test_pstore_real_efi_oops);
 #undef ADD
 	return g_test_run();
 }
