@@ -249,6 +249,48 @@ test_hostile_comm(void)
 	rm_rf(tmp);
 }
 
+/* a plain ring with a byte that is not UTF-8: apport's text must be UTF-8, so a raw log
+ * in report.crash cost the whole save; the log goes there made visible */
+static void
+test_plain_not_utf8(void)
+{
+	g_autofree gchar *vmcore =
+		g_build_filename(fixtures, "hostile-plain-not-utf8.vmcore", NULL);
+	g_autofree gchar *tmp = g_dir_make_tmp("crashdesk-dmesg-save-XXXXXX", NULL);
+	g_autofree gchar *dir = NULL;
+	g_autofree gchar *apport = NULL;
+	g_autofree gchar *dmesg_txt = NULL;
+	g_autoptr(json_object) meta = NULL;
+	gsize apport_len = 0;
+	gsize dmesg_len = 0;
+	g_auto(Result) save = { 0 };
+	g_auto(Result) shown = { 0 };
+	g_auto(Result) raw = { 0 };
+
+	run(&save, (const gchar *[]){ "save", "--no-dump", "--input", vmcore, "--dir", tmp, NULL });
+	g_assert_cmpint(save.status, ==, 0);
+	dir = report_dir(tmp);
+	meta = read_meta(dir);
+	assert_json_visible(meta);
+	g_assert_cmpstr(json_path_string(meta, "crash", "comm"), ==, "caf\\xff\\u009b2J");
+	apport = read_file(dir, "report.crash", &apport_len);
+	assert_no_controls("report.crash", apport, apport_len);
+	g_assert_nonnull(strstr(apport, "Comm: caf\\xff\\u009b2J Not tainted"));
+
+	/* dmesg.txt: the bytes as they are; crashdesk dmesg: escaped byte by byte */
+	run(&raw, (const gchar *[]){ "dmesg", "--raw", vmcore, NULL });
+	dmesg_txt = read_file(dir, "dmesg.txt", &dmesg_len);
+	g_assert_cmpmem(dmesg_txt, dmesg_len, raw.out, raw.out_len);
+	g_assert_nonnull(strstr(dmesg_txt,
+				"Comm: caf\xff\xc2\x9b"
+				"2J Not tainted"));
+	run(&shown, (const gchar *[]){ "dmesg", vmcore, NULL });
+	g_assert_cmpint(shown.status, ==, 0);
+	assert_no_controls("crashdesk dmesg's output", shown.out, shown.out_len);
+	g_assert_nonnull(strstr(shown.out, "Comm: caf\\xff\\xc2\\x9b2J Not tainted"));
+	rm_rf(tmp);
+}
+
 /* CRASHTIME in the year 11476: the report is saved, dated with the time of capture */
 static void
 test_crash_time_after_9999(void)
@@ -315,6 +357,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	g_test_add_func("/capture/dmesg-save/hostile-comm", test_hostile_comm);
+	g_test_add_func("/capture/dmesg-save/plain-not-utf8", test_plain_not_utf8);
 	g_test_add_func("/capture/dmesg-save/crash-time-after-9999", test_crash_time_after_9999);
 	return g_test_run();
 }
