@@ -139,6 +139,15 @@ cd_vmcoreinfo_has(CdVmcoreinfo *self, const gchar *key)
 	return cd_vmcoreinfo_lookup(self, key) != NULL;
 }
 
+/* a value as an error message shows it: the dump's bytes, so cut and made visible */
+static gchar *
+cd_vmcoreinfo_show_value(const gchar *value)
+{
+	return cd_text_make_visible(value,
+				    (gssize)MIN(strlen(value), (gsize)64),
+				    CD_TEXT_FLAG_NONE);
+}
+
 static gboolean
 cd_vmcoreinfo_parse_unsigned(const gchar *key,
 			     const gchar *value,
@@ -152,12 +161,13 @@ cd_vmcoreinfo_parse_unsigned(const gchar *key,
 		digits += 2;
 	/* g_ascii_string_to_unsigned() refuses signs, spaces, empty strings and overflow */
 	if (!g_ascii_string_to_unsigned(digits, base, 0, G_MAXUINT64, out, NULL)) {
+		g_autofree gchar *shown = cd_vmcoreinfo_show_value(value);
 		g_set_error(error,
 			    CD_ERROR,
 			    CD_ERROR_INVALID_DATA,
 			    "VMCOREINFO has an invalid value for %s: \"%s\"",
 			    key,
-			    value);
+			    shown);
 		return FALSE;
 	}
 	return TRUE;
@@ -245,12 +255,13 @@ cd_vmcoreinfo_get_number(CdVmcoreinfo *self, const gchar *name, gint64 *value, G
 		return TRUE;
 	}
 	if (!g_ascii_string_to_signed(raw, 10, G_MININT64, G_MAXINT64, value, NULL)) {
+		g_autofree gchar *shown = cd_vmcoreinfo_show_value(raw);
 		g_set_error(error,
 			    CD_ERROR,
 			    CD_ERROR_INVALID_DATA,
 			    "VMCOREINFO has an invalid value for %s: \"%s\"",
 			    key,
-			    raw);
+			    shown);
 		return FALSE;
 	}
 	return TRUE;
@@ -339,7 +350,7 @@ cd_vmcoreinfo_read_crash_time(CdVmcoreinfo *self, gint64 *value, GError **error)
 		return TRUE;
 	}
 	/* the value is the crashed kernel's: shown cut and visible, never as it is */
-	shown = cd_text_make_visible(raw, MIN(strlen(raw), (gsize)32), CD_TEXT_FLAG_NONE);
+	shown = cd_vmcoreinfo_show_value(raw);
 	if (g_ascii_string_to_signed(raw, 10, G_MININT64, G_MAXINT64, &seconds, NULL) &&
 	    seconds > 0) {
 		g_set_error(error,

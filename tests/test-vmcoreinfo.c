@@ -107,6 +107,33 @@ test_vmcoreinfo_invalid_values(void)
 	g_assert_false(cd_vmcoreinfo_get_crash_time(info, &s));
 }
 
+/* a bad value is quoted in the error, which reaches a terminal: cut and made visible */
+static void
+test_vmcoreinfo_invalid_value_shown(void)
+{
+	g_autofree gchar *long_value = g_strnfill(4000, '7');
+	g_autofree gchar *text = g_strdup_printf("SYMBOL(a)=ff\x1b]0;t\x07\nNUMBER(b)=1\x1b[2J\n"
+						 "SIZE(c)=%sx",
+						 long_value);
+	g_autoptr(CdVmcoreinfo) info = cd_vmcoreinfo_new_from_data(text, strlen(text), NULL);
+	g_autoptr(GError) symbol_error = NULL;
+	g_autoptr(GError) number_error = NULL;
+	g_autoptr(GError) size_error = NULL;
+	guint64 u;
+	gint64 s;
+
+	g_assert_false(cd_vmcoreinfo_get_symbol(info, "a", &u, &symbol_error));
+	g_assert_cmpstr(symbol_error->message,
+			==,
+			"VMCOREINFO has an invalid value for SYMBOL(a): \"ff\\x1b]0;t\\x07\"");
+	g_assert_false(cd_vmcoreinfo_get_number(info, "b", &s, &number_error));
+	g_assert_cmpstr(number_error->message,
+			==,
+			"VMCOREINFO has an invalid value for NUMBER(b): \"1\\x1b[2J\"");
+	g_assert_false(cd_vmcoreinfo_get_size(info, "c", &u, &size_error));
+	g_assert_cmpuint(strlen(size_error->message), <, 200);
+}
+
 static void
 test_vmcoreinfo_nul_and_limit(void)
 {
@@ -210,6 +237,8 @@ main(int argc, char **argv)
 	g_test_add_func("/capture/vmcoreinfo/parse", test_vmcoreinfo_parse);
 	g_test_add_func("/capture/vmcoreinfo/missing", test_vmcoreinfo_missing);
 	g_test_add_func("/capture/vmcoreinfo/invalid-values", test_vmcoreinfo_invalid_values);
+	g_test_add_func("/capture/vmcoreinfo/invalid-value-shown",
+			test_vmcoreinfo_invalid_value_shown);
 	g_test_add_func("/capture/vmcoreinfo/nul-and-limit", test_vmcoreinfo_nul_and_limit);
 	g_test_add_func("/capture/vmcoreinfo/crash-time-range", test_vmcoreinfo_crash_time_range);
 	g_test_add_func("/capture/vmcoreinfo/osrelease", test_vmcoreinfo_osrelease);
