@@ -212,6 +212,11 @@ cd_crash_line_end(const CdCrashLine *line)
 static gchar *
 cd_crash_dup(const gchar *p, const gchar *end)
 {
+	/* a raw text ends at a NUL: the padding of a pstore record, or of a cut buffer */
+	const gchar *nul = memchr(p, '\0', end - p);
+
+	if (nul != NULL)
+		end = nul;
 	while (p < end && g_ascii_isspace(*p))
 		p++;
 	while (end > p && g_ascii_isspace(end[-1]))
