@@ -13,7 +13,7 @@
 #include "cd-cmd.h"
 #include "cd-dmesg.h"
 
-/* crashdesk dmesg [--caller-id] [FILE] */
+/* crashdesk dmesg [--caller-id] [--raw] [FILE] */
 
 void
 cd_cmd_print_warnings(const gchar *name, GPtrArray *warnings)
@@ -54,6 +54,8 @@ gint
 cd_cmd_dmesg(gint argc, gchar **argv)
 {
 	gboolean caller_id = FALSE;
+	gboolean raw = FALSE;
+	CdDmesgFlags flags = CD_DMESG_FLAG_NONE;
 	g_auto(GStrv) files = NULL;
 	const GOptionEntry entries[] = {
 		{ "caller-id",
@@ -62,6 +64,14 @@ cd_cmd_dmesg(gint argc, gchar **argv)
 		  G_OPTION_ARG_NONE,
 		  &caller_id,
 		  "Show the task or CPU that logged each line ([T42], [C1])",
+		  NULL },
+		{ "raw",
+		  0,
+		  0,
+		  G_OPTION_ARG_NONE,
+		  &raw,
+		  "Print the log byte for byte as vmcore-dmesg does (and a report's dmesg.txt "
+		  "holds it), carriage returns and a pre-3.5 kernel's escape sequences included",
 		  NULL },
 		{ G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, "[FILE]" },
 		{ NULL }
@@ -76,7 +86,10 @@ cd_cmd_dmesg(gint argc, gchar **argv)
 	g_option_context_set_summary(ctx,
 				     "Prints the log of the kernel that crashed, from FILE (an ELF "
 				     "vmcore) or, by default,\n" CD_PROC_VMCORE
-				     " in a capture kernel, as kexec-tools' vmcore-dmesg does.");
+				     " in a capture kernel, as kexec-tools' vmcore-dmesg does,\n"
+				     "except that every control character but newline and tab is "
+				     "written as \\xNN\n(the log is the crashed kernel's, and "
+				     "anyone can put an escape sequence into it).");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cd_cmd_parse(ctx, &argc, &argv))
 		return CD_EXIT_USAGE;
@@ -105,12 +118,12 @@ cd_cmd_dmesg(gint argc, gchar **argv)
 			   cd_vmcore_get_file_size(vmcore),
 			   cd_vmcore_get_expected_size(vmcore));
 	}
-	if (!cd_dmesg_write(vmcore,
-			    STDOUT_FILENO,
-			    caller_id ? CD_DMESG_FLAG_CALLER_ID : CD_DMESG_FLAG_NONE,
-			    NULL,
-			    warnings,
-			    &error)) {
+	if (caller_id)
+		flags |= CD_DMESG_FLAG_CALLER_ID;
+	/* the text goes to a person, or through a pipe to one */
+	if (!raw)
+		flags |= CD_DMESG_FLAG_VISIBLE;
+	if (!cd_dmesg_write(vmcore, STDOUT_FILENO, flags, NULL, warnings, &error)) {
 		cd_cmd_print_warnings(path, warnings);
 		g_printerr("%s: %s\n", path, error->message);
 		return CD_EXIT_FAILURE;

@@ -54,6 +54,7 @@ typedef struct {
 	guint64 dmesg_lines;
 	guint64 dmesg_bytes;
 	GPtrArray *dmesg_warnings;
+	GPtrArray *warnings; /* nullable: meta.json's top-level warnings */
 	const gchar *dump_omitted_reason;
 	gboolean dump_written;
 	GPtrArray *warnings; /* meta.json's top-level warnings, nullable */
@@ -93,6 +94,12 @@ cd_save_build_apport(const gchar *id,
 	g_autofree gchar *package =
 		in->release != NULL ? g_strdup_printf("linux-image-%s", in->release) : NULL;
 	const gchar *message = cd_crash_analysis_get_message(analysis);
+	/* report.crash is read by people and tools that print it: the log as it is stays in
+	 * dmesg.txt, here it is made visible (and so valid UTF-8, as apport's text must be) */
+	g_autofree gchar *dmesg =
+		cd_text_make_visible(in->dmesg_tail,
+				     -1,
+				     CD_TEXT_FLAG_KEEP_NEWLINES | CD_TEXT_FLAG_KEEP_TABS);
 
 	/* the crashed kernel's release, not the running one's as apport itself writes */
 	if (!cd_apport_report_set_text(report, "ProblemType", "KernelCrash", error) ||
@@ -109,7 +116,7 @@ cd_save_build_apport(const gchar *id,
 				       cd_crash_analysis_get_signature(analysis),
 				       error) ||
 	    !cd_apport_report_set_text(report, "CrashdeskReportId", id, error) ||
-	    !cd_apport_report_set_text(report, "VmCoreDmesg", in->dmesg_tail, error))
+	    !cd_apport_report_set_text(report, "VmCoreDmesg", dmesg, error))
 		return NULL;
 	return cd_apport_report_to_bytes(report, error);
 }
@@ -511,7 +518,10 @@ cd_cmd_save(gint argc, gchar **argv)
 	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GString) tail = g_string_new(NULL);
 	CdDmesgResult result = { .tail_max = CD_SAVE_TAIL_MAX, .tail = tail };
-	CdSaveInput in = { .source = "kdump", .dmesg_warnings = warnings };
+	g_autoptr(GPtrArray) meta_warnings = g_ptr_array_new_with_free_func(g_free);
+	CdSaveInput in = { .source = "kdump",
+			   .dmesg_warnings = warnings,
+			   .warnings = meta_warnings };
 	g_auto(CdSaveReport) report = { NULL };
 	CdReportMetaDump dump = { NULL };
 	g_autofree gchar *omitted = NULL;
@@ -560,8 +570,18 @@ cd_cmd_save(gint argc, gchar **argv)
 		g_printerr("%s: warning: %s\n", input, error->message);
 		g_clear_error(&error);
 	}
-	if (!cd_vmcoreinfo_get_crash_time(cd_vmcore_get_vmcoreinfo(vmcore), &crash_time))
+	if (!cd_vmcoreinfo_read_crash_time(cd_vmcore_get_vmcoreinfo(vmcore), &crash_time, &error)) {
+		/* a clock the report cannot hold costs its date, never the capture */
+		if (!g_error_matches(error, CD_ERROR, CD_ERROR_NOT_FOUND)) {
+			g_autofree gchar *warning =
+				g_strdup_printf("%s: the report is dated with the time of capture",
+						error->message);
+			g_printerr("%s: warning: %s\n", input, warning);
+			g_ptr_array_add(meta_warnings, g_steal_pointer(&warning));
+		}
+		g_clear_error(&error);
 		crash_time = -1;
+	}
 
 	store = cd_report_store_new(dir, CD_REPORT_STORE_FLAG_CREATE, &error);
 	if (store == NULL)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cd-crash-analysis.h"
+#include "cd-text.h"
 
 /* What killed the kernel, read from its log as text: vmcore-dmesg's "[ 1.000000] text"
  * lines, or pstore's "<4>[ 1.000000][ T1] text" records under a "Panic#1 Part1" header.
@@ -200,20 +201,27 @@ cd_crash_line_end(const CdCrashLine *line)
 	return line->str + line->len;
 }
 
-/* a copy without the surrounding blanks, valid UTF-8 whatever the input */
+/*
+ * A copy without the surrounding blanks, made visible: every text field of the analysis
+ * is made here, and a task name is anyone's to choose (prctl(PR_SET_NAME)), so a control
+ * character, a bidi control or a byte that is not UTF-8 is written out as \xNN or \uNNNN
+ * (cd-text.h). The record rings reach the analysis already escaped by vmcore-dmesg's
+ * rule (ESC as "\x1b"), the plain ring and pstore raw; both give the same fields, and
+ * as the signature is computed from the fields, the same signature.
+ */
 static gchar *
 cd_crash_dup(const gchar *p, const gchar *end)
 {
-	const gchar *nul;
+	/* a raw text ends at a NUL: the padding of a pstore record, or of a cut buffer */
+	const gchar *nul = memchr(p, '\0', end - p);
 
-	nul = memchr(p, '\0', end - p);
 	if (nul != NULL)
 		end = nul;
 	while (p < end && g_ascii_isspace(*p))
 		p++;
 	while (end > p && g_ascii_isspace(end[-1]))
 		end--;
-	return g_utf8_make_valid(p, end - p);
+	return cd_text_make_visible(p, end - p, CD_TEXT_FLAG_NONE);
 }
 
 /* a non-negative decimal of at most 9 digits, so that it fits a gint */

@@ -15,7 +15,12 @@
 #include "cd-dmesg.h"
 
 /* The crashed kernel's log as text, byte for byte as kexec-tools' vmcore-dmesg prints
- * it, so that tools and people comparing the two see no difference. */
+ * it, so that tools and people comparing the two see no difference: that is what a
+ * report's dmesg.txt holds, as evidence. vmcore-dmesg writes the records' control
+ * characters as \xNN but keeps C's isspace() (\t \n \v \f \r), and the plain ring of
+ * kernels before 3.5 as it is, ESC included. For a person (CD_DMESG_FLAG_VISIBLE, what
+ * `crashdesk dmesg` prints unless asked for --raw) the same rule covers every ring and
+ * keeps only '\n' and '\t': nothing a terminal would act on is left. */
 
 #define CD_DMESG_FLUSH_SIZE (64 * 1024)
 
@@ -26,11 +31,31 @@ typedef struct {
 	CdDmesgResult *result;
 } CdDmesgWriter;
 
-/* vmcore-dmesg keeps what C's isprint() or isspace() accept in the "C" locale */
+/* vmcore-dmesg keeps what C's isprint() or isspace() accept in the "C" locale; a person
+ * gets only what moves no cursor back nor down a page */
 static gboolean
-cd_dmesg_byte_is_plain(guint8 c)
+cd_dmesg_byte_is_plain(guint8 c, CdDmesgFlags flags)
 {
+	if (flags & CD_DMESG_FLAG_VISIBLE)
+		return (c >= 0x20 && c <= 0x7e) || c == '\t' || c == '\n';
 	return (c >= 0x20 && c <= 0x7e) || (c >= '\t' && c <= '\r');
+}
+
+static void
+cd_dmesg_append_escaped(GString *out, const guint8 *text, gsize len, CdDmesgFlags flags)
+{
+	static const gchar hex[] = "0123456789abcdef";
+
+	for (gsize i = 0; i < len; i++) {
+		guint8 c = text[i];
+		if (cd_dmesg_byte_is_plain(c, flags)) {
+			g_string_append_c(out, (gchar)c);
+		} else {
+			g_string_append(out, "\\x");
+			g_string_append_c(out, hex[c >> 4]);
+			g_string_append_c(out, hex[c & 0xf]);
+		}
+	}
 }
 
 /**
@@ -39,15 +64,19 @@ cd_dmesg_byte_is_plain(guint8 c)
  *
  * Formats one record: `[%5lu.%06lu] ` from its time stamp, then its text with bytes
  * outside printable ASCII written as `\xNN`, then a newline. The plain ring of old
- * kernels has neither records nor time stamps: its text is copied unchanged.
+ * kernels has neither records nor time stamps: its text is copied unchanged, or with
+ * %CD_DMESG_FLAG_VISIBLE escaped like the records' text.
  */
 void
 cd_dmesg_append_record(GString *out, const CdPrintkRecord *record, CdDmesgFlags flags)
 {
-	static const gchar hex[] = "0123456789abcdef";
-
 	if (!record->has_timestamp) {
-		g_string_append_len(out, (const gchar *)record->text, (gssize)record->text_len);
+		if (flags & CD_DMESG_FLAG_VISIBLE)
+			cd_dmesg_append_escaped(out, record->text, record->text_len, flags);
+		else
+			g_string_append_len(out,
+					    (const gchar *)record->text,
+					    (gssize)record->text_len);
 		return;
 	}
 	g_string_append_printf(out,
@@ -65,16 +94,7 @@ cd_dmesg_append_record(GString *out, const CdPrintkRecord *record, CdDmesgFlags 
 		g_string_append_printf(out, "[%6s]", caller);
 	}
 	g_string_append_c(out, ' ');
-	for (gsize i = 0; i < record->text_len; i++) {
-		guint8 c = record->text[i];
-		if (cd_dmesg_byte_is_plain(c)) {
-			g_string_append_c(out, (gchar)c);
-		} else {
-			g_string_append(out, "\\x");
-			g_string_append_c(out, hex[c >> 4]);
-			g_string_append_c(out, hex[c & 0xf]);
-		}
-	}
+	cd_dmesg_append_escaped(out, record->text, record->text_len, flags);
 	g_string_append_c(out, '\n');
 }
 

@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 typedef enum {
 	CD_DMESG_FLAG_NONE = 0,
 	CD_DMESG_FLAG_CALLER_ID = 1 << 0, /* "[    T42]" after the time, as CONFIG_PRINTK_CALLER */
+	/* for a person: every byte but printable ASCII, '\n' and '\t' as \xNN, in every
+	 * ring format; without it the text is vmcore-dmesg's, byte for byte */
+	CD_DMESG_FLAG_VISIBLE = 1 << 1,
 } CdDmesgFlags;
 
 /* what a caller may want back from writing the log */

@@ -9,6 +9,7 @@
 
 #include "cd-error.h"
 
+#include "cd-text.h"
 #include "cd-vmcoreinfo.h"
 
 /* VMCOREINFO is the kernel's own description of itself, written at boot into the note
@@ -138,6 +139,15 @@ cd_vmcoreinfo_has(CdVmcoreinfo *self, const gchar *key)
 	return cd_vmcoreinfo_lookup(self, key) != NULL;
 }
 
+/* a value as an error message shows it: the dump's bytes, so cut and made visible */
+static gchar *
+cd_vmcoreinfo_show_value(const gchar *value)
+{
+	return cd_text_make_visible(value,
+				    (gssize)MIN(strlen(value), (gsize)64),
+				    CD_TEXT_FLAG_NONE);
+}
+
 static gboolean
 cd_vmcoreinfo_parse_unsigned(const gchar *key,
 			     const gchar *value,
@@ -151,12 +161,13 @@ cd_vmcoreinfo_parse_unsigned(const gchar *key,
 		digits += 2;
 	/* g_ascii_string_to_unsigned() refuses signs, spaces, empty strings and overflow */
 	if (!g_ascii_string_to_unsigned(digits, base, 0, G_MAXUINT64, out, NULL)) {
+		g_autofree gchar *shown = cd_vmcoreinfo_show_value(value);
 		g_set_error(error,
 			    CD_ERROR,
 			    CD_ERROR_INVALID_DATA,
 			    "VMCOREINFO has an invalid value for %s: \"%s\"",
 			    key,
-			    value);
+			    shown);
 		return FALSE;
 	}
 	return TRUE;
@@ -244,12 +255,13 @@ cd_vmcoreinfo_get_number(CdVmcoreinfo *self, const gchar *name, gint64 *value, G
 		return TRUE;
 	}
 	if (!g_ascii_string_to_signed(raw, 10, G_MININT64, G_MAXINT64, value, NULL)) {
+		g_autofree gchar *shown = cd_vmcoreinfo_show_value(raw);
 		g_set_error(error,
 			    CD_ERROR,
 			    CD_ERROR_INVALID_DATA,
 			    "VMCOREINFO has an invalid value for %s: \"%s\"",
 			    key,
-			    raw);
+			    shown);
 		return FALSE;
 	}
 	return TRUE;
@@ -258,12 +270,27 @@ cd_vmcoreinfo_get_number(CdVmcoreinfo *self, const gchar *name, gint64 *value, G
 /**
  * cd_vmcoreinfo_get_osrelease:
  *
- * Returns: the crashed kernel's release (`uname -r`), or %NULL
+ * Returns: the crashed kernel's release (`uname -r`), or %NULL if absent or not a
+ * release: empty, longer than a utsname field, or with a character outside printable
+ * ASCII (the value goes into reports and onto terminals as it is)
  */
 const gchar *
 cd_vmcoreinfo_get_osrelease(CdVmcoreinfo *self)
 {
-	return cd_vmcoreinfo_lookup(self, "OSRELEASE");
+	const gchar *raw = cd_vmcoreinfo_lookup(self, "OSRELEASE");
+	gsize len;
+
+	if (raw == NULL)
+		return NULL;
+	len = strlen(raw);
+	/* __NEW_UTS_LEN */
+	if (len == 0 || len > 64)
+		return NULL;
+	for (gsize i = 0; i < len; i++) {
+		if (!g_ascii_isprint(raw[i]))
+			return NULL;
+	}
+	return raw;
 }
 
 /**
@@ -294,14 +321,68 @@ cd_vmcoreinfo_get_kernel_offset(CdVmcoreinfo *self, guint64 *value)
 }
 
 /**
+ * cd_vmcoreinfo_read_crash_time:
+ * @value: (out): seconds since the epoch at which the kernel panicked
+ *
+ * CRASHTIME is the crashed kernel's clock, which may be wrong or damaged: only a time
+ * from 1970 to the end of 9999 (%CD_VMCOREINFO_CRASH_TIME_MAX), which GDateTime and a
+ * report id can hold, is a crash time.
+ *
+ * Returns: %FALSE with %CD_ERROR_NOT_FOUND when VMCOREINFO has no CRASHTIME, or
+ * %CD_ERROR_INVALID_DATA, saying what is wrong, for a value that is no such time
+ */
+gboolean
+cd_vmcoreinfo_read_crash_time(CdVmcoreinfo *self, gint64 *value, GError **error)
+{
+	const gchar *raw = cd_vmcoreinfo_lookup(self, "CRASHTIME");
+	g_autofree gchar *shown = NULL;
+	gint64 seconds = 0;
+
+	if (raw == NULL) {
+		g_set_error_literal(error,
+				    CD_ERROR,
+				    CD_ERROR_NOT_FOUND,
+				    "VMCOREINFO lacks CRASHTIME");
+		return FALSE;
+	}
+	if (g_ascii_string_to_signed(raw, 10, 0, CD_VMCOREINFO_CRASH_TIME_MAX, &seconds, NULL)) {
+		*value = seconds;
+		return TRUE;
+	}
+	/* the value is the crashed kernel's: shown cut and visible, never as it is */
+	shown = cd_vmcoreinfo_show_value(raw);
+	if (g_ascii_string_to_signed(raw, 10, G_MININT64, G_MAXINT64, &seconds, NULL) &&
+	    seconds > 0) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
+			    "VMCOREINFO's CRASHTIME %s is after the year 9999",
+			    shown);
+	} else if (seconds < 0) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
+			    "VMCOREINFO's CRASHTIME %s is before 1970",
+			    shown);
+	} else {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
+			    "VMCOREINFO's CRASHTIME \"%s\" is not a number of seconds",
+			    shown);
+	}
+	return FALSE;
+}
+
+/**
  * cd_vmcoreinfo_get_crash_time:
  * @value: (out): seconds since the epoch at which the kernel panicked
+ *
+ * Returns: %TRUE if CRASHTIME is there and a time cd_vmcoreinfo_read_crash_time()
+ * accepts
  */
 gboolean
 cd_vmcoreinfo_get_crash_time(CdVmcoreinfo *self, gint64 *value)
 {
-	const gchar *raw = cd_vmcoreinfo_lookup(self, "CRASHTIME");
-	if (raw == NULL)
-		return FALSE;
-	return g_ascii_string_to_signed(raw, 10, 0, G_MAXINT64, value, NULL);
+	return cd_vmcoreinfo_read_crash_time(self, value, NULL);
 }

@@ -45,7 +45,12 @@ guint64
 cd_vmcoreinfo_get_page_size(CdVmcoreinfo *self);
 gboolean
 cd_vmcoreinfo_get_kernel_offset(CdVmcoreinfo *self, guint64 *value);
+/* 9999-12-31T23:59:59Z: GDateTime, and so the report id, ends with the year 9999 */
+#define CD_VMCOREINFO_CRASH_TIME_MAX G_GINT64_CONSTANT(253402300799)
+
 gboolean
 cd_vmcoreinfo_get_crash_time(CdVmcoreinfo *self, gint64 *value);
+gboolean
+cd_vmcoreinfo_read_crash_time(CdVmcoreinfo *self, gint64 *value, GError **error);
 
 G_END_DECLS

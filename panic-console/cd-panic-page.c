@@ -18,6 +18,7 @@
 #include "cd-error.h"
 #include "cd-panic-page.h"
 #include "cd-qr.h"
+#include "cd-text.h"
 #include "cd-vmcore.h"
 
 /* a line drawn or put in the QR code is cut at this many bytes before anything else */
@@ -90,14 +91,16 @@ cd_panic_page_free(CdPanicPage *self)
 
 /*
  * A log line as the screen shows it: without the time stamp ("[    4.049834] "), the
- * pstore level ("<4>") or caller ("[  T123]"), control characters as spaces, invalid
- * UTF-8 replaced, cut at CD_PANIC_PAGE_MAX_LINE bytes; @ascii: only printable ASCII,
- * for the QR code.
+ * pstore level ("<4>") or caller ("[  T123]"), cut at CD_PANIC_PAGE_MAX_LINE bytes (at a
+ * character's start), made visible as everywhere else (cd-text.h: ESC as "\x1b", a C1
+ * control or a bidi override as "\u009b", invalid UTF-8 as "\xff"), a tab as a space;
+ * @ascii: only printable ASCII, for the QR code, other characters as '?'. The text is the
+ * crashed kernel's, often with a task name anyone chose: nothing in it is interpreted.
  */
 static gchar *
 cd_panic_page_clean_line(const gchar *line, gsize len, gboolean ascii)
 {
-	g_autofree gchar *valid = NULL;
+	g_autofree gchar *visible = NULL;
 	GString *out;
 
 	if (len > 0 && line[len - 1] == '\r')
@@ -118,13 +121,18 @@ cd_panic_page_clean_line(const gchar *line, gsize len, gboolean ascii)
 		if (len > 0 && line[0] == ' ')
 			len--, line++;
 	}
-	len = MIN(len, (gsize)CD_PANIC_PAGE_MAX_LINE);
-	valid = g_utf8_make_valid(line, (gssize)len);
-	out = g_string_sized_new(strlen(valid));
-	for (const gchar *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+	if (len > CD_PANIC_PAGE_MAX_LINE) {
+		/* not inside a character: a cut is no invalid byte */
+		len = CD_PANIC_PAGE_MAX_LINE;
+		for (guint i = 0; i < 3 && len > 0 && ((guchar)line[len] & 0xc0) == 0x80; i++)
+			len--;
+	}
+	visible = cd_text_make_visible(line, (gssize)len, CD_TEXT_FLAG_KEEP_TABS);
+	out = g_string_sized_new(strlen(visible));
+	for (const gchar *p = visible; *p != '\0'; p = g_utf8_next_char(p)) {
 		guchar c = (guchar)*p;
 
-		if (c < 0x20 || c == 0x7f)
+		if (c == '\t')
 			g_string_append_c(out, ' ');
 		else if (c < 0x80)
 			g_string_append_c(out, (gchar)c);

@@ -11,6 +11,7 @@
 
 #include "cd-config.h"
 #include "cd-panic-status.h"
+#include "cd-text.h"
 
 void
 cd_panic_status_init(CdPanicStatus *self)
@@ -30,27 +31,28 @@ cd_panic_status_clear(CdPanicStatus *self)
 }
 
 /*
- * The text as it may go on a screen and into a text console: valid UTF-8, no control
- * characters (an escape sequence must not reach the console), cut to a length; NULL
- * when nothing is left.
+ * The text as it may go on a screen and into a text console: valid UTF-8 (else it is
+ * no status), made visible as all text on the screen is (cd-text.h: an escape sequence
+ * shows as "\x1b[2J", never reaches the console), a tab as a space, cut to a length;
+ * NULL when nothing is left.
  */
 static gchar *
 cd_panic_status_text(const gchar *text)
 {
-	g_autoptr(GString) str = g_string_new(NULL);
-	guint chars = 0;
+	g_autofree gchar *visible = NULL;
+	g_autofree gchar *cut = NULL;
 
 	if (text == NULL || !g_utf8_validate(text, -1, NULL))
 		return NULL;
-	for (const gchar *p = text; *p != '\0' && chars < CD_PANIC_STATUS_MAX_TEXT;
-	     p = g_utf8_next_char(p), chars++) {
-		gunichar c = g_utf8_get_char(p);
-		g_string_append_unichar(str, g_unichar_iscntrl(c) ? ' ' : c);
-	}
-	g_strstrip(str->str);
-	if (str->str[0] == '\0')
+	visible = cd_text_make_visible(text, -1, CD_TEXT_FLAG_KEEP_TABS);
+	g_strdelimit(visible, "\t", ' ');
+	cut = g_utf8_substring(visible,
+			       0,
+			       MIN(g_utf8_strlen(visible, -1), (glong)CD_PANIC_STATUS_MAX_TEXT));
+	g_strstrip(cut);
+	if (cut[0] == '\0')
 		return NULL;
-	return g_strdup(str->str);
+	return g_strdup(cut);
 }
 
 /* a decimal number from @min to @max, nothing else */

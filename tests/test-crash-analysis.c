@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cd-crash-analysis.h"
+#include "cd-text.h"
 
 /* Each tests/crash-texts/NAME.txt is a crashed kernel's log and NAME.expected what the
  * analysis must find in it; see tests/crash-texts/README.md for the keys. */
@@ -112,6 +113,40 @@ cd_test_check_signature_shape(CdCrashAnalysis *analysis)
 		g_assert_nonnull(cd_crash_analysis_get_message(analysis));
 }
 
+/* text from the crashed kernel reaches meta.json, report.crash and screens only visible:
+ * no control character, bidi control or invalid UTF-8 in any field (cd-text.h) */
+static void
+cd_test_assert_visible(const gchar *field, const gchar *value)
+{
+	if (value != NULL && !cd_text_is_visible(value, CD_TEXT_FLAG_NONE)) {
+		g_autofree gchar *shown = cd_text_make_visible(value, -1, CD_TEXT_FLAG_NONE);
+		g_test_fail_printf("%s is not visible: %s", field, shown);
+	}
+}
+
+static void
+cd_test_check_visible(CdCrashAnalysis *a)
+{
+	GPtrArray *frames = cd_crash_analysis_get_backtrace(a);
+	GStrv modules = cd_crash_analysis_get_modules(a);
+	GStrv words = cd_crash_analysis_get_taint_words(a);
+
+	cd_test_assert_visible("message", cd_crash_analysis_get_message(a));
+	cd_test_assert_visible("panic_message", cd_crash_analysis_get_panic_message(a));
+	cd_test_assert_visible("taint", cd_crash_analysis_get_taint(a));
+	cd_test_assert_visible("comm", cd_crash_analysis_get_comm(a));
+	cd_test_assert_visible("ip_symbol", cd_crash_analysis_get_ip_symbol(a));
+	for (guint i = 0; modules[i] != NULL; i++)
+		cd_test_assert_visible("module", modules[i]);
+	for (guint i = 0; words[i] != NULL; i++)
+		cd_test_assert_visible("taint word", words[i]);
+	for (guint i = 0; i < frames->len; i++) {
+		CdCrashFrame *frame = g_ptr_array_index(frames, i);
+		cd_test_assert_visible("frame", frame->symbol);
+		cd_test_assert_visible("frame module", frame->module);
+	}
+}
+
 static void
 test_crash_analysis_case(gconstpointer user_data)
 {
@@ -166,6 +201,7 @@ test_crash_analysis_case(gconstpointer user_data)
 	g_assert_cmpfloat_with_epsilon(cd_crash_analysis_get_uptime(analysis), uptime, 1e-7);
 
 	cd_test_check_signature_shape(analysis);
+	cd_test_check_visible(analysis);
 }
 
 /* g_ptr_array_sort() hands pointers to the elements */
@@ -246,24 +282,26 @@ cd_test_mutate(const gchar *text)
 	g_autofree gchar *step1 = NULL;
 	g_autofree gchar *step2 = NULL;
 
+	/* bytes, not UTF-8: the hostile cases hold bytes that are not text */
 	regex = g_regex_new(
 		"\\[\\s*(?<sec>\\d+)\\.(?<usec>\\d{6})\\]"
 		"|(?<hex>0x[0-9a-f]+|\\b[0-9a-f]{8,}\\b)"
 		"|(?<what>PID: |CPU: |CPU#|CPU |pid:|on cpu |stuck for |Comm: \\S*?|for more than )"
 		"\\d+",
-		G_REGEX_MULTILINE,
+		G_REGEX_MULTILINE | G_REGEX_RAW,
 		0,
 		&error);
 	g_assert_no_error(error);
 	step1 = g_regex_replace_eval(regex, text, -1, 0, 0, cd_test_mutate_cb, NULL, &error);
 	g_assert_no_error(error);
 	/* the task in a soft lockup message: "[kworker/2:1:143]" */
-	comm = g_regex_new("! \\[[^\\]]*\\]$", G_REGEX_MULTILINE, 0, &error);
+	comm = g_regex_new("! \\[[^\\]]*\\]$", G_REGEX_MULTILINE | G_REGEX_RAW, 0, &error);
 	g_assert_no_error(error);
 	step2 = g_regex_replace_literal(comm, step1, -1, 0, "! [other/3:0:4242]", 0, &error);
 	g_assert_no_error(error);
 	/* the blocked task of a hung task report */
-	hung = g_regex_new("INFO: task \\S+ blocked", 0, 0, &error);
+	/* bytes, not UTF-8: the hostile cases hold bytes that are not text */
+	hung = g_regex_new("INFO: task \\S+ blocked", G_REGEX_RAW, 0, &error);
 	g_assert_no_error(error);
 	return g_regex_replace_literal(hung,
 				       step2,
@@ -630,6 +668,7 @@ cd_test_check_invariants(CdCrashAnalysis *a)
 
 	g_assert_true(cd_test_is_kind(cd_crash_analysis_get_kind(a)));
 	cd_test_check_signature_shape(a);
+	cd_test_check_visible(a);
 	g_assert_nonnull(cd_crash_analysis_get_modules(a));
 	g_assert_nonnull(cd_crash_analysis_get_taint_words(a));
 	g_assert_cmpint(cd_crash_analysis_get_cpu(a), >=, -1);

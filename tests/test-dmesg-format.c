@@ -44,9 +44,17 @@ test_dmesg_format_escaping(void)
 	static const gchar text[] = "a\x01\tb\x7f\xc3\xa9\n\r\x0b\x0c~ \x1f\x80\xff";
 	g_autofree gchar *s = format(0, text, sizeof(text) - 1, 0, CD_DMESG_FLAG_NONE);
 
+	g_autofree gchar *v = format(0, text, sizeof(text) - 1, 0, CD_DMESG_FLAG_VISIBLE);
+
 	g_assert_cmpstr(s,
 			==,
 			"[    0.000000] a\\x01\tb\\x7f\\xc3\\xa9\n\r\x0b\x0c~ \\x1f\\x80\\xff\n");
+	/* for a person only newline and tab are kept: no carriage return to overwrite a
+	 * line with, no vertical tab nor form feed */
+	g_assert_cmpstr(
+		v,
+		==,
+		"[    0.000000] a\\x01\tb\\x7f\\xc3\\xa9\n\\x0d\\x0b\\x0c~ \\x1f\\x80\\xff\n");
 }
 
 static void
@@ -67,9 +75,19 @@ test_dmesg_format_plain(void)
 	CdPrintkRecord rec = { .text = (const guint8 *)"<6>raw\x01", .text_len = 7 };
 	g_autoptr(GString) out = g_string_new(NULL);
 
+	static const gchar hostile[] = "<4>Comm: \x1b]0;t\x07\r\t\xc2\x9b\n";
+	CdPrintkRecord bad = { .text = (const guint8 *)hostile, .text_len = sizeof(hostile) - 1 };
+
 	/* the pre-3.5 ring is copied as it is, as vmcore-dmesg does */
 	cd_dmesg_append_record(out, &rec, CD_DMESG_FLAG_NONE);
 	g_assert_cmpmem(out->str, out->len, "<6>raw\x01", 7);
+	g_string_truncate(out, 0);
+	cd_dmesg_append_record(out, &bad, CD_DMESG_FLAG_NONE);
+	g_assert_cmpmem(out->str, out->len, hostile, sizeof(hostile) - 1);
+	/* for a person, escaped as the records are, newline and tab kept */
+	g_string_truncate(out, 0);
+	cd_dmesg_append_record(out, &bad, CD_DMESG_FLAG_VISIBLE);
+	g_assert_cmpstr(out->str, ==, "<4>Comm: \\x1b]0;t\\x07\\x0d\t\\xc2\\x9b\n");
 }
 
 int

@@ -15,6 +15,7 @@
 #include "cd-font.h"
 #include "cd-panic-page.h"
 #include "cd-qr.h"
+#include "cd-text.h"
 
 /* the brown screen's parts: canvas, PNG, fonts (hostile ones too), QR sizing, layout */
 
@@ -1019,6 +1020,85 @@ test_page_colors(void)
 	}
 }
 
+/* everything the page shows is visible text: no control character, C1 control, bidi
+ * control or invalid UTF-8, on the screen, the text console or in the QR code */
+static void
+check_page_visible(CdPanicPage *page)
+{
+	GPtrArray *details = cd_panic_page_get_detail_lines(page);
+	const gchar *qr = cd_panic_page_get_qr_text(page);
+	g_auto(GStrv) lines = cd_panic_page_text_lines(page, 240, 67);
+
+	g_assert_true(cd_text_is_visible(cd_panic_page_get_headline(page), CD_TEXT_FLAG_NONE));
+	for (guint i = 0; i < details->len; i++)
+		g_assert_true(cd_text_is_visible(g_ptr_array_index(details, i), CD_TEXT_FLAG_NONE));
+	for (guint i = 0; lines[i] != NULL; i++)
+		g_assert_true(cd_text_is_visible(lines[i], CD_TEXT_FLAG_NONE));
+	/* the QR code: printable ASCII lines */
+	for (const gchar *p = qr; *p != '\0'; p++)
+		g_assert_true(*p == '\n' || (*p >= 0x20 && *p <= 0x7e));
+}
+
+/* a task name with escape sequences, from every printk ring and from pstore: shown
+ * made visible ("\x1b[8m"), the same on every path, never interpreted */
+static void
+test_page_hostile_text(void)
+{
+	static const gchar comm[] = "\\x1b[8mx\\x1b]0;t\\x07\\x1b]52;c;ZXZpbA==\\x07";
+	const gchar *vmcores[] = { "hostile-comm-lockless.vmcore",
+				   "hostile-comm-legacy.vmcore",
+				   "hostile-comm-plain.vmcore" };
+	const gchar *dir = g_getenv("CRASHDESK_FIXTURES");
+	g_autofree gchar *cpu_line =
+		g_strdup_printf("CPU: 0 PID: 1 Comm: %s Not tainted 6.1.0-fixture #1", comm);
+	g_autofree gchar *task_line = g_strdup_printf("task: %s pid 1\n", comm);
+	g_autofree gchar *text = NULL;
+	g_autoptr(CdPanicPage) pstore = NULL;
+	GPtrArray *details;
+	gsize len = 0;
+
+	if (dir == NULL) {
+		g_test_fail_printf("CRASHDESK_FIXTURES is not set: run through meson test");
+		return;
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(vmcores); i++) {
+		g_autofree gchar *path = g_build_filename(dir, vmcores[i], NULL);
+		g_autoptr(GError) error = NULL;
+		g_autoptr(CdPanicPage) page = cd_panic_page_new_from_vmcore(path, &error);
+		g_auto(GStrv) lines = NULL;
+		g_autofree gchar *all = NULL;
+		gboolean found = FALSE;
+
+		g_test_message("%s", vmcores[i]);
+		g_assert_no_error(error);
+		check_page_visible(page);
+		details = cd_panic_page_get_detail_lines(page);
+		for (guint j = 0; j < details->len; j++)
+			found = found || g_strcmp0(g_ptr_array_index(details, j), cpu_line) == 0;
+		g_assert_true(found);
+		g_assert_nonnull(strstr(cd_panic_page_get_qr_text(page), task_line));
+		/* the text console shows the same line */
+		lines = cd_panic_page_text_lines(page, 240, 67);
+		all = g_strjoinv("\n", lines);
+		g_assert_nonnull(strstr(all, cpu_line));
+		/* the carriage return of another line is shown, not obeyed */
+		g_assert_nonnull(strstr(cd_panic_page_get_qr_text(page),
+					"Started evil.service\\x0dStarted good.service"));
+	}
+
+	/* pstore keeps the bytes raw: a C1 CSI, a bidi override, a byte that is not UTF-8 */
+	text = read_crash_text("hostile-hung-task-pstore.txt", &len);
+	pstore = cd_panic_page_new(text, len);
+	check_page_visible(pstore);
+	g_assert_cmpstr(
+		cd_panic_page_get_headline(pstore),
+		==,
+		"Hung task: INFO: task \\x1b]0;pwned\\x07\\u009b\\u202e\\xff:4242 blocked for "
+		"more than 120 seconds.");
+	g_assert_nonnull(strstr(cd_panic_page_get_qr_text(pstore),
+				"task: \\x1b]0;pwned\\x07\\u009b\\u202e\\xff pid 4242\n"));
+}
+
 static void
 test_page_vmcore(void)
 {
@@ -1078,5 +1158,6 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/panic-console/page/hostile", test_page_hostile);
 	g_test_add_func("/panic-console/page/colors", test_page_colors);
 	g_test_add_func("/panic-console/page/vmcore", test_page_vmcore);
+	g_test_add_func("/panic-console/page/hostile-text", test_page_hostile_text);
 	return g_test_run();
 }

@@ -129,10 +129,17 @@ test_status_sanitised(void)
 
 	cd_panic_status_init(&status);
 	cd_panic_status_apply(&status, "stage", "a\033[2Jb\tc");
-	assert_line(&status, "a [2Jb c");
+	assert_line(&status, "a\\x1b[2Jb c");
 	cd_panic_status_apply(&status, "stage", long_text);
 	line = line_of(&status);
 	g_assert_cmpuint(strlen(line), ==, CD_PANIC_STATUS_MAX_TEXT);
+	/* a C1 CSI and a bidi override, shown as everywhere else (cd-text.h) */
+	cd_panic_status_apply(&status,
+			      "failed",
+			      "x\xc2\x9b"
+			      "2J\xe2\x80\xae"
+			      "y");
+	g_assert_cmpstr(status.failure, ==, "x\\u009b2J\\u202ey");
 }
 
 int

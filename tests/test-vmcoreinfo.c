@@ -7,6 +7,7 @@
 
 #include "cd-error.h"
 
+#include "cd-text.h"
 #include "cd-vmcoreinfo.h"
 
 /* a shortened note as Debian's 6.1 kernel writes it, CRASHTIME without a newline */
@@ -106,6 +107,33 @@ test_vmcoreinfo_invalid_values(void)
 	g_assert_false(cd_vmcoreinfo_get_crash_time(info, &s));
 }
 
+/* a bad value is quoted in the error, which reaches a terminal: cut and made visible */
+static void
+test_vmcoreinfo_invalid_value_shown(void)
+{
+	g_autofree gchar *long_value = g_strnfill(4000, '7');
+	g_autofree gchar *text = g_strdup_printf("SYMBOL(a)=ff\x1b]0;t\x07\nNUMBER(b)=1\x1b[2J\n"
+						 "SIZE(c)=%sx",
+						 long_value);
+	g_autoptr(CdVmcoreinfo) info = cd_vmcoreinfo_new_from_data(text, strlen(text), NULL);
+	g_autoptr(GError) symbol_error = NULL;
+	g_autoptr(GError) number_error = NULL;
+	g_autoptr(GError) size_error = NULL;
+	guint64 u;
+	gint64 s;
+
+	g_assert_false(cd_vmcoreinfo_get_symbol(info, "a", &u, &symbol_error));
+	g_assert_cmpstr(symbol_error->message,
+			==,
+			"VMCOREINFO has an invalid value for SYMBOL(a): \"ff\\x1b]0;t\\x07\"");
+	g_assert_false(cd_vmcoreinfo_get_number(info, "b", &s, &number_error));
+	g_assert_cmpstr(number_error->message,
+			==,
+			"VMCOREINFO has an invalid value for NUMBER(b): \"1\\x1b[2J\"");
+	g_assert_false(cd_vmcoreinfo_get_size(info, "c", &u, &size_error));
+	g_assert_cmpuint(strlen(size_error->message), <, 200);
+}
+
 static void
 test_vmcoreinfo_nul_and_limit(void)
 {
@@ -124,6 +152,84 @@ test_vmcoreinfo_nul_and_limit(void)
 	g_assert_error(error, CD_ERROR, CD_ERROR_INVALID_DATA);
 }
 
+/* CRASHTIME is the crashed kernel's clock: only what a report id can hold is a time */
+static void
+test_vmcoreinfo_crash_time_range(void)
+{
+	const struct {
+		const gchar *value;
+		gint64 expected; /* -1: refused */
+		const gchar *says;
+	} cases[] = {
+		{ "0", 0, NULL },
+		{ "1763821530", 1763821530, NULL },
+		{ "253402300799", 253402300799, NULL }, /* 9999-12-31T23:59:59Z */
+		{ "253402300800", -1, "after the year 9999" },
+		{ "300000000000", -1, "after the year 9999" },
+		{ "9223372036854775807", -1, "after the year 9999" },
+		{ "99999999999999999999", -1, "not a number of seconds" },
+		{ "-1", -1, "before 1970" },
+		{ "12x", -1, "not a number of seconds" },
+		{ "\x1b]0;t\x07", -1, "\\x1b]0;t\\x07" },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree gchar *text =
+			g_strdup_printf("OSRELEASE=6.1\nCRASHTIME=%s", cases[i].value);
+		g_autoptr(CdVmcoreinfo) info =
+			cd_vmcoreinfo_new_from_data(text, strlen(text), NULL);
+		g_autoptr(GError) error = NULL;
+		gint64 seconds = -1;
+		gboolean ok = cd_vmcoreinfo_read_crash_time(info, &seconds, &error);
+
+		g_test_message("CRASHTIME=%s", cases[i].value);
+		g_assert_cmpint(cd_vmcoreinfo_get_crash_time(info, &seconds), ==, ok);
+		if (cases[i].expected >= 0) {
+			g_assert_no_error(error);
+			g_assert_true(ok);
+			g_assert_cmpint(seconds, ==, cases[i].expected);
+			continue;
+		}
+		g_assert_false(ok);
+		g_assert_error(error, CD_ERROR, CD_ERROR_INVALID_DATA);
+		g_assert_nonnull(strstr(error->message, "CRASHTIME"));
+		g_assert_nonnull(strstr(error->message, cases[i].says));
+		g_assert_true(cd_text_is_visible(error->message, CD_TEXT_FLAG_NONE));
+	}
+	{
+		g_autoptr(CdVmcoreinfo) none = cd_vmcoreinfo_new_from_data("A=1", 3, NULL);
+		g_autoptr(GError) error = NULL;
+		gint64 seconds;
+		g_assert_false(cd_vmcoreinfo_read_crash_time(none, &seconds, &error));
+		g_assert_error(error, CD_ERROR, CD_ERROR_NOT_FOUND);
+	}
+}
+
+/* OSRELEASE goes into reports as it is: only a release-like value is one */
+static void
+test_vmcoreinfo_osrelease(void)
+{
+	const gchar *refused[] = { "OSRELEASE=",
+				   "OSRELEASE=6.1\x1b[2J",
+				   "OSRELEASE=6.1\xc2\x9b",
+				   "OSRELEASE=6.1\t",
+				   NULL };
+	g_autofree gchar *long_release = g_strnfill(65, '6');
+	g_autofree gchar *long_text = g_strdup_printf("OSRELEASE=%s", long_release);
+	g_autoptr(CdVmcoreinfo) too_long =
+		cd_vmcoreinfo_new_from_data(long_text, strlen(long_text), NULL);
+	g_autoptr(CdVmcoreinfo) good =
+		cd_vmcoreinfo_new_from_data("OSRELEASE=6.1.0-57-amd64", 24, NULL);
+
+	for (guint i = 0; refused[i] != NULL; i++) {
+		g_autoptr(CdVmcoreinfo) info =
+			cd_vmcoreinfo_new_from_data(refused[i], strlen(refused[i]), NULL);
+		g_assert_null(cd_vmcoreinfo_get_osrelease(info));
+	}
+	g_assert_null(cd_vmcoreinfo_get_osrelease(too_long));
+	g_assert_cmpstr(cd_vmcoreinfo_get_osrelease(good), ==, "6.1.0-57-amd64");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -131,6 +237,10 @@ main(int argc, char **argv)
 	g_test_add_func("/capture/vmcoreinfo/parse", test_vmcoreinfo_parse);
 	g_test_add_func("/capture/vmcoreinfo/missing", test_vmcoreinfo_missing);
 	g_test_add_func("/capture/vmcoreinfo/invalid-values", test_vmcoreinfo_invalid_values);
+	g_test_add_func("/capture/vmcoreinfo/invalid-value-shown",
+			test_vmcoreinfo_invalid_value_shown);
 	g_test_add_func("/capture/vmcoreinfo/nul-and-limit", test_vmcoreinfo_nul_and_limit);
+	g_test_add_func("/capture/vmcoreinfo/crash-time-range", test_vmcoreinfo_crash_time_range);
+	g_test_add_func("/capture/vmcoreinfo/osrelease", test_vmcoreinfo_osrelease);
 	return g_test_run();
 }

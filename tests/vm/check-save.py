@@ -105,10 +105,10 @@ def check_kind(args, tap):
                    "report root and report 0700, files 0600",
                    [f"{n}: {m:o}" for n, m in modes.items()])
 
-        rc, log, err = run([args.crashdesk, "dmesg", vmcore])
+        rc, log, err = run([args.crashdesk, "dmesg", "--raw", vmcore])
         dmesg = (report / "dmesg.txt").read_bytes()
         tap.result(rc == 0 and dmesg == log,
-                   "dmesg.txt is what crashdesk dmesg prints",
+                   "dmesg.txt is what crashdesk dmesg --raw prints",
                    [f"{len(dmesg)} bytes saved, {len(log)} printed"])
 
         meta = json.loads((report / "meta.json").read_text())
