@@ -57,7 +57,6 @@ typedef struct {
 	GPtrArray *warnings; /* nullable: meta.json's top-level warnings */
 	const gchar *dump_omitted_reason;
 	gboolean dump_written;
-	GPtrArray *warnings; /* meta.json's top-level warnings, nullable */
 } CdSaveInput;
 
 /* Debian's name for the architecture, as apport writes it */
