@@ -447,6 +447,7 @@ cd_save_dump(CdVmcore *vmcore,
 	dump->dump_level = (guint)opts->dump_level;
 	dump->pages_total = result->pages_planned;
 	dump->pages_written = result->pages_written;
+	dump->pages_partial = result->pages_partial;
 	dump->bytes = result->bytes;
 	dump->complete = result->complete;
 	dump->incomplete_reason = result->incomplete_reason;

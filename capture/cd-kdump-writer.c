@@ -717,6 +717,8 @@ cd_kdump_fill_window(CdKdumpWriter *self,
 			return FALSE;
 		}
 		self->pages_filled += run;
+		self->result.pages_partial +=
+			cd_vmcore_count_partial_pages(self->vmcore, start + i, run);
 		for (guint64 k = 0; k < run; k++) {
 			const guint8 *src = base + k * self->page_size;
 			gboolean zero = cd_kdump_is_zero(src, self->page_size);

@@ -19,6 +19,7 @@ typedef struct {
 	guint64 pages_planned; /* left by the filter */
 	guint64 pages_zero;    /* of them zero pages, stored as one shared page */
 	guint64 pages_written; /* stored in the file */
+	guint64 pages_partial; /* of them pages the vmcore covers in part, the rest zeros */
 	guint64 bytes;	       /* the file's size */
 	gboolean complete;     /* FALSE: stopped early, flagged incomplete */
 	gchar *incomplete_reason;

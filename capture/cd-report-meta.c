@@ -194,6 +194,9 @@ cd_report_meta_build(const CdReportMetaInput *in, gsize *len)
 		json_object_object_add(dump,
 				       "pages_written",
 				       json_object_new_uint64(d->pages_written));
+		json_object_object_add(dump,
+				       "partial_pages",
+				       json_object_new_uint64(d->pages_partial));
 		json_object_object_add(dump, "bytes", json_object_new_uint64(d->bytes));
 		json_object_object_add(dump, "complete", json_object_new_boolean(d->complete));
 		json_object_object_add(dump, "omitted_reason", NULL);

@@ -52,6 +52,7 @@ typedef struct {
 	guint dump_level;
 	guint64 pages_total; /* pages the level keeps, zero pages included */
 	guint64 pages_written;
+	guint64 pages_partial; /* of them covered in part by the vmcore, the rest zeros */
 	guint64 bytes;
 	gboolean complete;
 	const gchar *incomplete_reason;

@@ -36,6 +36,13 @@ typedef struct {
 	guint64 memsz;
 } CdVmcoreSegment;
 
+/* a run of physical memory that some segment covers, bounds inclusive: a segment may
+ * end at the top of the address space */
+typedef struct {
+	guint64 first;
+	guint64 last;
+} CdVmcoreRange;
+
 struct _CdVmcore {
 	GObject parent_instance;
 	gchar *name;
@@ -45,6 +52,12 @@ struct _CdVmcore {
 	const CdArch *arch;
 	GArray *segments; /* of CdVmcoreSegment */
 	guint last_segment;
+	/* the union of the segments, sorted and merged, and the pages it covers only in
+	 * part: kexec-tools describes "System RAM" as /proc/iomem has it, and a range
+	 * such as 0x1000-0x9fbff ends in the middle of a page */
+	GArray *ranges;	      /* of CdVmcoreRange */
+	GArray *partial_pfns; /* of guint64, sorted, unique */
+	guint64 page_size;    /* of the crashed kernel, 4 KiB if VMCOREINFO lacks it */
 	CdVmcoreinfo *vmcoreinfo;
 	guint cpu_count;
 	CdKdumpFile *kdump; /* a kdump-compressed file: its physical reads go there */
@@ -71,6 +84,8 @@ cd_vmcore_finalize(GObject *object)
 	g_clear_object(&self->kdump);
 	g_byte_array_unref(self->notes);
 	g_array_unref(self->segments);
+	g_array_unref(self->ranges);
+	g_array_unref(self->partial_pfns);
 	g_free(self->name);
 	G_OBJECT_CLASS(cd_vmcore_parent_class)->finalize(object);
 }
@@ -86,6 +101,8 @@ cd_vmcore_init(CdVmcore *self)
 {
 	self->fd = -1;
 	self->segments = g_array_new(FALSE, FALSE, sizeof(CdVmcoreSegment));
+	self->ranges = g_array_new(FALSE, FALSE, sizeof(CdVmcoreRange));
+	self->partial_pfns = g_array_new(FALSE, FALSE, sizeof(guint64));
 	self->notes = g_byte_array_new();
 }
 
@@ -465,6 +482,66 @@ cd_vmcore_load(CdVmcore *self, GError **error)
 	return TRUE;
 }
 
+static gint
+cd_vmcore_range_cmp(gconstpointer a, gconstpointer b)
+{
+	const CdVmcoreRange *ra = a;
+	const CdVmcoreRange *rb = b;
+
+	if (ra->first != rb->first)
+		return ra->first < rb->first ? -1 : 1;
+	return 0;
+}
+
+static void
+cd_vmcore_add_partial_pfn(CdVmcore *self, guint64 pfn)
+{
+	guint n = self->partial_pfns->len;
+
+	if (n > 0 && g_array_index(self->partial_pfns, guint64, n - 1) == pfn)
+		return;
+	g_array_append_val(self->partial_pfns, pfn);
+}
+
+/* the covered ranges and the pages they cover only in part: a page is partial exactly
+ * when a bound of a merged range lies inside it */
+static void
+cd_vmcore_find_ranges(CdVmcore *self)
+{
+	GArray *all = self->ranges;
+	guint n = 0;
+
+	self->page_size = cd_vmcoreinfo_get_page_size(self->vmcoreinfo);
+	if (self->page_size == 0)
+		self->page_size = 4096;
+	for (guint i = 0; i < self->segments->len; i++) {
+		const CdVmcoreSegment *seg = &g_array_index(self->segments, CdVmcoreSegment, i);
+		CdVmcoreRange r = { seg->paddr, seg->paddr + (seg->memsz - 1) };
+		g_array_append_val(all, r);
+	}
+	g_array_sort(all, cd_vmcore_range_cmp);
+	for (guint i = 0; i < all->len; i++) {
+		CdVmcoreRange r = g_array_index(all, CdVmcoreRange, i);
+		CdVmcoreRange *last = n > 0 ? &g_array_index(all, CdVmcoreRange, n - 1) : NULL;
+
+		/* overlapping or adjacent: one range */
+		if (last != NULL && (last->last == G_MAXUINT64 || r.first <= last->last + 1)) {
+			last->last = MAX(last->last, r.last);
+			continue;
+		}
+		g_array_index(all, CdVmcoreRange, n++) = r;
+	}
+	g_array_set_size(all, n);
+	for (guint i = 0; i < n; i++) {
+		const CdVmcoreRange *r = &g_array_index(all, CdVmcoreRange, i);
+
+		if (r->first % self->page_size != 0)
+			cd_vmcore_add_partial_pfn(self, r->first / self->page_size);
+		if (r->last % self->page_size != self->page_size - 1)
+			cd_vmcore_add_partial_pfn(self, r->last / self->page_size);
+	}
+}
+
 /**
  * cd_vmcore_new_from_fd:
  * @fd: a file descriptor open for reading; the object takes ownership
@@ -486,6 +563,7 @@ cd_vmcore_new_from_fd(gint fd, const gchar *name, GError **error)
 		return NULL;
 	if (!cd_vmcore_load(self, error))
 		return NULL;
+	cd_vmcore_find_ranges(self);
 	cd_arch_translation_init(&self->translation, self->vmcoreinfo);
 	return g_steal_pointer(&self);
 }
@@ -583,6 +661,26 @@ cd_vmcore_find_segment(CdVmcore *self, guint64 addr, gboolean physical)
 	return NULL;
 }
 
+/* a segment that maps part of the page of @kvaddr maps the whole page, since virtual
+ * mappings are made of pages: the rest of a partly covered page is reached by the same
+ * translation, as the kernel's page tables would give it */
+static const CdVmcoreSegment *
+cd_vmcore_find_segment_in_page(CdVmcore *self, guint64 kvaddr)
+{
+	guint64 mask = self->page_size - 1;
+	guint64 page = kvaddr & ~mask;
+
+	for (guint i = 0; i < self->segments->len; i++) {
+		const CdVmcoreSegment *seg = &g_array_index(self->segments, CdVmcoreSegment, i);
+
+		if (seg->vaddr == 0 || ((seg->vaddr ^ seg->paddr) & mask) != 0)
+			continue;
+		if (seg->vaddr <= page + mask && seg->vaddr + (seg->memsz - 1) >= page)
+			return seg;
+	}
+	return NULL;
+}
+
 /* the page-table walk reads physical memory through the same segments */
 static gboolean
 cd_vmcore_read_phys_u64(gpointer user_data, guint64 paddr, guint64 *value)
@@ -606,6 +704,13 @@ cd_vmcore_kvaddr_to_paddr(CdVmcore *self, guint64 kvaddr, guint64 *paddr, guint6
 	if (seg != NULL) {
 		*paddr = seg->paddr + (kvaddr - seg->vaddr);
 		*extent = seg->memsz - (kvaddr - seg->vaddr);
+		return TRUE;
+	}
+	seg = cd_vmcore_find_segment_in_page(self, kvaddr);
+	if (seg != NULL) {
+		/* unsigned arithmetic: the same page, before or after the segment */
+		*paddr = seg->paddr + (kvaddr - seg->vaddr);
+		*extent = self->page_size - (kvaddr & (self->page_size - 1));
 		return TRUE;
 	}
 	if (self->arch->kvaddr_to_paddr(&self->translation, kvaddr, paddr)) {
@@ -647,6 +752,49 @@ cd_vmcore_set_unmapped_error(guint64 kvaddr, const gchar *what, GError **error)
 		    kvaddr);
 }
 
+/* @paddr is in no segment: if its page is covered only in part, the uncovered bytes
+ * from @paddr on read as zeros, as the kernel's /proc/vmcore and makedumpfile read them;
+ * @gap is then how many, up to the next covered byte or the page's end */
+static gboolean
+cd_vmcore_find_gap(CdVmcore *self, guint64 paddr, guint64 *gap)
+{
+	guint64 page = paddr & ~(self->page_size - 1);
+	guint64 to_page_end = self->page_size - (paddr - page);
+	guint lo = 0;
+	guint hi = self->ranges->len;
+	gboolean partial = FALSE;
+
+	/* the first range that starts after @paddr; the one before it ends before */
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		if (g_array_index(self->ranges, CdVmcoreRange, mid).first <= paddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*gap = to_page_end;
+	if (lo < self->ranges->len) {
+		guint64 next = g_array_index(self->ranges, CdVmcoreRange, lo).first;
+		if (next - paddr < to_page_end) {
+			*gap = next - paddr;
+			partial = TRUE;
+		}
+	}
+	if (lo > 0 && g_array_index(self->ranges, CdVmcoreRange, lo - 1).last >= page)
+		partial = TRUE;
+	return partial;
+}
+
+static void
+cd_vmcore_set_no_memory_error(guint64 paddr, GError **error)
+{
+	g_set_error(error,
+		    CD_ERROR,
+		    CD_ERROR_NOT_FOUND,
+		    "physical address 0x%" G_GINT64_MODIFIER "x is not in the dump",
+		    paddr);
+}
+
 /* reads physical memory through the segments: @direct reads the file with pread()
  * straight into @buf, else through the small windows */
 static gboolean
@@ -661,22 +809,24 @@ cd_vmcore_read_segments(CdVmcore *self,
 		return cd_kdump_file_read_paddr(self->kdump, paddr, out, len, error);
 	while (len > 0) {
 		const CdVmcoreSegment *seg = cd_vmcore_find_segment(self, paddr, TRUE);
-		guint64 pos;
+		guint64 pos = 0;
 		gsize chunk;
 		gsize from_file = 0;
 
 		if (seg == NULL) {
-			g_set_error(error,
-				    CD_ERROR,
-				    CD_ERROR_NOT_FOUND,
-				    "physical address 0x%" G_GINT64_MODIFIER "x is not in the dump",
-				    paddr);
-			return FALSE;
+			guint64 gap;
+
+			if (!cd_vmcore_find_gap(self, paddr, &gap)) {
+				cd_vmcore_set_no_memory_error(paddr, error);
+				return FALSE;
+			}
+			chunk = (gsize)MIN((guint64)len, gap);
+		} else {
+			pos = paddr - seg->paddr;
+			chunk = (gsize)MIN((guint64)len, seg->memsz - pos);
+			if (pos < seg->filesz)
+				from_file = (gsize)MIN((guint64)chunk, seg->filesz - pos);
 		}
-		pos = paddr - seg->paddr;
-		chunk = (gsize)MIN((guint64)len, seg->memsz - pos);
-		if (pos < seg->filesz)
-			from_file = (gsize)MIN((guint64)chunk, seg->filesz - pos);
 		if (from_file > 0 && !direct &&
 		    !cd_vmcore_read_file(self, seg->offset + pos, out, from_file, error))
 			return FALSE;
@@ -694,7 +844,8 @@ cd_vmcore_read_segments(CdVmcore *self,
 				return FALSE;
 			}
 		}
-		/* bytes a segment has in memory but not in the file read as zeros */
+		/* bytes a segment has in memory but not in the file, and the rest of a page
+		 * a segment covers in part, read as zeros */
 		memset(out + from_file, 0, chunk - from_file);
 		out += chunk;
 		len -= chunk;
@@ -715,7 +866,10 @@ cd_vmcore_read_segments(CdVmcore *self,
  * @paddr: a physical address of the crashed machine
  *
  * Reads @len bytes of physical memory, which may span segments. Bytes a segment has in
- * memory but not in the file (`p_filesz < p_memsz`) read as zeros, as ELF defines.
+ * memory but not in the file (`p_filesz < p_memsz`) read as zeros, as ELF defines, and
+ * so do the bytes of a page that the segments cover only in part (a "System RAM" range
+ * that ends or starts inside a page), as the kernel's /proc/vmcore and makedumpfile
+ * read them. A page no segment touches is not in the dump.
  */
 gboolean
 cd_vmcore_read_paddr(CdVmcore *self, guint64 paddr, gpointer buf, gsize len, GError **error)
@@ -830,9 +984,28 @@ cd_vmcore_check_paddr_range(CdVmcore *self,
 		const CdVmcoreSegment *seg = cd_vmcore_find_segment(self, paddr, TRUE);
 		guint64 pos;
 		guint64 chunk;
+		guint64 gap;
 
-		if (seg == NULL)
+		if (seg == NULL && !cd_vmcore_find_gap(self, paddr, &gap))
 			return FALSE;
+		/* the rest of a partly covered page reads as zeros: described, not stored */
+		if (seg == NULL && (flags & CD_VMCORE_RANGE_IN_FILE)) {
+			g_set_error(error,
+				    CD_ERROR,
+				    CD_ERROR_NOT_FOUND,
+				    "%s at 0x%016" G_GINT64_MODIFIER
+				    "x is not in the dump (a part of a page no segment covers)",
+				    what,
+				    kvaddr);
+			return FALSE;
+		}
+		if (seg == NULL) {
+			chunk = MIN(len, gap);
+			len -= chunk;
+			paddr += chunk;
+			kvaddr += chunk;
+			continue;
+		}
 		pos = paddr - seg->paddr;
 		chunk = MIN(len, seg->memsz - pos);
 		if ((flags & CD_VMCORE_RANGE_IN_FILE) && pos + chunk > seg->filesz) {
@@ -969,12 +1142,51 @@ cd_vmcore_get_segment(CdVmcore *self, guint index, guint64 *paddr, guint64 *mems
  *
  * Reads @len bytes of physical memory straight into @buf with as few pread() calls as
  * the segments allow, bypassing the small windows that serve header and structure
- * reads: this is how a dump writer streams pages. Bytes a segment does not store read
- * as zeros; a range in no segment, or a file cut short, is an error.
+ * reads: this is how a dump writer streams pages. Bytes a segment does not store, and
+ * the uncovered bytes of a page the segments cover in part, read as zeros; a page in
+ * no segment, or a file cut short, is an error.
  */
 gboolean
 cd_vmcore_read_phys_direct(CdVmcore *self, guint64 paddr, gpointer buf, gsize len, GError **error)
 {
 	g_return_val_if_fail(CD_IS_VMCORE(self), FALSE);
 	return cd_vmcore_read_segments(self, paddr, buf, len, TRUE, error);
+}
+
+static guint
+cd_vmcore_partial_index(CdVmcore *self, guint64 pfn)
+{
+	guint lo = 0;
+	guint hi = self->partial_pfns->len;
+
+	/* the first partial pfn at or after @pfn */
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		if (g_array_index(self->partial_pfns, guint64, mid) < pfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/**
+ * cd_vmcore_count_partial_pages:
+ * @first_pfn: the first page, in the crashed kernel's page size
+ * @n_pfns: how many pages
+ *
+ * Counts the pages of the range that the segments cover only in part, whose other
+ * bytes read as zeros (cd_vmcore_read_paddr()); always 0 for a kdump-compressed file,
+ * whose pages are whole.
+ *
+ * Returns: the number of such pages
+ */
+guint64
+cd_vmcore_count_partial_pages(CdVmcore *self, guint64 first_pfn, guint64 n_pfns)
+{
+	guint64 end;
+
+	g_return_val_if_fail(CD_IS_VMCORE(self), 0);
+	end = first_pfn > G_MAXUINT64 - n_pfns ? G_MAXUINT64 : first_pfn + n_pfns;
+	return cd_vmcore_partial_index(self, end) - cd_vmcore_partial_index(self, first_pfn);
 }

@@ -50,6 +50,8 @@ gboolean
 cd_vmcore_read_kvaddr(CdVmcore *self, guint64 kvaddr, gpointer buf, gsize len, GError **error);
 gboolean
 cd_vmcore_read_ulong(CdVmcore *self, guint64 kvaddr, guint64 *value, GError **error);
+guint64
+cd_vmcore_count_partial_pages(CdVmcore *self, guint64 first_pfn, guint64 n_pfns);
 gboolean
 cd_vmcore_read_u32(CdVmcore *self, guint64 kvaddr, guint32 *value, GError **error);
 typedef enum {

@@ -76,27 +76,57 @@ FILL_DATA_MAX_FILE = 16 << 20
 
 GUEST_DISK_BYTES = 64 << 20
 
+# Variants of a kind: another memory layout, or the capture kernel loaded by
+# kexec-tools' own loader (kexec_load, "kexec -c -p": the ELF headers of
+# /proc/vmcore are then kexec-tools', whose "System RAM" segments end inside
+# a page, as Debian's kdump-tools makes them) instead of "crashdesk load"
+# (or "kexec -s -p" without a guest tool), whose headers the kernel builds.
+# "big" has RAM above 4 GiB: q35 keeps 2 GiB below 4 GiB once the guest has
+# more than 2.75 GiB, so 4.5 GiB puts 2.5 GiB above; no init_on_free=1 there,
+# which would make QEMU allocate every page of it at boot (untouched guest
+# pages read as zeros and stay holes all the same).  Each variant's vmcore
+# is cached apart from the kind's (entry_name()).
+BIG_MEMORY_MIB = 4608
+BIG_KERNEL_APPEND = "console=ttyS0 crashkernel=256M quiet panic=-1"
+BIG_BOOT_TIMEOUT = 900
+VARIANTS = {
+    "kexec": {"loader": "kexec"},
+    "big": {"memory": BIG_MEMORY_MIB},
+    "big-kexec": {"memory": BIG_MEMORY_MIB, "loader": "kexec"},
+}
 
-def memory_mib(kind):
-    return FILLED_MEMORY_MIB if kind == "filled" else MEMORY_MIB
+
+def entry_name(kind, variant=None):
+    """The kind's name in the cache (vmcore/, out/, locks): KIND, or
+    KIND@VARIANT ('@' is in no kind, which are shell function names)."""
+    return kind if variant is None else f"{kind}@{variant}"
 
 
-def qemu_args(kind):
+def memory_mib(kind, variant=None):
+    if kind == "filled":
+        return FILLED_MEMORY_MIB
+    return VARIANTS.get(variant, {}).get("memory", MEMORY_MIB)
+
+
+def qemu_args(kind, variant=None):
     return (
         "-machine", "q35", "-cpu", "max", "-smp", "1",
-        "-m", f"{memory_mib(kind)}M",
+        "-m", f"{memory_mib(kind, variant)}M",
         "-nodefaults", "-display", "none", "-no-reboot",
     )
 
 
-def vmcore_disk_bytes(kind):
+def vmcore_disk_bytes(kind, variant=None):
     """Room for the vmcore: at most all of RAM, a second copy of the kernel
     image (its text mapping has a segment of its own) and the ELF headers."""
-    return (memory_mib(kind) + 128) << 20
+    return (memory_mib(kind, variant) + 128) << 20
 
 
-def boot_timeout(kind):
-    return FILLED_BOOT_TIMEOUT if kind == "filled" else BOOT_TIMEOUT
+def boot_timeout(kind, variant=None):
+    if kind == "filled":
+        return FILLED_BOOT_TIMEOUT
+    return BIG_BOOT_TIMEOUT if memory_mib(kind, variant) > MEMORY_MIB \
+        else BOOT_TIMEOUT
 
 
 class StepError(Exception):
@@ -562,15 +592,19 @@ def build_initramfs(kernel_dir, module_ko, guest_tool, fill=None):
 
 # --- boot -------------------------------------------------------------------
 
-def recipe_for(kind, version, guest_tool, fill=None):
+def recipe_for(kind, version, guest_tool, fill=None, variant=None):
     recipe = {
         "kind": kind,
         "kernel": version,
         "module": module_source_hash(version),
         "init": sha256(INIT_SCRIPT.read_bytes() + GUEST_LIB.read_bytes())[:16],
-        "qemu": list(qemu_args(kind)) + ["-append", append_for(kind)],
+        "qemu": list(qemu_args(kind, variant)) + ["-append",
+                                                  append_for(kind, variant)],
         "guest_tool": guest_tool_hash(guest_tool),
     }
+    if variant is not None:
+        # only variants have the key: the kinds' hashes stay as they were
+        recipe["variant"] = variant
     if fill is not None:
         # Only this kind has the key: other kinds' hashes stay as they were.
         recipe["fill"] = {
@@ -586,10 +620,14 @@ def recipe_for(kind, version, guest_tool, fill=None):
 KIND_APPEND = {"bigring": "log_buf_len=16M", "oops_again": "nokaslr"}
 
 
-def append_for(kind):
+def append_for(kind, variant=None):
     base = FILLED_KERNEL_APPEND if kind == "filled" else KERNEL_APPEND
+    if memory_mib(kind, variant) == BIG_MEMORY_MIB:
+        base = BIG_KERNEL_APPEND
     extra = KIND_APPEND.get(kind)
-    return f"{base} crashdesk.kind={kind}" + (f" {extra}" if extra else "")
+    loader = VARIANTS.get(variant, {}).get("loader")
+    return (f"{base} crashdesk.kind={kind}" + (f" {extra}" if extra else "") +
+            (f" crashdesk.loader={loader}" if loader else ""))
 
 
 def make_sparse_disk(path, size):
@@ -597,11 +635,11 @@ def make_sparse_disk(path, size):
         f.truncate(size)
 
 
-def qemu_command(work, kind, kernel_dir, fill=None):
-    command = ["qemu-system-x86_64", *qemu_args(kind),
+def qemu_command(work, kind, kernel_dir, fill=None, variant=None):
+    command = ["qemu-system-x86_64", *qemu_args(kind, variant),
                "-kernel", kernel_dir / "vmlinuz",
                "-initrd", work / "initramfs.cpio",
-               "-append", append_for(kind),
+               "-append", append_for(kind, variant),
                "-serial", f"file:{work / 'console.log'}"]
     # detect-zeroes=unmap: the zero pages of the vmcore stay holes on the host.
     for disk in ("vmcore.img", "guest.img"):
@@ -627,21 +665,21 @@ def die_with_parent():
     ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-def boot(work, kind, kernel_dir, fill=None):
+def boot(work, kind, kernel_dir, fill=None, variant=None):
     """Run the VM; return the console text.  Failures name the last stage
     the init script reported."""
-    command = qemu_command(work, kind, kernel_dir, fill)
+    command = qemu_command(work, kind, kernel_dir, fill, variant)
     try:
         result = subprocess.run(command, capture_output=True, text=True,
                                 stdin=subprocess.DEVNULL,
-                                timeout=boot_timeout(kind),
+                                timeout=boot_timeout(kind, variant),
                                 preexec_fn=die_with_parent)
         problem = None
         if result.returncode != 0:
             problem = (f"qemu exited with {result.returncode}: "
                        f"{result.stderr.strip()}")
     except subprocess.TimeoutExpired:
-        problem = f"timed out after {boot_timeout(kind)} s"
+        problem = f"timed out after {boot_timeout(kind, variant)} s"
     except OSError as e:
         problem = f"cannot run {command[0]}: {e}"
     console_path = work / "console.log"
@@ -653,7 +691,8 @@ def boot(work, kind, kernel_dir, fill=None):
         problem = "the VM stopped early"
     if problem is not None:
         stage = last_marker(console, "STAGE") or "kernel boot (no init)"
-        raise StepError(f"boot {kind} (last stage: {stage})", problem)
+        raise StepError(f"boot {entry_name(kind, variant)} (last stage: "
+                        f"{stage})", problem)
     return console
 
 
@@ -685,21 +724,21 @@ def extract_results(work, console, with_guest_tool):
 
 
 def capture(cache, kind, kernel_dir, module_ko, guest_tool, recipe, out,
-            fill=None):
-    """Boot the VM for recipe into cache/vmcore/KIND, replacing the entry
-    of an older recipe.  Runs under the kind's lock.  On failure only the
-    console log is kept, in out."""
-    final = cache / "vmcore" / kind
+            fill=None, variant=None):
+    """Boot the VM for recipe into cache/vmcore/ENTRY (entry_name()),
+    replacing the entry of an older recipe.  Runs under the entry's lock.
+    On failure only the console log is kept, in out."""
+    final = cache / "vmcore" / entry_name(kind, variant)
     work = final.with_suffix(".work")
     rmtree(work)
     work.mkdir(parents=True)
     try:
         (work / "initramfs.cpio").write_bytes(
             build_initramfs(kernel_dir, module_ko, guest_tool, fill))
-        make_sparse_disk(work / "vmcore.img", vmcore_disk_bytes(kind))
+        make_sparse_disk(work / "vmcore.img", vmcore_disk_bytes(kind, variant))
         make_sparse_disk(work / "guest.img", GUEST_DISK_BYTES)
         with boot_slot(cache):
-            console = boot(work, kind, kernel_dir, fill)
+            console = boot(work, kind, kernel_dir, fill, variant)
         (work / "initramfs.cpio").unlink()
         extract_results(work, console, guest_tool is not None)
     except BaseException:
@@ -713,8 +752,8 @@ def capture(cache, kind, kernel_dir, module_ko, guest_tool, recipe, out,
     return final
 
 
-def cached_entry(cache, kind, recipe):
-    entry = cache / "vmcore" / kind
+def cached_entry(cache, kind, recipe, variant=None):
+    entry = cache / "vmcore" / entry_name(kind, variant)
     try:
         stored = json.loads((entry / "recipe.json").read_text())
     except (OSError, ValueError):
@@ -763,15 +802,20 @@ def publish(entry, out):
                 sparse_copy(entry / name, out / name)
 
 
-def obtain(cache, kind, out, guest_tool=None):
-    """Make sure a vmcore of kind exists for the current recipe and publish
-    it to out, which belongs to this caller alone (it is emptied first).
-    Returns the recipe; raises StepError."""
+def obtain(cache, kind, out, guest_tool=None, variant=None):
+    """Make sure a vmcore of kind (in variant, one of VARIANTS, or None)
+    exists for the current recipe and publish it to out, which belongs to
+    this caller alone (it is emptied first).  Returns the recipe; raises
+    StepError."""
     cache = Path(cache).absolute()
     out = Path(out)
     if kind not in kinds():
         raise StepError("choose the crash kind",
                         f"unknown kind {kind!r}; known: {', '.join(kinds())}")
+    if variant is not None and (variant not in VARIANTS or kind == "filled"):
+        raise StepError("choose the variant",
+                        f"unknown variant {variant!r} of {kind}; known: "
+                        f"{', '.join(VARIANTS)} (not for filled)")
     if guest_tool is not None and not os.access(guest_tool, os.X_OK):
         raise StepError("check the guest tool",
                         f"{guest_tool} is not an executable file")
@@ -783,12 +827,12 @@ def obtain(cache, kind, out, guest_tool=None):
         module_ko = ensure_module(cache, version)
     fill = (ensure_fill(cache, kernel_dir, version) if kind == "filled"
             else None)
-    recipe = recipe_for(kind, version, guest_tool, fill)
-    with locked(cache / "locks" / f"kind-{kind}.lock"):
-        entry = cached_entry(cache, kind, recipe)
+    recipe = recipe_for(kind, version, guest_tool, fill, variant)
+    with locked(cache / "locks" / f"kind-{entry_name(kind, variant)}.lock"):
+        entry = cached_entry(cache, kind, recipe, variant)
         if entry is None:
             entry = capture(cache, kind, kernel_dir, module_ko, guest_tool,
-                            recipe, out, fill)
+                            recipe, out, fill, variant)
         publish(entry, out)
     return recipe
 
@@ -799,6 +843,9 @@ def main():
     parser.add_argument("--cache-dir", required=True, type=Path,
                         metavar="DIR")
     parser.add_argument("--kind", required=True, choices=kinds())
+    parser.add_argument("--variant", choices=sorted(VARIANTS),
+                        help="RAM above 4 GiB (big), kexec-tools' loader "
+                        "(kexec), or both")
     parser.add_argument("--guest-tool", type=Path, metavar="PATH",
                         help="program run in the capture kernel as "
                         "'TOOL dmesg /proc/vmcore'")
@@ -806,12 +853,13 @@ def main():
     args = parser.parse_args()
     start = time.monotonic()
     try:
-        recipe = obtain(args.cache_dir, args.kind, args.out, args.guest_tool)
+        recipe = obtain(args.cache_dir, args.kind, args.out, args.guest_tool,
+                        args.variant)
     except StepError as e:
         console = args.out / "console.log"
         sys.exit(f"crashvm: {e}" + (f"\n(console log: {console})"
                                     if console.exists() else ""))
-    print(f"crashvm: {args.kind} vmcore (recipe {recipe['hash']}, kernel "
+    print(f"crashvm: {entry_name(args.kind, args.variant)} vmcore (recipe {recipe['hash']}, kernel "
           f"{recipe['kernel']}) in {args.out} after "
           f"{time.monotonic() - start:.1f} s")
 

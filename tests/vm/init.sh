@@ -87,7 +87,15 @@ first_kernel() {
 
 	# irqpoll and reset_devices: devices may be mid-transfer at the crash.
 	capture_append="console=ttyS0 quiet panic=-1 nr_cpus=1 irqpoll reset_devices"
-	if [ -s /etc/crashdesk-guest-tool ]; then
+	if [ "$(cmdline_param loader)" = kexec ]; then
+		# kexec-tools' own loader, kexec_load(2) (-c: whatever its version
+		# prefers): the ELF headers of /proc/vmcore are then kexec-tools',
+		# as Debian's kdump-tools makes them, with "System RAM" as
+		# /proc/iomem has it (0x1000-0x9fbff: a segment ending mid-page)
+		kexec -c -p /boot/vmlinuz --initrd=/boot/capture.cpio \
+			--append="$capture_append" ||
+			fail "kexec -c -p (kexec_load) of the capture kernel failed"
+	elif [ -s /etc/crashdesk-guest-tool ]; then
 		tool=$(cat /etc/crashdesk-guest-tool)
 		"$tool" load --kernel /boot/vmlinuz --initrd /boot/capture.cpio \
 			--command-line "$capture_append" ||
