@@ -18,6 +18,7 @@
 #include "cd-helper-auth.h"
 #include "cd-helper-error.h"
 #include "cd-helper.h"
+#include "cd-json-visible.h"
 #include "cd-report-meta.h"
 #include "cd-report-store.h"
 #include "cd-reports-generated.h"
@@ -245,79 +246,21 @@ cd_helper_text_from_bytes(const gchar *data, gsize len, gboolean tail, gboolean 
 	return g_strdup(from);
 }
 
-static gboolean
-cd_helper_json_make_visible(json_object *obj);
-
-/* every string of @obj, keys too, made visible in place; TRUE if one had to be */
-static gboolean
-cd_helper_json_make_visible(json_object *obj)
-{
-	gboolean changed = FALSE;
-
-	if (json_object_is_type(obj, json_type_object)) {
-		g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
-
-		json_object_object_foreach(obj, name, member)
-		{
-			if (cd_helper_json_make_visible(member))
-				changed = TRUE;
-			if (!cd_text_is_visible(name, CD_TEXT_FLAG_NONE))
-				g_ptr_array_add(keys, g_strdup(name));
-		}
-		changed = changed || keys->len > 0;
-		for (guint i = 0; i < keys->len; i++) {
-			const gchar *key = g_ptr_array_index(keys, i);
-			g_autofree gchar *shown = cd_text_make_visible(key, -1, CD_TEXT_FLAG_NONE);
-			json_object *value = NULL;
-
-			json_object_object_get_ex(obj, key, &value);
-			json_object_object_add(obj, shown, json_object_get(value));
-			json_object_object_del(obj, key);
-		}
-	} else if (json_object_is_type(obj, json_type_array)) {
-		for (gsize i = 0; i < json_object_array_length(obj); i++) {
-			if (cd_helper_json_make_visible(json_object_array_get_idx(obj, i)))
-				changed = TRUE;
-		}
-	} else if (json_object_is_type(obj, json_type_string)) {
-		const gchar *str = json_object_get_string(obj);
-		gsize len = (gsize)json_object_get_string_len(obj);
-
-		/* a string with a NUL inside is shorter than its length: \x00 shows it */
-		if (strlen(str) != len || !cd_text_is_visible(str, CD_TEXT_FLAG_NONE)) {
-			g_autofree gchar *shown =
-				cd_text_make_visible(str, (gssize)len, CD_TEXT_FLAG_NONE);
-			json_object_set_string(obj, shown);
-			changed = TRUE;
-		}
-	}
-	return changed;
-}
-
 /*
- * a JSON file of a report (meta.json, state.json) for a person: parsed and written
- * again with every string made visible, so that what the JSON escapes spell out
- * (\u001b) is no control character either; what does not parse is sent as text
+ * a JSON file of a report (meta.json) for a person: as written if no string of it holds
+ * a control character, else written again with every string made visible (so that not
+ * even the escape \u001b spells one out); what does not parse is sent as text
  */
 static gchar *
 cd_helper_json_from_bytes(const gchar *data, gsize len, gboolean *parsed)
 {
-	json_tokener *tok = json_tokener_new();
-	g_autoptr(json_object) obj = NULL;
+	gchar *text = cd_json_text_make_visible(data, len);
 	gboolean truncated = FALSE;
 
-	obj = json_tokener_parse_ex(tok, data, (gint)len);
-	*parsed = obj != NULL && json_tokener_get_error(tok) == json_tokener_success &&
-		  json_tokener_get_parse_end(tok) == len;
-	json_tokener_free(tok);
-	/* what needs no change is sent as written, byte for byte */
-	if (!*parsed || (!cd_helper_json_make_visible(obj) &&
-			 cd_text_is_visible(data, CD_TEXT_FLAG_KEEP_NEWLINES) &&
-			 strlen(data) == len))
+	*parsed = text != NULL;
+	if (text == NULL)
 		return cd_helper_text_from_bytes(data, len, FALSE, &truncated);
-	return g_strdup(json_object_to_json_string_ext(obj,
-						       JSON_C_TO_STRING_PRETTY |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	return text;
 }
 
 /* reads at most @max bytes of a file of the report: its start, or its end if @tail */
@@ -608,7 +551,7 @@ cd_helper_run_get_report(CdHelperCall *call, CdReportStore *store)
 		cd_helper_return_store_error(call, store, error);
 		return;
 	}
-	cd_helper_json_make_visible(state);
+	cd_json_make_visible(state);
 	state_text = g_strdup(json_object_to_json_string_ext(
 		state,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
