@@ -662,7 +662,7 @@ cd_helper_url_is_valid(const gchar *url)
 
 	if (strlen(url) > CD_HELPER_MAX_URL)
 		return FALSE;
-	for (const gchar *p = url; *p != '\0'; p++) {
+	for (const guchar *p = (const guchar *)url; *p != '\0'; p++) {
 		if (*p <= 0x20 || *p >= 0x7f || *p == '\\')
 			return FALSE;
 	}
