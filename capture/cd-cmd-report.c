@@ -293,8 +293,8 @@ cd_cmd_show_print(const gchar *dir, const CdReportSummary *s)
 {
 	g_autofree gchar *dir_shown = cd_cmd_visible(dir);
 	g_autofree gchar *id = cd_cmd_visible(s->id);
-	g_autofree gchar *time = cd_cmd_visible(s->crash_time != NULL ? s->crash_time
-								      : "(time unknown)");
+	g_autofree gchar *time =
+		cd_cmd_visible(s->crash_time != NULL ? s->crash_time : "(time unknown)");
 	g_autofree gchar *release = cd_cmd_visible(s->release != NULL ? s->release : "(unknown)");
 	g_autofree gchar *kind = cd_cmd_visible(s->kind);
 	g_autofree gchar *signature = cd_cmd_visible(s->signature);

@@ -66,7 +66,6 @@ cd_json_make_visible(json_object *obj)
 	return changed;
 }
 
-
 /**
  * cd_json_text_make_visible:
  * @data: a JSON document, not necessarily NUL-terminated
@@ -96,9 +95,9 @@ cd_json_text_make_visible(const gchar *data, gsize len)
 	    cd_text_is_visible(copy, CD_TEXT_FLAG_KEEP_NEWLINES))
 		text = g_steal_pointer(&copy);
 	else
-		text = g_strdup(json_object_to_json_string_ext(obj,
-							       JSON_C_TO_STRING_PRETTY |
-								       JSON_C_TO_STRING_NOSLASHESCAPE));
+		text = g_strdup(json_object_to_json_string_ext(
+			obj,
+			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(obj);
 	return text;
 }

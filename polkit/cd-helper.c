@@ -59,8 +59,8 @@ struct _CdHelper {
 	GObject parent_instance;
 	gchar *root;
 	CdDbusReports1 *skeleton;
-	guint calls;	   /* alive, whether counted in flight or still waiting for a uid */
-	guint in_flight;   /* counted against CD_HELPER_MAX_IN_FLIGHT */
+	guint calls;	 /* alive, whether counted in flight or still waiting for a uid */
+	guint in_flight; /* counted against CD_HELPER_MAX_IN_FLIGHT */
 	GHashTable *in_flight_by_uid; /* uid → calls, GUINT_TO_POINTER both */
 	GHashTable *senders;	      /* unique name → CdHelperSender */
 	gint auth_timeout_ms;
@@ -199,9 +199,8 @@ cd_helper_return_store_error(CdHelperCall *call, CdReportStore *store, const GEr
 	g_warning("%s", error->message);
 	if (call->id != NULL && (error->domain == CD_ERROR ||
 				 g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))) {
-		g_autofree gchar *msg = g_strdup_printf("report %s is damaged: %s",
-							 call->id,
-							 error->message);
+		g_autofree gchar *msg =
+			g_strdup_printf("report %s is damaged: %s", call->id, error->message);
 		cd_helper_return_error(call, CD_HELPER_ERROR_DAMAGED, msg);
 		return;
 	}
@@ -230,7 +229,8 @@ cd_helper_open_store(CdHelper *self, GError **error)
 static gchar *
 cd_helper_text_from_bytes(const gchar *data, gsize len, gboolean tail, gboolean *truncated)
 {
-	g_autofree gchar *text = cd_text_make_visible(data, (gssize)len, CD_TEXT_FLAG_KEEP_NEWLINES);
+	g_autofree gchar *text =
+		cd_text_make_visible(data, (gssize)len, CD_TEXT_FLAG_KEEP_NEWLINES);
 	gsize text_len = strlen(text);
 	const gchar *from;
 
