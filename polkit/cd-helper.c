@@ -53,6 +53,9 @@ typedef struct {
 	gboolean uid_known;
 	GPtrArray *waiting; /* CdHelperCall, until the uid is known */
 	guint calls;	    /* its calls alive, waiting or not */
+	GDBusConnection *connection;
+	GCancellable *cancellable; /* cancelled when the caller leaves the bus */
+	guint gone_id;
 } CdHelperSender;
 
 struct _CdHelper {
@@ -95,8 +98,6 @@ typedef struct {
 	gboolean counted;
 	guint32 uid;
 	CdHelperSender *sender;
-	GCancellable *cancellable;
-	guint sender_gone_id;
 } CdHelperCall;
 
 static gboolean
@@ -121,6 +122,9 @@ cd_helper_idle_restart(CdHelper *self)
 static void
 cd_helper_sender_free(CdHelperSender *sender)
 {
+	g_dbus_connection_signal_unsubscribe(sender->connection, sender->gone_id);
+	g_object_unref(sender->connection);
+	g_object_unref(sender->cancellable);
 	g_ptr_array_unref(sender->waiting);
 	g_free(sender->name);
 	g_free(sender);
@@ -130,7 +134,6 @@ static void
 cd_helper_call_free(CdHelperCall *call)
 {
 	CdHelper *self = call->helper;
-	GDBusConnection *connection = g_dbus_method_invocation_get_connection(call->invocation);
 
 	if (call->counted) {
 		gpointer key = GUINT_TO_POINTER(call->uid);
@@ -144,9 +147,6 @@ cd_helper_call_free(CdHelperCall *call)
 	}
 	if (call->sender != NULL && --call->sender->calls == 0)
 		g_hash_table_remove(self->senders, call->sender->name);
-	if (call->sender_gone_id != 0)
-		g_dbus_connection_signal_unsubscribe(connection, call->sender_gone_id);
-	g_clear_object(&call->cancellable);
 	self->calls--;
 	cd_helper_idle_restart(self);
 	g_object_unref(call->invocation);
@@ -519,6 +519,17 @@ cd_helper_run_get_report(CdHelperCall *call, CdReportStore *store)
 					      &parsed);
 	if (!parsed)
 		g_warning("meta.json of %s is not JSON, sending it as text", call->id);
+	/* 1 MiB of control characters is 4 MiB and more once made visible: the bound of
+	 * every text of a reply holds for meta too */
+	if (strlen(meta_text) > CD_HELPER_MAX_TEXT) {
+		g_autofree gchar *msg = g_strdup_printf(
+			"report %s is damaged: %s is larger than %u bytes once made visible",
+			call->id,
+			CD_REPORT_FILE_META,
+			(guint)CD_HELPER_MAX_TEXT);
+		cd_helper_return_error(call, CD_HELPER_ERROR_DAMAGED, msg);
+		return;
+	}
 	panic = cd_helper_read_bounded(store,
 				       call->id,
 				       CD_REPORT_FILE_DMESG,
@@ -826,13 +837,6 @@ cd_helper_auth_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		cd_helper_return_denied(call);
 		return;
 	}
-	/* no need to know any more whether the caller is still there */
-	if (call->sender_gone_id != 0) {
-		g_dbus_connection_signal_unsubscribe(
-			g_dbus_method_invocation_get_connection(call->invocation),
-			call->sender_gone_id);
-		call->sender_gone_id = 0;
-	}
 	cd_helper_call_run(g_steal_pointer(&call));
 }
 
@@ -873,12 +877,12 @@ cd_helper_sender_gone_cb(GDBusConnection *connection,
 			 GVariant *parameters,
 			 gpointer user_data)
 {
-	CdHelperCall *call = user_data;
+	CdHelperSender *sender = user_data;
 	const gchar *new_owner = NULL;
 
 	g_variant_get(parameters, "(&s&s&s)", NULL, NULL, &new_owner);
 	if (new_owner[0] == '\0')
-		g_cancellable_cancel(call->cancellable);
+		g_cancellable_cancel(sender->cancellable);
 }
 
 /*
@@ -912,20 +916,9 @@ cd_helper_admit(CdHelperCall *call_owned)
 	self->in_flight++;
 	call->counted = TRUE;
 
-	call->cancellable = g_cancellable_new();
-	call->sender_gone_id = g_dbus_connection_signal_subscribe(connection,
-								  "org.freedesktop.DBus",
-								  "org.freedesktop.DBus",
-								  "NameOwnerChanged",
-								  "/org/freedesktop/DBus",
-								  sender,
-								  G_DBUS_SIGNAL_FLAGS_NONE,
-								  cd_helper_sender_gone_cb,
-								  call,
-								  NULL);
 	action = cd_helper_method_action(call->method, &message);
 	interactive = call->interactive;
-	cancellable = call->cancellable;
+	cancellable = call->sender->cancellable;
 	cd_helper_auth_check_async(
 		connection,
 		sender,
@@ -1023,6 +1016,20 @@ cd_helper_begin(CdHelper *self,
 		sender = g_new0(CdHelperSender, 1);
 		sender->name = g_strdup(name);
 		sender->waiting = g_ptr_array_new();
+		sender->connection =
+			g_object_ref(g_dbus_method_invocation_get_connection(invocation));
+		/* one match rule per connection with calls, not one per call */
+		sender->cancellable = g_cancellable_new();
+		sender->gone_id = g_dbus_connection_signal_subscribe(sender->connection,
+								     "org.freedesktop.DBus",
+								     "org.freedesktop.DBus",
+								     "NameOwnerChanged",
+								     "/org/freedesktop/DBus",
+								     name,
+								     G_DBUS_SIGNAL_FLAGS_NONE,
+								     cd_helper_sender_gone_cb,
+								     sender,
+								     NULL);
 		g_hash_table_insert(self->senders, sender->name, sender);
 		lookup->helper = g_object_ref(self);
 		lookup->name = g_strdup(name);
