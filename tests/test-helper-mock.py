@@ -370,14 +370,17 @@ def main():
             burst = many(bus, "GetReport", 4, 4, 1, args=[big])
             burst_out = json.loads(burst.communicate(timeout=120)[0] or "{}")
             after = rss_kib(first.pid)
+            # ASan's allocator keeps freed blocks in quarantine and ignores mallopt
+            asan = "libasan" in Path(f"/proc/{first.pid}/maps").read_text()
             tap.result(all(sz == (4 << 20, True, 4 << 20) for sz in sizes) and
                        burst_out.get("counts") == {"ok": 4} and
-                       after is not None and after < 16 * 1024,
+                       after is not None and (asan or after < 16 * 1024),
                        "six GetReport of 4 MiB of invalid UTF-8, then four at once: each "
                        "text cut to 4 MiB, and the helper's memory goes back under 16 MiB "
                        "once they are answered",
                        [f"RSS {before} KiB before, {after} KiB after", sizes[0]])
-            print(f"# helper RSS {before} KiB before, {after} KiB after six GetReport")
+            print(f"# helper RSS {before} KiB before, {after} KiB after six GetReport"
+                  + (" (ASan: not bounded)" if asan else ""))
             shutil.rmtree(root / big)
 
             # the store's lock held (a capture being saved): Delete answers Busy within
@@ -426,12 +429,15 @@ def main():
             # the calls in flight
             mock(bus, "AddMethod", "org.freedesktop.PolicyKit1.Authority",
                  "CancelCheckAuthorization", "s", "", "")
+            # (the flood's calls still at polkit when it stopped were withdrawn too)
+            time.sleep(1)
+            earlier = len(cancel_ids(bus))
             mock(bus, "SimulateHang", "true")
             t0 = time.monotonic()
             a = bus.call("GetSummary")
             took = time.monotonic() - t0
             time.sleep(0.5)
-            cancels = cancel_ids(bus)
+            cancels = cancel_ids(bus)[earlier:]
             tap.result(a == DENIED and 1.5 < took < 10 and len(cancels) == 1 and
                        cancels[0].startswith("crashdesk-helper-"),
                        "polkitd hanging: denied after the timeout, and the check withdrawn "
@@ -444,7 +450,7 @@ def main():
             waiting.kill()
             waiting.wait()
             time.sleep(1)
-            more = cancel_ids(bus)
+            more = cancel_ids(bus)[earlier:]
             tap.result(len(more) == 2 and more[1] != more[0] and
                        more[1].startswith("crashdesk-helper-"),
                        "an interactive check whose caller left the bus is withdrawn "
