@@ -14,11 +14,16 @@
 
 #include "cd-cmd.h"
 #include "cd-helper-client.h"
+#include "cd-json-visible.h"
 #include "cd-report-meta.h"
 #include "cd-report-store.h"
+#include "cd-text.h"
 
 /* crashdesk list and crashdesk show: the saved reports, for root, and for others
- * through crashdesk-helper as far as polkit allows */
+ * through crashdesk-helper as far as polkit allows. Every text of a report came from
+ * the crashed kernel (or was written by an older crashdesk): it reaches the terminal
+ * only through cd_text_make_visible(), so that an escape sequence a task name carried
+ * shows as \x1b[... and does nothing. */
 
 #define CD_SHOW_LOG_LINES 25
 /* enough for those lines, however long the kernel made them */
@@ -59,6 +64,13 @@ cd_cmd_load_summary(CdReportStore *store, const gchar *id, GError **error)
 	return cd_report_summary_new_from_data(data, len, error);
 }
 
+/* a field of a report, for the terminal or for JSON: never NULL, nothing to interpret */
+static gchar *
+cd_cmd_visible(const gchar *text)
+{
+	return cd_text_make_visible(text, -1, CD_TEXT_FLAG_NONE);
+}
+
 static void
 cd_cmd_list_add(const CdReportSummary *s, gboolean json, json_object *array)
 {
@@ -76,13 +88,15 @@ cd_cmd_list_add(const CdReportSummary *s, gboolean json, json_object *array)
 		json_object_object_add(obj,
 				       "dump_bytes",
 				       json_object_new_int64((gint64)s->dump_bytes));
+		cd_json_make_visible(obj);
 		json_object_array_add(array, obj);
 	} else {
-		printf("%-24s  %-12s  %-20s  %s\n",
-		       s->id,
-		       s->kind,
-		       s->release != NULL ? s->release : "?",
-		       s->message != NULL ? s->message : "");
+		g_autofree gchar *id = cd_cmd_visible(s->id);
+		g_autofree gchar *kind = cd_cmd_visible(s->kind);
+		g_autofree gchar *release = cd_cmd_visible(s->release != NULL ? s->release : "?");
+		g_autofree gchar *message = cd_cmd_visible(s->message);
+
+		printf("%-24s  %-12s  %-20s  %s\n", id, kind, release, message);
 	}
 }
 
@@ -95,12 +109,18 @@ cd_cmd_list_header(gboolean json, guint count, const gchar *dir)
 		printf("%-24s  %-12s  %-20s  %s\n", "ID", "KIND", "KERNEL", "MESSAGE");
 }
 
-/* what the caller is told depends on the caller alone, never on the reports */
+/*
+ * what the helper said. A refusal depends on the caller alone, never on the reports;
+ * an authorized caller hears the helper's own error (no such report, a damaged one,
+ * the store busy), made visible like all that comes from the helper.
+ */
 static void
 cd_cmd_helper_denied(CdHelperClient *client, const GError *error)
 {
+	g_autofree gchar *message = cd_cmd_visible(error->message);
+
 	if (!cd_helper_client_error_is_denied(error))
-		g_printerr("%s: %s\n", g_get_prgname(), error->message);
+		g_printerr("%s: %s\n", g_get_prgname(), message);
 	else if (client != NULL && !cd_helper_client_can_ask_password(client))
 		g_printerr("%s: only administrators can see crash reports; polkit asks for an "
 			   "administrator's password only on a terminal (with pkttyagent): run "
@@ -140,10 +160,8 @@ cd_cmd_list_via_helper(gboolean json, gint *status)
 		if (meta != NULL)
 			s = cd_report_summary_new_from_data(meta, strlen(meta), &error_local);
 		if (s == NULL) {
-			g_printerr("%s: report %s: %s\n",
-				   g_get_prgname(),
-				   id,
-				   error_local->message);
+			g_autofree gchar *message = cd_cmd_visible(error_local->message);
+			g_printerr("%s: report %s: %s\n", g_get_prgname(), id, message);
 			*status = CD_EXIT_FAILURE;
 			continue;
 		}
@@ -170,6 +188,7 @@ cd_cmd_list(gint argc, gchar **argv)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(json_object) array = json_object_new_array();
 	gint status = CD_EXIT_OK;
+	struct stat st;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cd_cmd_parse_options_only(ctx, &argc, &argv))
@@ -178,7 +197,9 @@ cd_cmd_list(gint argc, gchar **argv)
 		return status;
 	if (dir == NULL)
 		dir = g_strdup(CD_REPORT_ROOT_DEFAULT);
-	if (!g_file_test(dir, G_FILE_TEST_EXISTS) && geteuid() == 0) {
+	/* no report root (before the first boot, in a container): no crash was ever saved
+	 * there, which is no secret, whoever asks */
+	if (lstat(dir, &st) < 0 && errno == ENOENT) {
 		ids = g_ptr_array_new_with_free_func(g_free);
 	} else {
 		store = cd_cmd_open_store(dir);
@@ -249,6 +270,7 @@ cd_cmd_show_tail(CdReportStore *store, const gchar *id)
 static void
 cd_cmd_print_tail(const gchar *text, gsize len)
 {
+	g_autofree gchar *shown = NULL;
 	const gchar *start;
 	guint lines = 0;
 
@@ -262,37 +284,64 @@ cd_cmd_print_tail(const gchar *text, gsize len)
 	if (lines > CD_SHOW_LOG_LINES)
 		start++;
 	printf("\nThe end of the crashed kernel's log (%s):\n", CD_REPORT_FILE_DMESG);
-	fwrite(start, 1, (gsize)(text + len - start), stdout);
+	shown = cd_text_make_visible(start, text + len - start, CD_TEXT_FLAG_KEEP_NEWLINES);
+	fputs(shown, stdout);
 }
 
 static void
 cd_cmd_show_print(const gchar *dir, const CdReportSummary *s)
 {
-	printf("Report       %s/%s\n", dir, s->id);
-	printf("Crashed      %s, kernel %s\n",
-	       s->crash_time != NULL ? s->crash_time : "(time unknown)",
-	       s->release != NULL ? s->release : "(unknown)");
-	printf("Kind         %s\n", s->kind);
-	if (s->message != NULL)
-		printf("Message      %s\n", s->message);
-	if (s->panic_message != NULL)
-		printf("Panic        %s\n", s->panic_message);
-	if (s->comm != NULL)
-		printf("Process      %s\n", s->comm);
-	if (s->ip_symbol != NULL)
-		printf("Instruction  %s\n", s->ip_symbol);
-	printf("Signature    %s\n", s->signature);
+	g_autofree gchar *dir_shown = cd_cmd_visible(dir);
+	g_autofree gchar *id = cd_cmd_visible(s->id);
+	g_autofree gchar *time =
+		cd_cmd_visible(s->crash_time != NULL ? s->crash_time : "(time unknown)");
+	g_autofree gchar *release = cd_cmd_visible(s->release != NULL ? s->release : "(unknown)");
+	g_autofree gchar *kind = cd_cmd_visible(s->kind);
+	g_autofree gchar *signature = cd_cmd_visible(s->signature);
+
+	printf("Report       %s/%s\n", dir_shown, id);
+	printf("Crashed      %s, kernel %s\n", time, release);
+	printf("Kind         %s\n", kind);
+	if (s->message != NULL) {
+		g_autofree gchar *message = cd_cmd_visible(s->message);
+		printf("Message      %s\n", message);
+	}
+	if (s->panic_message != NULL) {
+		g_autofree gchar *panic = cd_cmd_visible(s->panic_message);
+		printf("Panic        %s\n", panic);
+	}
+	if (s->comm != NULL) {
+		g_autofree gchar *comm = cd_cmd_visible(s->comm);
+		printf("Process      %s\n", comm);
+	}
+	if (s->ip_symbol != NULL) {
+		g_autofree gchar *ip = cd_cmd_visible(s->ip_symbol);
+		printf("Instruction  %s\n", ip);
+	}
+	printf("Signature    %s\n", signature);
 	printf("Log          %s, %" G_GUINT64_FORMAT " lines%s\n",
 	       CD_REPORT_FILE_DMESG,
 	       s->dmesg_lines,
 	       s->dmesg_complete ? "" : " (part was lost to a damaged ring)");
-	if (s->dump_file != NULL)
-		printf("Dump         %s, %" G_GUINT64_FORMAT " bytes\n",
-		       s->dump_file,
-		       s->dump_bytes);
-	else
-		printf("Dump         none: %s\n",
-		       s->dump_omitted_reason != NULL ? s->dump_omitted_reason : "not saved");
+	if (s->dump_file != NULL) {
+		g_autofree gchar *file = cd_cmd_visible(s->dump_file);
+		printf("Dump         %s, %" G_GUINT64_FORMAT " bytes\n", file, s->dump_bytes);
+	} else {
+		g_autofree gchar *reason = cd_cmd_visible(
+			s->dump_omitted_reason != NULL ? s->dump_omitted_reason : "not saved");
+		printf("Dump         none: %s\n", reason);
+	}
+}
+
+/* meta.json as written, unless a string of it must be made visible */
+static void
+cd_cmd_show_json(const gchar *meta, gsize len)
+{
+	g_autofree gchar *text = cd_json_text_make_visible(meta, len);
+
+	if (text == NULL)
+		text = cd_text_make_visible(meta, (gssize)len, CD_TEXT_FLAG_KEEP_NEWLINES);
+	fputs(text, stdout);
 }
 
 /* FALSE: no helper to ask, read the store directly (and be refused) as before */
@@ -311,15 +360,17 @@ cd_cmd_show_via_helper(const gchar *id, gboolean json, gint *status)
 		if (cd_helper_client_error_is_unavailable(error))
 			return FALSE;
 		*status = CD_EXIT_FAILURE;
-		if (g_dbus_error_is_remote_error(error) || cd_helper_client_error_is_denied(error))
-			cd_cmd_helper_denied(client, error);
+		if (g_error_matches(error,
+				    CD_HELPER_CLIENT_ERROR,
+				    CD_HELPER_CLIENT_ERROR_NO_SUCH_REPORT))
+			g_printerr("%s: no report %s\n", g_get_prgname(), id);
 		else
-			g_printerr("%s: report %s: %s\n", g_get_prgname(), id, error->message);
+			cd_cmd_helper_denied(client, error);
 		return TRUE;
 	}
 	*status = CD_EXIT_OK;
 	if (json) {
-		fputs(meta, stdout);
+		cd_cmd_show_json(meta, strlen(meta));
 		return TRUE;
 	}
 	s = cd_report_summary_new_from_data(meta, strlen(meta), &error);
@@ -387,7 +438,7 @@ cd_cmd_show(gint argc, gchar **argv)
 			g_printerr("%s: %s\n", g_get_prgname(), error->message);
 			return CD_EXIT_FAILURE;
 		}
-		fwrite(g_bytes_get_data(meta, NULL), 1, g_bytes_get_size(meta), stdout);
+		cd_cmd_show_json(g_bytes_get_data(meta, NULL), g_bytes_get_size(meta));
 		return CD_EXIT_OK;
 	}
 	s = cd_cmd_load_summary(store, id, &error);

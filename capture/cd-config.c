@@ -16,6 +16,7 @@
 
 #include "cd-config.h"
 #include "cd-kdump-format.h"
+#include "cd-kdump-writer.h"
 #include "cd-error.h"
 #include "cd-file.h"
 
@@ -23,7 +24,8 @@
 #define CD_CONFIG_GROUP_CAPTURE "Capture"
 
 #define CD_CONFIG_MAX_REPORTS_DEFAULT 50
-#define CD_CONFIG_MAX_THREADS	      256
+/* the same bound as crashdesk save --threads: one the option refuses, the file refuses */
+#define CD_CONFIG_MAX_THREADS CD_KDUMP_WRITER_MAX_THREADS
 
 /* the keys crashdesk reads; anything else is reported and ignored */
 static const struct {
@@ -233,7 +235,8 @@ cd_config_keep_free_bytes(gint64 keep_free, gint keep_free_percent, guint64 fs_b
 /* where each key of each group was last set: the line a message names */
 typedef struct {
 	const gchar *name;
-	GHashTable *lines; /* "Group\nKey" -> line number */
+	GHashTable *lines;   /* "Group\nKey" -> line number */
+	GPtrArray *warnings; /* what the scan found to say, in the order of the lines */
 } CdConfigLines;
 
 static guint
@@ -316,6 +319,17 @@ cd_config_scan_lines(CdConfigLines *lines, const gchar *data, gsize len, GError 
 			return FALSE;
 		}
 		key = g_strstrip(g_strndup(line, eq - line));
+		/* GKeyFile keeps Key[locale] apart and never returns it as a key: without
+		 * this it would be ignored without a word */
+		if (strchr(key, '[') != NULL) {
+			g_ptr_array_add(lines->warnings,
+					g_strdup_printf("%s:%u: localized key %s in [%s], ignored: "
+							"crashdesk.conf is not translated",
+							lines->name,
+							i + 1,
+							key,
+							group));
+		}
 		g_hash_table_insert(lines->lines,
 				    g_strdup_printf("%s\n%s", group, key),
 				    GUINT_TO_POINTER(i + 1));
@@ -714,7 +728,7 @@ cd_config_load_from_data(const gchar *name, const gchar *data, gsize len, GError
 	g_autoptr(GError) error_local = NULL;
 	g_autoptr(GHashTable) line_table =
 		g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	CdConfigLines lines = { .name = name, .lines = line_table };
+	CdConfigLines lines = { .name = name, .lines = line_table, .warnings = self->warnings };
 
 	if (!cd_config_scan_lines(&lines, data, len, error))
 		return NULL;

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "cd-helper-client.h"
+#include "cd-helper-error.h"
+#include "cd-report-store.h"
 
 /*
  * synchronous calls to crashdesk-helper on the system bus. On a terminal polkit may
@@ -29,6 +31,28 @@
 #define CD_PKTTYAGENT	    "/usr/bin/pkttyagent"
 /* long enough for a person to type a password */
 #define CD_HELPER_CALL_TIMEOUT_MS (5 * 60 * 1000)
+
+static const GDBusErrorEntry cd_helper_client_error_entries[] = {
+	{ CD_HELPER_CLIENT_ERROR_NO_SUCH_REPORT, CD_HELPER_ERROR_NAME_NO_SUCH_REPORT },
+	{ CD_HELPER_CLIENT_ERROR_NO_DUMP, CD_HELPER_ERROR_NAME_NO_DUMP },
+	{ CD_HELPER_CLIENT_ERROR_DAMAGED, CD_HELPER_ERROR_NAME_DAMAGED },
+	{ CD_HELPER_CLIENT_ERROR_BUSY, CD_HELPER_ERROR_NAME_BUSY },
+	{ CD_HELPER_CLIENT_ERROR_FAILED, CD_HELPER_ERROR_NAME_FAILED },
+};
+
+/* the helper's own error names, registered so that a reply carrying one becomes a
+ * GError of this domain rather than an anonymous G_IO_ERROR_DBUS_ERROR */
+GQuark
+cd_helper_client_error_quark(void)
+{
+	static gsize quark = 0;
+
+	g_dbus_error_register_error_domain("cd-helper-client-error-quark",
+					   &quark,
+					   cd_helper_client_error_entries,
+					   G_N_ELEMENTS(cd_helper_client_error_entries));
+	return (GQuark)quark;
+}
 
 struct _CdHelperClient {
 	GDBusConnection *connection;
@@ -116,6 +140,8 @@ cd_helper_client_new(GError **error)
 
 	if (connection == NULL)
 		return NULL;
+	/* registered before the first reply can carry one of the helper's error names */
+	(void)cd_helper_client_error_quark();
 	self = g_new0(CdHelperClient, 1);
 	self->connection = g_steal_pointer(&connection);
 	self->interactive = isatty(STDIN_FILENO);
@@ -206,7 +232,8 @@ cd_helper_client_list(CdHelperClient *self, GError **error)
 	g_variant_get(reply, "(aa{sv})", &iter);
 	while ((entry = g_variant_iter_next_value(iter)) != NULL) {
 		const gchar *id = NULL;
-		if (g_variant_lookup(entry, "id", "&s", &id))
+		/* an id is printed and sent back: only one of the form the helper checks */
+		if (g_variant_lookup(entry, "id", "&s", &id) && cd_report_id_is_valid(id))
 			g_ptr_array_add(ids, g_strdup(id));
 		g_variant_unref(entry);
 	}
@@ -253,11 +280,15 @@ cd_helper_client_error_is_denied(const GError *error)
 	return g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_ACCESS_DENIED);
 }
 
-/* no system bus, or no helper on it: the CLI falls back to reading the store itself */
+/*
+ * no system bus, or no helper on it: the CLI falls back to reading the store itself.
+ * Whatever the helper answered (an error name of its own or another remote one) is not
+ * that: the CLI says what the helper said.
+ */
 gboolean
 cd_helper_client_error_is_unavailable(const GError *error)
 {
-	return error->domain == G_IO_ERROR ||
+	return (error->domain == G_IO_ERROR && error->code != G_IO_ERROR_DBUS_ERROR) ||
 	       g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
 	       g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
 	       g_error_matches(error, G_DBUS_ERROR, G_DBUS_ERROR_FILE_NOT_FOUND) ||

@@ -12,6 +12,20 @@ G_BEGIN_DECLS
 /* the CLI's side of io.crashdesk.Reports1, for `crashdesk list` and `show` when not root */
 typedef struct _CdHelperClient CdHelperClient;
 
+/* the errors crashdesk-helper answers besides org.freedesktop.DBus.Error ones */
+#define CD_HELPER_CLIENT_ERROR (cd_helper_client_error_quark())
+
+typedef enum {
+	CD_HELPER_CLIENT_ERROR_NO_SUCH_REPORT,
+	CD_HELPER_CLIENT_ERROR_NO_DUMP,
+	CD_HELPER_CLIENT_ERROR_DAMAGED,
+	CD_HELPER_CLIENT_ERROR_BUSY,
+	CD_HELPER_CLIENT_ERROR_FAILED,
+} CdHelperClientError;
+
+GQuark
+cd_helper_client_error_quark(void);
+
 CdHelperClient *
 cd_helper_client_new(GError **error);
 void

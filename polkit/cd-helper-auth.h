@@ -13,6 +13,8 @@ G_BEGIN_DECLS
  * have the time to type it */
 #define CD_HELPER_AUTH_TIMEOUT_MS	      25000
 #define CD_HELPER_AUTH_INTERACTIVE_TIMEOUT_MS 120000
+/* withdrawing a check is a courtesy to polkitd: nobody waits for its answer long */
+#define CD_HELPER_AUTH_CANCEL_TIMEOUT_MS 5000
 
 void
 cd_helper_auth_check_async(GDBusConnection *connection,

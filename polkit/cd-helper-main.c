@@ -10,6 +10,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -18,6 +19,8 @@
 #include "cd-report-store.h"
 
 /* crashdesk-helper: io.crashdesk.Reports1 on the system bus, started by D-Bus */
+
+#define CD_HELPER_MMAP_THRESHOLD (256 * 1024)
 
 typedef struct {
 	GMainLoop *loop;
@@ -87,6 +90,13 @@ main(int argc, char **argv)
 	CdHelperMain m = { loop, EXIT_SUCCESS };
 	guint owner_id;
 
+	/*
+	 * a reply is megabytes (4 MiB of log made visible can be 16 MiB before it is cut
+	 * back), and glibc would keep such blocks in its heaps once freed, raising the
+	 * threshold after each: with a fixed one they are mapped for the reply and
+	 * returned with it, so the helper's memory is that of the calls in flight only
+	 */
+	mallopt(M_MMAP_THRESHOLD, CD_HELPER_MMAP_THRESHOLD);
 	setlocale(LC_ALL, "");
 	bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
 	bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");

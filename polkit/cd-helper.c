@@ -16,32 +16,58 @@
 
 #include "cd-file.h"
 #include "cd-helper-auth.h"
+#include "cd-helper-error.h"
 #include "cd-helper.h"
+#include "cd-json-visible.h"
 #include "cd-report-meta.h"
 #include "cd-report-store.h"
 #include "cd-reports-generated.h"
+#include "cd-text.h"
 #include "cd-utf8.h"
 
 /*
- * the io.crashdesk.Reports1 object: every call is counted against the in-flight limits
- * (all calls, then its user's), checked with polkit, and only then are its arguments
- * looked at and the disk touched
+ * the io.crashdesk.Reports1 object: every call is counted against its user's limit of
+ * calls in flight, then against the limit of all calls, checked with polkit, and only
+ * then are its arguments looked at and the disk touched. A change of the store (which
+ * takes its lock, and a capture may hold that for minutes) runs in a thread of its own
+ * with a bounded wait, so that no call holds up another.
  */
 
 /* the bus daemon answers for the caller's uid at once; a daemon that does not is denied */
 #define CD_HELPER_UID_TIMEOUT_MS 5000
 
-#define CD_HELPER_ERROR_NO_SUCH_REPORT "io.crashdesk.Reports1.Error.NoSuchReport"
-#define CD_HELPER_ERROR_NO_DUMP	       "io.crashdesk.Reports1.Error.NoDump"
-#define CD_HELPER_ERROR_FAILED	       "io.crashdesk.Reports1.Error.Failed"
+#define CD_HELPER_ERROR_NO_SUCH_REPORT CD_HELPER_ERROR_NAME_NO_SUCH_REPORT
+#define CD_HELPER_ERROR_NO_DUMP	       CD_HELPER_ERROR_NAME_NO_DUMP
+#define CD_HELPER_ERROR_DAMAGED	       CD_HELPER_ERROR_NAME_DAMAGED
+#define CD_HELPER_ERROR_BUSY	       CD_HELPER_ERROR_NAME_BUSY
+#define CD_HELPER_ERROR_FAILED	       CD_HELPER_ERROR_NAME_FAILED
+
+/*
+ * a caller's connection while it has calls: its uid, once the bus daemon told it, and
+ * the calls that wait for it. They take no place among all calls in flight until their
+ * user is known, so that one user's flood never takes the places of another's calls.
+ */
+typedef struct {
+	gchar *name;
+	guint32 uid;
+	gboolean uid_known;
+	GPtrArray *waiting; /* CdHelperCall, until the uid is known */
+	guint calls;	    /* its calls alive, waiting or not */
+	GDBusConnection *connection;
+	GCancellable *cancellable; /* cancelled when the caller leaves the bus */
+	guint gone_id;
+} CdHelperSender;
 
 struct _CdHelper {
 	GObject parent_instance;
 	gchar *root;
 	CdDbusReports1 *skeleton;
-	guint in_flight;
+	guint calls;	 /* alive, whether counted in flight or still waiting for a uid */
+	guint in_flight; /* counted against CD_HELPER_MAX_IN_FLIGHT */
 	GHashTable *in_flight_by_uid; /* uid → calls, GUINT_TO_POINTER both */
+	GHashTable *senders;	      /* unique name → CdHelperSender */
 	gint auth_timeout_ms;
+	guint lock_timeout_ms;
 	guint idle_timeout_s;
 	guint idle_id;
 };
@@ -69,8 +95,9 @@ typedef struct {
 	gchar *tracker;
 	gchar *url;
 	gboolean interactive;
-	gboolean counted_for_uid;
+	gboolean counted;
 	guint32 uid;
+	CdHelperSender *sender;
 } CdHelperCall;
 
 static gboolean
@@ -87,9 +114,20 @@ static void
 cd_helper_idle_restart(CdHelper *self)
 {
 	g_clear_handle_id(&self->idle_id, g_source_remove);
-	if (self->idle_timeout_s > 0 && self->in_flight == 0)
+	if (self->idle_timeout_s > 0 && self->calls == 0)
 		self->idle_id =
 			g_timeout_add_seconds(self->idle_timeout_s, cd_helper_idle_cb, self);
+}
+
+static void
+cd_helper_sender_free(CdHelperSender *sender)
+{
+	g_dbus_connection_signal_unsubscribe(sender->connection, sender->gone_id);
+	g_object_unref(sender->connection);
+	g_object_unref(sender->cancellable);
+	g_ptr_array_unref(sender->waiting);
+	g_free(sender->name);
+	g_free(sender);
 }
 
 static void
@@ -97,7 +135,7 @@ cd_helper_call_free(CdHelperCall *call)
 {
 	CdHelper *self = call->helper;
 
-	if (call->counted_for_uid) {
+	if (call->counted) {
 		gpointer key = GUINT_TO_POINTER(call->uid);
 		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(self->in_flight_by_uid, key));
 
@@ -105,8 +143,11 @@ cd_helper_call_free(CdHelperCall *call)
 			g_hash_table_remove(self->in_flight_by_uid, key);
 		else
 			g_hash_table_insert(self->in_flight_by_uid, key, GUINT_TO_POINTER(n - 1));
+		self->in_flight--;
 	}
-	self->in_flight--;
+	if (call->sender != NULL && --call->sender->calls == 0)
+		g_hash_table_remove(self->senders, call->sender->name);
+	self->calls--;
 	cd_helper_idle_restart(self);
 	g_object_unref(call->invocation);
 	g_free(call->id);
@@ -131,16 +172,38 @@ cd_helper_return_denied(CdHelperCall *call)
 	cd_helper_return_error(call, "org.freedesktop.DBus.Error.AccessDenied", "not authorized");
 }
 
-/* a store failure an authorized caller may hear of; the details go to the journal too */
+/*
+ * a store failure an authorized caller may hear of; the details go to the journal too.
+ * The report was there when the call began (cd_helper_call_run checks): a file of it
+ * that is missing now makes it damaged, unless the whole report went meanwhile.
+ */
 static void
-cd_helper_return_store_error(CdHelperCall *call, const GError *error)
+cd_helper_return_store_error(CdHelperCall *call, CdReportStore *store, const GError *error)
 {
-	if (g_error_matches(error, CD_ERROR, CD_ERROR_NOT_FOUND) ||
-	    g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
-		cd_helper_return_error(call, CD_HELPER_ERROR_NO_SUCH_REPORT, "no such report");
+	if (g_error_matches(error, CD_ERROR, CD_ERROR_BUSY)) {
+		cd_helper_return_error(call,
+				       CD_HELPER_ERROR_BUSY,
+				       "the report store is busy (a crash is being saved), try "
+				       "again later");
 		return;
 	}
+	if (g_error_matches(error, CD_ERROR, CD_ERROR_NOT_FOUND) ||
+	    g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+		if (call->id == NULL || store == NULL || !cd_report_store_has(store, call->id)) {
+			cd_helper_return_error(call,
+					       CD_HELPER_ERROR_NO_SUCH_REPORT,
+					       "no such report");
+			return;
+		}
+	}
 	g_warning("%s", error->message);
+	if (call->id != NULL && (error->domain == CD_ERROR ||
+				 g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))) {
+		g_autofree gchar *msg =
+			g_strdup_printf("report %s is damaged: %s", call->id, error->message);
+		cd_helper_return_error(call, CD_HELPER_ERROR_DAMAGED, msg);
+		return;
+	}
 	cd_helper_return_error(call, CD_HELPER_ERROR_FAILED, error->message);
 }
 
@@ -157,20 +220,47 @@ cd_helper_open_store(CdHelper *self, GError **error)
 	return store;
 }
 
-/* a D-Bus string: valid UTF-8, no NUL; what is not becomes U+FFFD */
+/*
+ * text of a report for a person: valid UTF-8 in which no control character is left
+ * (cd-text.h; a NUL or an escape sequence the crashed kernel logged shows as \x00 or
+ * \x1b), and at most CD_HELPER_MAX_TEXT bytes, however much longer making it visible
+ * made it: its start, or its end if @tail. @truncated is set when something was cut.
+ */
 static gchar *
-cd_helper_text_from_bytes(const gchar *data, gsize len)
+cd_helper_text_from_bytes(const gchar *data, gsize len, gboolean tail, gboolean *truncated)
 {
-	g_autofree gchar *copy = NULL;
+	g_autofree gchar *text =
+		cd_text_make_visible(data, (gssize)len, CD_TEXT_FLAG_KEEP_NEWLINES);
+	gsize text_len = strlen(text);
+	const gchar *from;
 
-	if (len == 0)
-		return g_strdup("");
-	copy = g_memdup2(data, len);
-	for (gsize i = 0; i < len; i++) {
-		if (copy[i] == '\0')
-			copy[i] = '\xff'; /* invalid, so make_valid replaces it */
-	}
-	return g_utf8_make_valid(copy, (gssize)len);
+	if (text_len <= CD_HELPER_MAX_TEXT)
+		return g_steal_pointer(&text);
+	*truncated = TRUE;
+	if (!tail)
+		return g_strndup(text, cd_utf8_prefix_length(text, text_len, CD_HELPER_MAX_TEXT));
+	/* the end, from the first character that starts within the bound */
+	from = text + text_len - CD_HELPER_MAX_TEXT;
+	while (((guchar)*from & 0xc0) == 0x80)
+		from++;
+	return g_strdup(from);
+}
+
+/*
+ * a JSON file of a report (meta.json) for a person: as written if no string of it holds
+ * a control character, else written again with every string made visible (so that not
+ * even the escape \u001b spells one out); what does not parse is sent as text
+ */
+static gchar *
+cd_helper_json_from_bytes(const gchar *data, gsize len, gboolean *parsed)
+{
+	gchar *text = cd_json_text_make_visible(data, len);
+	gboolean truncated = FALSE;
+
+	*parsed = text != NULL;
+	if (text == NULL)
+		return cd_helper_text_from_bytes(data, len, FALSE, &truncated);
+	return text;
 }
 
 /* reads at most @max bytes of a file of the report: its start, or its end if @tail */
@@ -212,7 +302,7 @@ cd_helper_read_bounded(CdReportStore *store,
 		return NULL;
 	}
 	close(fd);
-	return cd_helper_text_from_bytes(buf, len);
+	return cd_helper_text_from_bytes(buf, len, tail, truncated);
 }
 
 /* the report's state.json, or an empty state; never NULL unless the store failed */
@@ -298,7 +388,7 @@ cd_helper_run_get_summary(CdHelperCall *call, CdReportStore *store)
 	}
 	ids = cd_report_store_list(store, &error);
 	if (ids == NULL) {
-		cd_helper_return_store_error(call, error);
+		cd_helper_return_store_error(call, store, error);
 		return;
 	}
 	for (guint i = 0; i < ids->len; i++) {
@@ -323,7 +413,10 @@ cd_helper_list_entry(CdReportStore *store, const gchar *id)
 	g_autoptr(json_object) state = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *message = NULL;
-	const gchar *full;
+	g_autofree gchar *time = NULL;
+	g_autofree gchar *kind = NULL;
+	g_autofree gchar *release = NULL;
+	g_autofree gchar *full = NULL;
 	json_object *subs;
 	GVariantDict dict;
 
@@ -342,18 +435,21 @@ cd_helper_list_entry(CdReportStore *store, const gchar *id)
 	}
 	state = cd_helper_read_state(store, id, NULL);
 	subs = state != NULL ? cd_helper_state_get_submissions(state) : NULL;
-	full = s->message != NULL ? s->message : "";
+	/* the summary's fields came from the crashed kernel (or an older crashdesk) */
+	full = cd_text_make_visible(s->message, -1, CD_TEXT_FLAG_NONE);
 	message = g_strndup(full, cd_utf8_prefix_length(full, strlen(full), CD_HELPER_MAX_MESSAGE));
+	time = cd_text_make_visible(s->crash_time != NULL ? s->crash_time : s->captured_at,
+				    -1,
+				    CD_TEXT_FLAG_NONE);
+	kind = cd_text_make_visible(s->kind, -1, CD_TEXT_FLAG_NONE);
+	release = cd_text_make_visible(s->release, -1, CD_TEXT_FLAG_NONE);
 
 	g_variant_dict_init(&dict, NULL);
 	g_variant_dict_insert(&dict, "id", "s", id);
-	g_variant_dict_insert(&dict,
-			      "time",
-			      "s",
-			      s->crash_time != NULL ? s->crash_time : s->captured_at);
-	g_variant_dict_insert(&dict, "kind", "s", s->kind);
+	g_variant_dict_insert(&dict, "time", "s", time);
+	g_variant_dict_insert(&dict, "kind", "s", kind);
 	g_variant_dict_insert(&dict, "message", "s", message);
-	g_variant_dict_insert(&dict, "release", "s", s->release != NULL ? s->release : "");
+	g_variant_dict_insert(&dict, "release", "s", release);
 	g_variant_dict_insert(&dict,
 			      "dump-size",
 			      "t",
@@ -378,7 +474,7 @@ cd_helper_run_list(CdHelperCall *call, CdReportStore *store)
 		ids = cd_report_store_list(store, &error);
 		if (ids == NULL) {
 			g_variant_builder_clear(&builder);
-			cd_helper_return_store_error(call, error);
+			cd_helper_return_store_error(call, store, error);
 			return;
 		}
 		for (guint i = ids->len > CD_HELPER_MAX_LIST ? ids->len - CD_HELPER_MAX_LIST : 0;
@@ -401,10 +497,12 @@ cd_helper_run_get_report(CdHelperCall *call, CdReportStore *store)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(json_object) state = NULL;
 	g_autofree gchar *meta_text = NULL;
+	g_autofree gchar *state_text = NULL;
 	g_autofree gchar *panic = NULL;
 	g_autofree gchar *apport = NULL;
 	gboolean panic_truncated = FALSE;
 	gboolean apport_truncated = FALSE;
+	gboolean parsed = FALSE;
 	GVariantDict dict;
 
 	meta = cd_report_store_read_file(store,
@@ -413,10 +511,25 @@ cd_helper_run_get_report(CdHelperCall *call, CdReportStore *store)
 					 CD_REPORT_MAX_META_SIZE,
 					 &error);
 	if (meta == NULL) {
-		cd_helper_return_store_error(call, error);
+		cd_helper_return_store_error(call, store, error);
 		return;
 	}
-	meta_text = cd_helper_text_from_bytes(g_bytes_get_data(meta, NULL), g_bytes_get_size(meta));
+	meta_text = cd_helper_json_from_bytes(g_bytes_get_data(meta, NULL),
+					      g_bytes_get_size(meta),
+					      &parsed);
+	if (!parsed)
+		g_warning("meta.json of %s is not JSON, sending it as text", call->id);
+	/* 1 MiB of control characters is 4 MiB and more once made visible: the bound of
+	 * every text of a reply holds for meta too */
+	if (strlen(meta_text) > CD_HELPER_MAX_TEXT) {
+		g_autofree gchar *msg = g_strdup_printf(
+			"report %s is damaged: %s is larger than %u bytes once made visible",
+			call->id,
+			CD_REPORT_FILE_META,
+			(guint)CD_HELPER_MAX_TEXT);
+		cd_helper_return_error(call, CD_HELPER_ERROR_DAMAGED, msg);
+		return;
+	}
 	panic = cd_helper_read_bounded(store,
 				       call->id,
 				       CD_REPORT_FILE_DMESG,
@@ -426,7 +539,7 @@ cd_helper_run_get_report(CdHelperCall *call, CdReportStore *store)
 	if (panic == NULL) {
 		/* a report without its log (pstore kept none) is still a report */
 		if (!g_error_matches(error, CD_ERROR, CD_ERROR_NOT_FOUND)) {
-			cd_helper_return_store_error(call, error);
+			cd_helper_return_store_error(call, store, error);
 			return;
 		}
 		g_clear_error(&error);
@@ -439,16 +552,20 @@ cd_helper_run_get_report(CdHelperCall *call, CdReportStore *store)
 					&error);
 	if (apport == NULL) {
 		if (!g_error_matches(error, CD_ERROR, CD_ERROR_NOT_FOUND)) {
-			cd_helper_return_store_error(call, error);
+			cd_helper_return_store_error(call, store, error);
 			return;
 		}
 		g_clear_error(&error);
 	}
 	state = cd_helper_read_state(store, call->id, &error);
 	if (state == NULL) {
-		cd_helper_return_store_error(call, error);
+		cd_helper_return_store_error(call, store, error);
 		return;
 	}
+	cd_json_make_visible(state);
+	state_text = g_strdup(json_object_to_json_string_ext(
+		state,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 
 	g_variant_dict_init(&dict, NULL);
 	g_variant_dict_insert(&dict, "meta", "s", meta_text);
@@ -456,12 +573,7 @@ cd_helper_run_get_report(CdHelperCall *call, CdReportStore *store)
 	g_variant_dict_insert(&dict, "panic-text-truncated", "b", panic_truncated);
 	g_variant_dict_insert(&dict, "report-crash", "s", apport != NULL ? apport : "");
 	g_variant_dict_insert(&dict, "report-crash-truncated", "b", apport_truncated);
-	g_variant_dict_insert(&dict,
-			      "state",
-			      "s",
-			      json_object_to_json_string_ext(
-				      state,
-				      JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	g_variant_dict_insert(&dict, "state", "s", state_text);
 	cd_dbus_reports1_complete_get_report(call->helper->skeleton,
 					     call->invocation,
 					     g_variant_dict_end(&dict));
@@ -481,7 +593,7 @@ cd_helper_run_open_dump(CdHelperCall *call, CdReportStore *store)
 			cd_helper_return_error(call, CD_HELPER_ERROR_NO_DUMP, "no dump");
 			return;
 		}
-		cd_helper_return_store_error(call, error);
+		cd_helper_return_store_error(call, store, error);
 		return;
 	}
 	/* the store opened it O_RDONLY|O_NOFOLLOW|O_CLOEXEC; the list takes it over */
@@ -499,13 +611,13 @@ cd_helper_run_mark_seen(CdHelperCall *call, CdReportStore *store)
 	g_autoptr(json_object) state = cd_helper_read_state(store, call->id, &error);
 
 	if (state == NULL) {
-		cd_helper_return_store_error(call, error);
+		cd_helper_return_store_error(call, store, error);
 		return;
 	}
 	if (!cd_helper_state_get_seen(state)) {
 		json_object_object_add(state, "seen", json_object_new_boolean(TRUE));
 		if (!cd_helper_write_state(store, call->id, state, &error)) {
-			cd_helper_return_store_error(call, error);
+			cd_helper_return_store_error(call, store, error);
 			return;
 		}
 	}
@@ -522,7 +634,7 @@ cd_helper_run_delete(CdHelperCall *call, CdReportStore *store)
 		return;
 	}
 	if (!cd_report_store_delete(store, call->id, &error)) {
-		cd_helper_return_store_error(call, error);
+		cd_helper_return_store_error(call, store, error);
 		return;
 	}
 	g_message("report %s deleted at the request of %s",
@@ -546,17 +658,34 @@ cd_helper_tracker_is_valid(const gchar *tracker)
 	return TRUE;
 }
 
+/*
+ * a bug's address as a browser would open it: printable ASCII (a person reads it, an
+ * IRI can be percent-encoded), parsed as a URI (GUri, strictly) with the scheme http
+ * or https, a host, and no user information, which in https://good.example@evil/
+ * would make evil the host while good.example reads like it
+ */
 static gboolean
 cd_helper_url_is_valid(const gchar *url)
 {
+	g_autoptr(GUri) uri = NULL;
+	const gchar *scheme;
+	const gchar *host;
+
 	if (strlen(url) > CD_HELPER_MAX_URL)
 		return FALSE;
-	if (!g_str_has_prefix(url, "https://") && !g_str_has_prefix(url, "http://"))
-		return FALSE;
-	for (const gchar *p = url; *p != '\0'; p = g_utf8_next_char(p)) {
-		if (g_unichar_iscntrl(g_utf8_get_char(p)))
+	for (const guchar *p = (const guchar *)url; *p != '\0'; p++) {
+		if (*p <= 0x20 || *p >= 0x7f || *p == '\\')
 			return FALSE;
 	}
+	uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+	if (uri == NULL)
+		return FALSE;
+	scheme = g_uri_get_scheme(uri);
+	host = g_uri_get_host(uri);
+	if (g_ascii_strcasecmp(scheme, "https") != 0 && g_ascii_strcasecmp(scheme, "http") != 0)
+		return FALSE;
+	if (host == NULL || host[0] == '\0' || g_uri_get_userinfo(uri) != NULL)
+		return FALSE;
 	return TRUE;
 }
 
@@ -578,7 +707,7 @@ cd_helper_run_record_submission(CdHelperCall *call, CdReportStore *store)
 	}
 	state = cd_helper_read_state(store, call->id, &error);
 	if (state == NULL) {
-		cd_helper_return_store_error(call, error);
+		cd_helper_return_store_error(call, store, error);
 		return;
 	}
 	subs = cd_helper_state_get_submissions(state);
@@ -598,16 +727,63 @@ cd_helper_run_record_submission(CdHelperCall *call, CdReportStore *store)
 	json_object_object_add(entry, "time", json_object_new_string(time));
 	json_object_array_add(subs, entry);
 	if (!cd_helper_write_state(store, call->id, state, &error)) {
-		cd_helper_return_store_error(call, error);
+		cd_helper_return_store_error(call, store, error);
 		return;
 	}
 	cd_dbus_reports1_complete_record_submission(call->helper->skeleton, call->invocation);
 }
 
+static void
+cd_helper_change_thread(GTask *task, gpointer source, gpointer task_data, GCancellable *c)
+{
+	CdHelperCall *call = task_data;
+	CdReportStore *store = g_object_get_data(G_OBJECT(task), "store");
+
+	/* the invocation may be answered from any thread */
+	switch (call->method) {
+	case CD_HELPER_METHOD_MARK_SEEN:
+		cd_helper_run_mark_seen(call, store);
+		break;
+	case CD_HELPER_METHOD_DELETE:
+		cd_helper_run_delete(call, store);
+		break;
+	case CD_HELPER_METHOD_RECORD_SUBMISSION:
+		cd_helper_run_record_submission(call, store);
+		break;
+	default:
+		g_assert_not_reached();
+	}
+	g_task_return_boolean(task, TRUE);
+}
+
+/* back in the main thread, where the counts of calls in flight live */
+static void
+cd_helper_change_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	cd_helper_call_free(user_data);
+}
+
+/*
+ * MarkSeen, Delete and RecordSubmission take the store's lock, which a capture holds
+ * while it writes a dump: each waits at most the helper's lock timeout, in a thread of
+ * its own, and then answers Busy; the main loop goes on answering the others
+ */
+static void
+cd_helper_call_run_change(CdHelperCall *call, CdReportStore *store)
+{
+	g_autoptr(GTask) task = g_task_new(NULL, NULL, cd_helper_change_done_cb, call);
+
+	cd_report_store_set_lock_timeout(store, call->helper->lock_timeout_ms);
+	g_object_set_data_full(G_OBJECT(task), "store", g_object_ref(store), g_object_unref);
+	g_task_set_task_data(task, call, NULL);
+	g_task_run_in_thread(task, cd_helper_change_thread);
+}
+
 /* the caller is authorized: now, and only now, its arguments and the disk */
 static void
-cd_helper_call_run(CdHelperCall *call)
+cd_helper_call_run(CdHelperCall *call_owned)
 {
+	g_autoptr(CdHelperCall) call = call_owned;
 	g_autoptr(CdReportStore) store = NULL;
 	g_autoptr(GError) error = NULL;
 
@@ -619,7 +795,7 @@ cd_helper_call_run(CdHelperCall *call)
 	}
 	store = cd_helper_open_store(call->helper, &error);
 	if (error != NULL) {
-		cd_helper_return_store_error(call, error);
+		cd_helper_return_store_error(call, store, error);
 		return;
 	}
 	/* a name that is not a report directory of its own (a symbolic link planted
@@ -642,13 +818,9 @@ cd_helper_call_run(CdHelperCall *call)
 		cd_helper_run_open_dump(call, store);
 		break;
 	case CD_HELPER_METHOD_MARK_SEEN:
-		cd_helper_run_mark_seen(call, store);
-		break;
 	case CD_HELPER_METHOD_DELETE:
-		cd_helper_run_delete(call, store);
-		break;
 	case CD_HELPER_METHOD_RECORD_SUBMISSION:
-		cd_helper_run_record_submission(call, store);
+		cd_helper_call_run_change(g_steal_pointer(&call), store);
 		break;
 	default:
 		g_assert_not_reached();
@@ -665,7 +837,7 @@ cd_helper_auth_done_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		cd_helper_return_denied(call);
 		return;
 	}
-	cd_helper_call_run(call);
+	cd_helper_call_run(g_steal_pointer(&call));
 }
 
 static const gchar *
@@ -695,44 +867,58 @@ cd_helper_return_limits_exceeded(GDBusMethodInvocation *invocation)
 						   "too many calls in flight, try again later");
 }
 
+/* the caller left the bus: its polkit check, perhaps at a password prompt, is withdrawn */
 static void
-cd_helper_uid_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+cd_helper_sender_gone_cb(GDBusConnection *connection,
+			 const gchar *sender_name,
+			 const gchar *object_path,
+			 const gchar *interface_name,
+			 const gchar *signal_name,
+			 GVariant *parameters,
+			 gpointer user_data)
 {
-	g_autoptr(CdHelperCall) call = user_data;
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) reply =
-		g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+	CdHelperSender *sender = user_data;
+	const gchar *new_owner = NULL;
+
+	g_variant_get(parameters, "(&s&s&s)", NULL, NULL, &new_owner);
+	if (new_owner[0] == '\0')
+		g_cancellable_cancel(sender->cancellable);
+}
+
+/*
+ * the caller's user is known: its call takes a place of its user's, then one of all;
+ * a user who has all of its own gets LimitsExceeded before it can take any of the
+ * others'. Then polkit.
+ */
+static void
+cd_helper_admit(CdHelperCall *call_owned)
+{
+	g_autoptr(CdHelperCall) call = call_owned;
 	CdHelper *self = call->helper;
-	GDBusConnection *connection;
-	const gchar *sender;
+	GDBusConnection *connection = g_dbus_method_invocation_get_connection(call->invocation);
+	const gchar *sender = g_dbus_method_invocation_get_sender(call->invocation);
 	const gchar *action;
 	const gchar *message = NULL;
+	GCancellable *cancellable;
 	gboolean interactive;
 	guint n;
 
-	if (reply == NULL) {
-		g_warning("no uid for %s, denying: %s",
-			  g_dbus_method_invocation_get_sender(call->invocation),
-			  error->message);
-		cd_helper_return_denied(call);
-		return;
-	}
-	g_variant_get(reply, "(u)", &call->uid);
+	call->uid = call->sender->uid;
 	n = GPOINTER_TO_UINT(
 		g_hash_table_lookup(self->in_flight_by_uid, GUINT_TO_POINTER(call->uid)));
-	if (n >= CD_HELPER_MAX_IN_FLIGHT_PER_USER) {
+	if (n >= CD_HELPER_MAX_IN_FLIGHT_PER_USER || self->in_flight >= CD_HELPER_MAX_IN_FLIGHT) {
 		cd_helper_return_limits_exceeded(call->invocation);
 		return;
 	}
 	g_hash_table_insert(self->in_flight_by_uid,
 			    GUINT_TO_POINTER(call->uid),
 			    GUINT_TO_POINTER(n + 1));
-	call->counted_for_uid = TRUE;
+	self->in_flight++;
+	call->counted = TRUE;
 
 	action = cd_helper_method_action(call->method, &message);
-	connection = g_dbus_method_invocation_get_connection(call->invocation);
-	sender = g_dbus_method_invocation_get_sender(call->invocation);
 	interactive = call->interactive;
+	cancellable = call->sender->cancellable;
 	cd_helper_auth_check_async(
 		connection,
 		sender,
@@ -741,14 +927,51 @@ cd_helper_uid_cb(GObject *source, GAsyncResult *res, gpointer user_data)
 		interactive,
 		interactive ? MAX(self->auth_timeout_ms, CD_HELPER_AUTH_INTERACTIVE_TIMEOUT_MS)
 			    : self->auth_timeout_ms,
-		NULL,
+		cancellable,
 		cd_helper_auth_done_cb,
 		g_steal_pointer(&call));
 }
 
+typedef struct {
+	CdHelper *helper;
+	gchar *name;
+} CdHelperUidLookup;
+
+static void
+cd_helper_uid_cb(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	CdHelperUidLookup *lookup = user_data;
+	g_autoptr(CdHelper) self = lookup->helper;
+	g_autofree gchar *name = lookup->name;
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply =
+		g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+	g_autoptr(GPtrArray) waiting = NULL;
+	CdHelperSender *sender = g_hash_table_lookup(self->senders, name);
+
+	g_free(lookup);
+	/* its waiting calls keep it until now */
+	g_return_if_fail(sender != NULL);
+	waiting = g_steal_pointer(&sender->waiting);
+	sender->waiting = g_ptr_array_new();
+	if (reply == NULL) {
+		g_warning("no uid for %s, denying: %s", name, error->message);
+		for (guint i = 0; i < waiting->len; i++) {
+			g_autoptr(CdHelperCall) call = g_ptr_array_index(waiting, i);
+			cd_helper_return_denied(call);
+		}
+		return;
+	}
+	g_variant_get(reply, "(u)", &sender->uid);
+	sender->uid_known = TRUE;
+	for (guint i = 0; i < waiting->len; i++)
+		cd_helper_admit(g_ptr_array_index(waiting, i));
+}
+
 /*
- * takes the call's place in the in-flight count, asks the bus for the caller's uid to
- * count it against its user's too, then asks polkit; returns TRUE always
+ * asks the bus for the caller's uid to count the call against its user's limit, then
+ * against all calls in flight (cd_helper_admit); the uid of a connection that has other
+ * calls alive is known or asked already. Returns TRUE always.
  */
 static gboolean
 cd_helper_begin(CdHelper *self,
@@ -759,14 +982,12 @@ cd_helper_begin(CdHelper *self,
 		const gchar *tracker,
 		const gchar *url)
 {
+	const gchar *name = g_dbus_method_invocation_get_sender(invocation);
 	gboolean no_interaction = FALSE;
+	CdHelperSender *sender;
 	CdHelperCall *call;
 	GVariant *value;
 
-	if (self->in_flight >= CD_HELPER_MAX_IN_FLIGHT) {
-		cd_helper_return_limits_exceeded(invocation);
-		return TRUE;
-	}
 	value = g_variant_lookup_value(options, "auth.no_user_interaction", NULL);
 	if (value != NULL) {
 		if (!g_variant_is_of_type(value, G_VARIANT_TYPE_BOOLEAN)) {
@@ -781,6 +1002,51 @@ cd_helper_begin(CdHelper *self,
 		g_variant_unref(value);
 	}
 
+	sender = g_hash_table_lookup(self->senders, name);
+	/* more calls waiting for one connection's uid than its user may have in flight
+	 * would be refused anyway: they are refused now, and hold nothing meanwhile */
+	if (sender != NULL && !sender->uid_known &&
+	    sender->waiting->len >= CD_HELPER_MAX_IN_FLIGHT_PER_USER) {
+		cd_helper_return_limits_exceeded(invocation);
+		return TRUE;
+	}
+	if (sender == NULL) {
+		CdHelperUidLookup *lookup = g_new0(CdHelperUidLookup, 1);
+
+		sender = g_new0(CdHelperSender, 1);
+		sender->name = g_strdup(name);
+		sender->waiting = g_ptr_array_new();
+		sender->connection =
+			g_object_ref(g_dbus_method_invocation_get_connection(invocation));
+		/* one match rule per connection with calls, not one per call */
+		sender->cancellable = g_cancellable_new();
+		sender->gone_id = g_dbus_connection_signal_subscribe(sender->connection,
+								     "org.freedesktop.DBus",
+								     "org.freedesktop.DBus",
+								     "NameOwnerChanged",
+								     "/org/freedesktop/DBus",
+								     name,
+								     G_DBUS_SIGNAL_FLAGS_NONE,
+								     cd_helper_sender_gone_cb,
+								     sender,
+								     NULL);
+		g_hash_table_insert(self->senders, sender->name, sender);
+		lookup->helper = g_object_ref(self);
+		lookup->name = g_strdup(name);
+		g_dbus_connection_call(g_dbus_method_invocation_get_connection(invocation),
+				       "org.freedesktop.DBus",
+				       "/org/freedesktop/DBus",
+				       "org.freedesktop.DBus",
+				       "GetConnectionUnixUser",
+				       g_variant_new("(s)", name),
+				       G_VARIANT_TYPE("(u)"),
+				       G_DBUS_CALL_FLAGS_NONE,
+				       CD_HELPER_UID_TIMEOUT_MS,
+				       NULL,
+				       cd_helper_uid_cb,
+				       lookup);
+	}
+
 	call = g_new0(CdHelperCall, 1);
 	call->helper = g_object_ref(self);
 	call->invocation = g_object_ref(invocation);
@@ -789,22 +1055,15 @@ cd_helper_begin(CdHelper *self,
 	call->tracker = g_strdup(tracker);
 	call->url = g_strdup(url);
 	call->interactive = !no_interaction;
-	self->in_flight++;
+	call->sender = sender;
+	sender->calls++;
+	self->calls++;
 	g_clear_handle_id(&self->idle_id, g_source_remove);
 
-	g_dbus_connection_call(
-		g_dbus_method_invocation_get_connection(invocation),
-		"org.freedesktop.DBus",
-		"/org/freedesktop/DBus",
-		"org.freedesktop.DBus",
-		"GetConnectionUnixUser",
-		g_variant_new("(s)", g_dbus_method_invocation_get_sender(invocation)),
-		G_VARIANT_TYPE("(u)"),
-		G_DBUS_CALL_FLAGS_NONE,
-		CD_HELPER_UID_TIMEOUT_MS,
-		NULL,
-		cd_helper_uid_cb,
-		call);
+	if (sender->uid_known)
+		cd_helper_admit(call);
+	else
+		g_ptr_array_add(sender->waiting, call);
 	return TRUE;
 }
 
@@ -959,6 +1218,7 @@ cd_helper_finalize(GObject *object)
 		g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(self->skeleton));
 	g_object_unref(self->skeleton);
 	g_hash_table_unref(self->in_flight_by_uid);
+	g_hash_table_unref(self->senders);
 	g_free(self->root);
 	G_OBJECT_CLASS(cd_helper_parent_class)->finalize(object);
 }
@@ -984,7 +1244,12 @@ static void
 cd_helper_init(CdHelper *self)
 {
 	self->auth_timeout_ms = CD_HELPER_AUTH_TIMEOUT_MS;
+	self->lock_timeout_ms = CD_HELPER_LOCK_TIMEOUT_MS;
 	self->in_flight_by_uid = g_hash_table_new(g_direct_hash, g_direct_equal);
+	self->senders = g_hash_table_new_full(g_str_hash,
+					      g_str_equal,
+					      NULL,
+					      (GDestroyNotify)cd_helper_sender_free);
 	self->skeleton = cd_dbus_reports1_skeleton_new();
 	g_signal_connect(self->skeleton,
 			 "handle-get-summary",

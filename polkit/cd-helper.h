@@ -28,6 +28,8 @@ G_BEGIN_DECLS
 #define CD_HELPER_MAX_TRACKER		 64
 #define CD_HELPER_MAX_URL		 2048
 #define CD_HELPER_MAX_SUBMISSIONS	 100
+/* how long a change of the store waits for its lock (a capture holds it) before Busy */
+#define CD_HELPER_LOCK_TIMEOUT_MS 3000
 
 #define CD_TYPE_HELPER (cd_helper_get_type())
 G_DECLARE_FINAL_TYPE(CdHelper, cd_helper, CD, HELPER, GObject)

@@ -130,3 +130,51 @@ def save_report(crashdesk, vmcore, root, dump=False):
         argv.append("--no-dump")
     p = subprocess.run([str(a) for a in argv], capture_output=True, text=True, check=True)
     return Path(p.stdout.strip()).name
+
+
+# what a hostile task name or an older crashdesk could have left in a report: an SGR that
+# hides text, an OSC 0 window title, an OSC 52 clipboard write, C1 CSI (U+009B), DEL and
+# bytes that are not UTF-8
+HOSTILE = (b"\x1b[8mhidden\x1b[0m \x1b]0;owned title\x07 \x1b]52;c;ZXZpbA==\x07 "
+           b"\xc2\x9b31mred \x7f \xff\xfe end")
+
+
+def craft_hostile(root, rid, new):
+    """A copy of report @rid as @new whose meta.json (message, panic line, task) and
+    dmesg.txt carry HOSTILE as raw bytes."""
+    import shutil
+    root = Path(root)
+    shutil.copytree(root / rid, root / new)
+    meta = (root / new / "meta.json").read_bytes()
+    meta = meta.replace(rid.encode(), new.encode())
+    for key in (b'"message": "', b'"panic_message": "', b'"comm": "'):
+        at = meta.index(key) + len(key)
+        meta = meta[:at] + HOSTILE + b" " + meta[at:]
+    (root / new / "meta.json").write_bytes(meta)
+    with open(root / new / "dmesg.txt", "ab") as f:
+        f.write(b"[  100.5] Comm: " + HOSTILE + b"\n")
+
+
+def hidden_characters(data):
+    """What in @data (bytes or str) a terminal would act on: control characters other than
+    a newline, DEL, C1 controls, and bytes that are not UTF-8. [] when there is none."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            return [f"not UTF-8 at {e.start}"]
+    return [hex(ord(c)) for c in data
+            if (ord(c) < 0x20 and c != "\n") or 0x7f <= ord(c) <= 0x9f]
+
+
+def strings_of(value):
+    """Every string in a JSON value, names of members too."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from strings_of(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings_of(v)

@@ -263,12 +263,14 @@ test_cli_save_progress(void)
 	g_setenv("CRASHDESK_PANIC_CONSOLE_SOCKET", socket_path, TRUE);
 	thread = g_thread_new("console", progress_collect, GINT_TO_POINTER(listen_fd));
 	run(&save,
-	    (const gchar *[]){ "save", "--input", vmcore, "--dir", root, "--keep-free", "0",
-			       NULL });
+	    (const gchar
+		     *[]){ "save", "--input", vmcore, "--dir", root, "--keep-free", "0", NULL });
 	packets = g_thread_join(thread);
 	g_assert_cmpint(save.status, ==, 0);
 	g_assert_cmpuint(packets->len, >=, 3);
-	g_assert_cmpstr(g_ptr_array_index(packets, 0), ==, "stage Reading the crashed kernel's memory");
+	g_assert_cmpstr(g_ptr_array_index(packets, 0),
+			==,
+			"stage Reading the crashed kernel's memory");
 	for (guint i = 0; i < packets->len; i++) {
 		const gchar *p = g_ptr_array_index(packets, i);
 
@@ -290,8 +292,7 @@ test_cli_save_progress(void)
 
 	/* a vmcore that cannot be read: the console hears why */
 	thread = g_thread_new("console", progress_collect, GINT_TO_POINTER(listen_fd));
-	run(&broken,
-	    (const gchar *[]){ "save", "--input", socket_path, "--dir", root, NULL });
+	run(&broken, (const gchar *[]){ "save", "--input", socket_path, "--dir", root, NULL });
 	failed = g_thread_join(thread);
 	g_assert_cmpint(broken.status, ==, 1);
 	g_assert_cmpuint(failed->len, ==, 2);
@@ -396,10 +397,11 @@ test_cli_status_unreserved(void)
 		g_autofree gchar *dir = g_dir_make_tmp("crashdesk-cli-XXXXXX", NULL);
 		g_autofree gchar *conf = g_build_filename(dir, "crashdesk.conf", NULL);
 
-		g_assert_true(g_file_set_contents(conf,
-						  "[Capture]\nPanicScreen=text\nFinalAction=shell\n",
-						  -1,
-						  NULL));
+		g_assert_true(
+			g_file_set_contents(conf,
+					    "[Capture]\nPanicScreen=text\nFinalAction=shell\n",
+					    -1,
+					    NULL));
 		g_assert_cmpint(chmod(conf, 0644), ==, 0);
 		run(&screen, (const gchar *[]){ "status", "--config", conf, NULL });
 		g_assert_cmpint(screen.status, ==, 3);
@@ -472,6 +474,114 @@ test_cli_load_refusals(void)
 	g_rmdir(dir);
 }
 
+/* what a hostile task name (prctl(PR_SET_NAME)) or an older crashdesk left in a report:
+ * SGR 8 that hides text, an OSC 0 title, an OSC 52 clipboard write, C1 CSI, DEL and
+ * bytes that are not UTF-8 */
+#define HOSTILE                                                                                    \
+	"\x1b[8mhidden\x1b[0m \x1b]0;owned title\x07 \x1b]52;c;ZXZpbA==\x07 \xc2\x9b"              \
+	"31mred \x7f \xff\xfe end"
+
+/* the first byte of @data, of @len, that a terminal would act on, or -1 */
+static gssize
+first_hidden(const gchar *data, gsize len)
+{
+	const gchar *end = NULL;
+
+	if (!g_utf8_validate(data, (gssize)len, &end))
+		return end - data;
+	for (const gchar *p = data; p < data + len; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if ((c < 0x20 && c != '\n') || (c >= 0x7f && c <= 0x9f))
+			return p - data;
+	}
+	return -1;
+}
+
+static void
+assert_visible(const Result *r)
+{
+	gssize at = first_hidden(r->out, strlen(r->out));
+
+	/* escaped in the message, or the failure would reach the terminal itself */
+	if (at >= 0) {
+		g_autofree gchar *shown = g_strescape(r->out, NULL);
+		g_error("a control character at byte %" G_GSSIZE_FORMAT " of: %s", at, shown);
+	}
+	g_assert_cmpint(first_hidden(r->err, strlen(r->err)), ==, -1);
+}
+
+/* list and show print every text of a report made visible, whatever the report holds */
+static void
+test_cli_show_hostile(void)
+{
+	const gchar *fixtures = g_getenv("CRASHDESK_FIXTURES");
+	g_autofree gchar *vmcore = g_build_filename(fixtures, "lockless-basic.vmcore", NULL);
+	g_autofree gchar *tmp = g_dir_make_tmp("crashdesk-cli-XXXXXX", NULL);
+	g_autofree gchar *root = g_build_filename(tmp, "kernel", NULL);
+	g_autofree gchar *meta_path = NULL;
+	g_autofree gchar *dmesg_path = NULL;
+	g_autofree gchar *meta = NULL;
+	g_autofree gchar *dmesg = NULL;
+	g_autofree gchar *dmesg_after = NULL;
+	g_autofree gchar *id = NULL;
+	g_autoptr(GString) hostile = NULL;
+	g_autoptr(GString) log = NULL;
+	g_auto(Result) save = { 0 };
+	g_auto(Result) list = { 0 };
+	g_auto(Result) show = { 0 };
+	g_auto(Result) json = { 0 };
+	const gchar *keys[] = { "\"message\": \"", "\"panic_message\": \"", "\"comm\": \"" };
+
+	run(&save,
+	    (const gchar *[]){ "save", "--no-dump", "--input", vmcore, "--dir", root, NULL });
+	g_assert_cmpint(save.status, ==, 0);
+	id = g_path_get_basename(g_strstrip(save.out));
+	meta_path = g_build_filename(root, id, "meta.json", NULL);
+	dmesg_path = g_build_filename(root, id, "dmesg.txt", NULL);
+	g_assert_true(g_file_get_contents(meta_path, &meta, NULL, NULL));
+	hostile = g_string_new(meta);
+	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+		const gchar *at = strstr(hostile->str, keys[i]);
+		g_assert_nonnull(at);
+		g_string_insert(hostile, at - hostile->str + strlen(keys[i]), HOSTILE " ");
+	}
+	g_assert_true(g_file_set_contents(meta_path, hostile->str, (gssize)hostile->len, NULL));
+	g_assert_true(g_file_get_contents(dmesg_path, &dmesg, NULL, NULL));
+	log = g_string_new(dmesg);
+	g_string_append(log, "[  100.5] Comm: " HOSTILE "\n");
+	g_assert_true(g_file_set_contents(dmesg_path, log->str, (gssize)log->len, NULL));
+
+	run(&list, (const gchar *[]){ "list", "--dir", root, NULL });
+	run(&show, (const gchar *[]){ "show", "--dir", root, id, NULL });
+	run(&json, (const gchar *[]){ "show", "--json", "--dir", root, id, NULL });
+	g_assert_cmpint(list.status, ==, 0);
+	g_assert_cmpint(show.status, ==, 0);
+	g_assert_cmpint(json.status, ==, 0);
+	assert_visible(&list);
+	assert_visible(&show);
+	assert_visible(&json);
+	g_assert_nonnull(strstr(list.out, "\\x1b[8mhidden\\x1b[0m \\x1b]0;owned title\\x07"));
+	g_assert_nonnull(strstr(show.out, "Process      \\x1b[8mhidden"));
+	g_assert_nonnull(strstr(show.out,
+				"Comm: \\x1b[8mhidden\\x1b[0m \\x1b]0;owned title\\x07 "
+				"\\x1b]52;c;ZXZpbA==\\x07 \\u009b31mred \\x7f \\xff\\xfe end\n"));
+	/* in JSON the backslash of \x1b is escaped in turn */
+	g_assert_nonnull(strstr(json.out, "\"comm\":\"\\\\x1b[8mhidden"));
+	/* the report's own files stay as they were: the evidence */
+	g_assert_true(g_file_get_contents(dmesg_path, &dmesg_after, NULL, NULL));
+	g_assert_nonnull(strstr(dmesg_after, "Comm: " HOSTILE "\n"));
+	g_assert_true(g_spawn_sync(NULL,
+				   (gchar *[]){ (gchar *)"rm", (gchar *)"-rf", tmp, NULL },
+				   NULL,
+				   G_SPAWN_SEARCH_PATH,
+				   NULL,
+				   NULL,
+				   NULL,
+				   NULL,
+				   NULL,
+				   NULL));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -485,5 +595,6 @@ main(int argc, char **argv)
 	g_test_add_func("/capture/cli/save-progress", test_cli_save_progress);
 	g_test_add_func("/capture/cli/status-unreserved", test_cli_status_unreserved);
 	g_test_add_func("/capture/cli/load-refusals", test_cli_load_refusals);
+	g_test_add_func("/capture/cli/show-hostile", test_cli_show_hostile);
 	return g_test_run();
 }

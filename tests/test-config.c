@@ -130,6 +130,24 @@ test_config_unknown_key(void)
 			"test.conf:6: unknown key Key in [Future], ignored");
 }
 
+/* GKeyFile keeps Key[locale] apart: it must be named, not silently ignored */
+static void
+test_config_localized_key(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdConfig) config =
+		load_text("[Capture]\nDumpLevel=31\nDumpLevel[de]=3\nThreads=64\n", &error);
+
+	g_assert_no_error(error);
+	g_assert_cmpuint(config->dump_level, ==, 31);
+	g_assert_cmpuint(config->threads, ==, 64);
+	g_assert_cmpuint(config->warnings->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(config->warnings, 0),
+			==,
+			"test.conf:3: localized key DumpLevel[de] in [Capture], ignored: "
+			"crashdesk.conf is not translated");
+}
+
 static void
 test_config_sizes(void)
 {
@@ -181,7 +199,12 @@ test_config_bad_values(void)
 		{ "[Capture]\nDumpLevel=-1\n",
 		  "test.conf:2: [Capture] DumpLevel=-1: not a number" },
 		{ "[Capture]\nThreads=100000\n",
-		  "test.conf:2: [Capture] Threads=100000: out of range (0 to 256)" },
+		  "test.conf:2: [Capture] Threads=100000: out of range (0 to 64)" },
+		/* what crashdesk save --threads refuses (65), the file refuses too */
+		{ "[Capture]\nThreads=65\n",
+		  "test.conf:2: [Capture] Threads=65: out of range (0 to 64)" },
+		{ "[Capture]\n\nThreads=256\n",
+		  "test.conf:3: [Capture] Threads=256: out of range (0 to 64)" },
 		{ "[Capture]\nFinalAction=halt\n",
 		  "test.conf:2: [Capture] FinalAction=halt: must be reboot, poweroff or shell" },
 		{ "[Capture]\nPanicScreen=blue\n",
@@ -326,6 +349,7 @@ main(int argc, char **argv)
 	g_test_add_func("/config/keep-free", test_config_keep_free);
 	g_test_add_func("/config/initrd-none", test_config_initrd_none);
 	g_test_add_func("/config/unknown-key", test_config_unknown_key);
+	g_test_add_func("/config/localized-key", test_config_localized_key);
 	g_test_add_func("/config/sizes", test_config_sizes);
 	g_test_add_func("/config/bad-values", test_config_bad_values);
 	g_test_add_func("/config/bytes", test_config_bytes);

@@ -21,7 +21,8 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from helper_bus import Bus, Tap, save_report  # noqa: E402
+from helper_bus import (Bus, Tap, craft_hostile, hidden_characters, save_report,  # noqa: E402
+                        strings_of)
 from unix_users import as_user  # noqa: E402
 
 ACTIONS = ["io.crashdesk.reports.notify", "io.crashdesk.reports.read",
@@ -80,6 +81,48 @@ def raw_call_with_nul(address, rid, nul=True):
         if m.get_reply_serial() == 2:
             replies.append((m.get_message_type().value_nick, m.get_error_name()))
     return replies
+
+
+def cancel_ids(bus):
+    """The ids the helper passed to the mock polkitd's CancelCheckAuthorization."""
+    p = subprocess.run(["gdbus", "call", "--system", "--dest", "org.freedesktop.PolicyKit1",
+                        "--object-path", "/org/freedesktop/PolicyKit1/Authority",
+                        "--method", "org.freedesktop.DBus.Mock.GetMethodCalls",
+                        "CancelCheckAuthorization"], env=bus.env, capture_output=True,
+                       text=True)
+    import re
+    return re.findall(r"'([^']*)'", p.stdout)
+
+
+def rss_kib(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return None
+
+
+def cli(bus, crashdesk, *args, user=None):
+    return subprocess.run(as_user(user, [crashdesk, *args]), env=bus.env,
+                          capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
+
+
+def many(bus, method, n, window, connections, user=None, args=()):
+    return bus.spawn(as_user(user, [sys.executable, Path(__file__).parent / "helper-call.py",
+                                    "--many", n, "--window", window, "--connections",
+                                    connections, method, *args]),
+                     stdout=subprocess.PIPE, text=True)
+
+
+def hold_store_lock(bus, root):
+    """A process holding the store's lock as `crashdesk save` does: flock(LOCK_EX) on
+    the report root's directory; it holds it until stopped."""
+    p = bus.spawn([sys.executable, "-c", "import fcntl, os, sys, time\n"
+                   "fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)\n"
+                   "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+                   "print('locked', flush=True)\n"
+                   "time.sleep(120)\n", root], stdout=subprocess.PIPE, text=True)
+    p.stdout.readline()
+    return p
 
 
 def all_calls(bus, rid, **kw):
@@ -171,6 +214,22 @@ def main():
             tap.result(all(b.get("error") == "org.freedesktop.DBus.Error.InvalidArgs"
                            for b in bad), "RecordSubmission refuses bad trackers and URLs",
                        bad)
+            # URLs parsed, not matched by their start: the host is what a browser opens
+            hostile_urls = ["https://good.example@evil.example/", "https://u:pw@host/1",
+                            "https://good.example\\@evil.example/", "https:evil.example",
+                            "https:///x", "http://[::1/", "javascript:alert(1)//http://",
+                            "ftp://host/x", "https://host/a b", "https://h\u00f6st/",
+                            "https://host/%zz", "http://", "https://host:99999999/"]
+            bad = [(u, bus.call("RecordSubmission", rid, "debian", u)) for u in hostile_urls]
+            good = [bus.call("RecordSubmission", rid, "debian", u) for u in
+                    ("https://bugs.launchpad.net/ubuntu/+source/linux/+bug/2000000",
+                     "HTTP://bugzilla.kernel.org:443/show_bug.cgi?id=1#c2")]
+            tap.result(all(b.get("error") == "org.freedesktop.DBus.Error.InvalidArgs"
+                           for _, b in bad) and all("result" in g for g in good),
+                       "RecordSubmission parses URLs: user information, odd schemes, no "
+                       "host, spaces and bad escapes refused; real bug URLs kept",
+                       [x for x in bad if x[1].get("error") != "org.freedesktop.DBus."
+                        "Error.InvalidArgs"] + good)
 
             # a log with NUL and invalid UTF-8, and an empty one: D-Bus strings all the same
             odd, empty = "20261122-141530-0dd0dd00", "20261122-141530-e0e0e0e0"
@@ -179,10 +238,9 @@ def main():
                 (root / new / "dmesg.txt").write_bytes(log)
             a = bus.call("GetReport", odd).get("result", [{}])[0].get("panic-text")
             b = bus.call("GetReport", empty).get("result", [{}])[0].get("panic-text")
-            tap.result(a is not None and a.startswith("abc\ufffd") and "\0" not in a and
-                       a.endswith(" Kernel panic\n") and b == "",
+            tap.result(a == "abc\\x00\\xff\\xfe Kernel panic\n" and b == "",
                        "GetReport sends a log with NUL and invalid UTF-8, and an empty "
-                       "one, as valid strings", [repr(a), repr(b)])
+                       "one, as valid strings that show the bytes", [repr(a), repr(b)])
             shutil.rmtree(root / odd)
             shutil.rmtree(root / empty)
 
@@ -233,13 +291,170 @@ def main():
             tap.result(a.get("error") == "io.crashdesk.Reports1.Error.NoSuchReport",
                        "an unknown id: NoSuchReport, for an authorized caller", [a])
 
-            # polkitd hangs: the helper gives up, denies, and counts the calls in flight
+            # texts of a report as a hostile kernel or an older crashdesk wrote them: what
+            # the helper sends and what the CLI prints holds nothing a terminal acts on
+            hid = "20261122-141530-0e5c0e5c"
+            craft_hostile(root, rid, hid)
+            lst = bus.call("List").get("result", [[]])[0]
+            entry = next((e for e in lst if e.get("id") == hid), {})
+            rep = bus.call("GetReport", hid).get("result", [{}])[0]
+            try:
+                meta_strings = list(strings_of(json.loads(rep.get("meta", ""))))
+            except ValueError:
+                meta_strings = ["meta is not JSON"]
+            texts = [v for v in entry.values() if isinstance(v, str)]
+            texts += [rep.get("meta", ""), rep.get("panic-text", ""),
+                      rep.get("report-crash", ""), rep.get("state", "")] + meta_strings
+            bad = [h for t in texts for h in hidden_characters(t)]
+            tap.result(entry and rep and not bad and "\\x1b[8mhidden" in entry["message"]
+                       and "\\x1b]52;c;" in rep["panic-text"] and
+                       "\\u009b31mred" in rep["panic-text"] and "\\xff\\xfe" in
+                       json.loads(rep["meta"])["crash"]["comm"],
+                       "List and GetReport send a report's escape sequences, C1 controls "
+                       "and invalid UTF-8 made visible, in meta.json's strings too",
+                       [bad, entry, str(rep)[-600:]])
+            outs = [cli(bus, crashdesk, *a) for a in
+                    (["list", "--dir", root], ["show", "--dir", root, hid],
+                     ["show", "--json", "--dir", root, hid])]
+            outs += [cli(bus, crashdesk, *a, user="nobody") for a in
+                     (["list"], ["show", hid], ["show", "--json", hid])]
+            bad = [(i, hidden_characters(o.stdout + o.stderr)) for i, o in enumerate(outs)
+                   if hidden_characters(o.stdout + o.stderr)]
+            tap.result(all(o.returncode == 0 for o in outs) and not bad and
+                       all(b"\\x1b]0;owned title\\x07" in o.stdout for o in outs[:2] + outs[3:5])
+                       and all(json.loads(o.stdout)["crash"]["comm"].startswith(
+                           "\\x1b[8mhidden") for o in (outs[2], outs[5])) and
+                       b"\\u009b31mred" in outs[1].stdout and
+                       outs[1].stdout.count(b"\\x1b[8mhidden") >= 4,
+                       "crashdesk list, show and show --json, as root and through the "
+                       "helper, print the same texts made visible (raw bytes checked)",
+                       [bad] + [(o.returncode, o.stdout[-1500:], o.stderr) for o in outs])
+            shutil.rmtree(root / hid)
+            tap.result(first.poll() is None, "and the helper lives on", [first.poll()])
+            if first.poll() is not None:  # the later cases need a helper
+                first = bus.start_helper(helper, root, "--auth-timeout", "6000",
+                                         "--idle-timeout", "0")
+
+            # a report that exists but is damaged: the helper says so, and the CLI says
+            # what the helper said rather than "no report", without reading the store
+            dmg = "20261122-141530-da3a9ed0"
+            shutil.copytree(root / rid, root / dmg)
+            (root / dmg / "meta.json").unlink()
+            a = bus.call("GetReport", dmg)
+            o = cli(bus, crashdesk, "show", dmg, user="nobody")
+            n = cli(bus, crashdesk, "show", BOGUS, user="nobody")
+            tap.result(a.get("error") == "io.crashdesk.Reports1.Error.Damaged" and
+                       dmg in a.get("message", "") and o.returncode == 1 and
+                       f"report {dmg} is damaged".encode() in o.stderr and
+                       b"no report" not in o.stderr and b"ermission" not in o.stderr and
+                       n.returncode == 1 and n.stderr.endswith(
+                           f": no report {BOGUS}\n".encode()),
+                       "a damaged report is Damaged, not NoSuchReport, and crashdesk show "
+                       "says what the helper said", [a, o.stderr, n.stderr])
+            shutil.rmtree(root / dmg)
+
+            # the helper's memory per reply: 4 MiB of invalid UTF-8 in the log and in
+            # report.crash, each made 16 MiB by \xNN, are cut back to 4 MiB, and the
+            # megabytes of each reply go back to the system with it
+            big = "20261122-141530-b16b16b1"
+            shutil.copytree(root / rid, root / big)
+            (root / big / "dmesg.txt").write_bytes(b"\xff" * (4 << 20))
+            (root / big / "report.crash").write_bytes(b"\xfe" * (4 << 20))
+            before = rss_kib(first.pid)
+            sizes = []
+            for _ in range(6):
+                r = bus.call("GetReport", big).get("result", [{}])[0]
+                sizes.append((len(r.get("panic-text", "").encode()),
+                              r.get("panic-text-truncated"),
+                              len(r.get("report-crash", "").encode())))
+            burst = many(bus, "GetReport", 4, 4, 1, args=[big])
+            burst_out = json.loads(burst.communicate(timeout=120)[0] or "{}")
+            after = rss_kib(first.pid)
+            # ASan's allocator keeps freed blocks in quarantine and ignores mallopt
+            asan = "libasan" in Path(f"/proc/{first.pid}/maps").read_text()
+            tap.result(all(sz == (4 << 20, True, 4 << 20) for sz in sizes) and
+                       burst_out.get("counts") == {"ok": 4} and
+                       after is not None and (asan or after < 16 * 1024),
+                       "six GetReport of 4 MiB of invalid UTF-8, then four at once: each "
+                       "text cut to 4 MiB, and the helper's memory goes back under 16 MiB "
+                       "once they are answered",
+                       [f"RSS {before} KiB before, {after} KiB after", sizes[0]])
+            print(f"# helper RSS {before} KiB before, {after} KiB after six GetReport"
+                  + (" (ASan: not bounded)" if asan else ""))
+            shutil.rmtree(root / big)
+
+            # the store's lock held (a capture being saved): Delete answers Busy within
+            # its bound, in a thread of its own, while another user's call answers at once
+            holder = hold_store_lock(bus, root)
+            t0 = time.monotonic()
+            delete = subprocess.Popen([sys.executable, Path(__file__).parent /
+                                       "helper-call.py", "Delete", rid], env=bus.env,
+                                      stdout=subprocess.PIPE, text=True)
+            time.sleep(0.5)
+            t1 = time.monotonic()
+            other = bus.call("GetSummary", user="nobody")
+            other_took = time.monotonic() - t1
+            deleting = delete.poll() is None
+            d = json.loads(delete.communicate(timeout=60)[0])
+            took = time.monotonic() - t0
+            holder.terminate()
+            holder.wait()
+            tap.result(d.get("error") == "io.crashdesk.Reports1.Error.Busy" and
+                       "try again" in d.get("message", "") and 2.5 < took < 6 and
+                       other.get("result") == [0, 1, rid] and other_took < 2 and deleting
+                       and (root / rid).is_dir(),
+                       "while the store's lock is held, Delete answers Busy within its "
+                       "bound and GetSummary from another user answers meanwhile",
+                       [d, f"Delete {took:.1f} s", other, f"GetSummary {other_took:.2f} s"])
+            a = bus.call("MarkSeen", rid)
+            tap.result("result" in a, "and once the lock is free, changes go through", [a])
+
+            # one user floods the helper over several connections, pipelining its calls:
+            # root's calls, 4 at a time, all succeed meanwhile
+            flood = many(bus, "GetSummary", 100000, 150, 4, user="nobody")
+            time.sleep(2)
+            mine = many(bus, "GetSummary", 200, 4, 1)
+            mine_out = json.loads(mine.communicate(timeout=240)[0] or "{}")
+            still = flood.poll() is None
+            flood.terminate()
+            flood_out = json.loads(flood.communicate(timeout=60)[0] or "{}")
+            tap.result(mine_out.get("counts") == {"ok": 200} and still and
+                       flood_out.get("counts", {}).get(
+                           "org.freedesktop.DBus.Error.LimitsExceeded", 0) > 100,
+                       "one user's pipelined flood over 4 connections takes none of "
+                       "root's places: root's 200 calls all succeed",
+                       [mine_out, flood_out])
+
+            # polkitd hangs: the helper gives up, denies, withdraws the check, and counts
+            # the calls in flight
+            mock(bus, "AddMethod", "org.freedesktop.PolicyKit1.Authority",
+                 "CancelCheckAuthorization", "s", "", "")
+            # (the flood's calls still at polkit when it stopped were withdrawn too)
+            time.sleep(1)
+            earlier = len(cancel_ids(bus))
             mock(bus, "SimulateHang", "true")
             t0 = time.monotonic()
             a = bus.call("GetSummary")
             took = time.monotonic() - t0
-            tap.result(a == DENIED and 1.5 < took < 10,
-                       "polkitd hanging: denied after the timeout", [a, f"{took:.1f} s"])
+            time.sleep(0.5)
+            cancels = cancel_ids(bus)[earlier:]
+            tap.result(a == DENIED and 1.5 < took < 10 and len(cancels) == 1 and
+                       cancels[0].startswith("crashdesk-helper-"),
+                       "polkitd hanging: denied after the timeout, and the check withdrawn "
+                       "by its cancellation id", [a, f"{took:.1f} s", cancels])
+            # an interactive check (120 s) whose caller goes away is withdrawn at once
+            waiting = subprocess.Popen([sys.executable, Path(__file__).parent /
+                                        "helper-call.py", "--interactive", "GetSummary"],
+                                       env=bus.env, stdout=subprocess.DEVNULL)
+            time.sleep(1.5)
+            waiting.kill()
+            waiting.wait()
+            time.sleep(1)
+            more = cancel_ids(bus)[earlier:]
+            tap.result(len(more) == 2 and more[1] != more[0] and
+                       more[1].startswith("crashdesk-helper-"),
+                       "an interactive check whose caller left the bus is withdrawn "
+                       "(CancelCheckAuthorization)", [more])
             # root keeps 8 calls waiting, nobody 4: root's own limit, not nobody's
             outs = held_calls(bus, {"root": 8, "nobody": 4})
             tap.result(outs["root"] == {"LimitsExceeded": 4, "AccessDenied": 4} and

@@ -37,7 +37,7 @@ def main():
     if os.geteuid() != 0:
         print("1..0 # SKIP needs root to create a user and give directories away")
         return 0
-    tap = Tap(19)
+    tap = Tap(20)
     user = ensure_user(USER)
     atexit.register(remove_user, USER)
     with tempfile.TemporaryDirectory() as tmp:
@@ -77,6 +77,18 @@ def main():
         p = run([crashdesk, "list", "--dir", root])
         tap.result(p.returncode == 0 and report.name in p.stdout,
                    "root lists it", [p.stderr])
+
+        # no system bus and no report root (before the first boot, a container): a user's
+        # list says there are no reports, and exits 0; /var is empty in a namespace
+        no_bus = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS="unix:path=/nonexistent/bus")
+        p = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                            'mount -t tmpfs crashdesk-test /var && exec "$@"', "sh",
+                            *as_user(USER, [crashdesk, "list"])],
+                           env=no_bus, capture_output=True, text=True)
+        tap.result(p.returncode == 0 and p.stdout.startswith("No crash reports in /var/")
+                   and not p.stderr,
+                   "with no system bus and no report root, a user's list says there are "
+                   "no reports and exits 0", [f"exit {p.returncode}", p.stdout, p.stderr])
 
         # status, load and test-crash for a user: what is not secret, and no more
         p = run([crashdesk, "status"], user=USER)

@@ -43,6 +43,17 @@ for unit in "$dir"/units/*; do
     fi
 done
 
+# the helper answers every user: what it writes is root's alone, and it sees no process of
+# another (the names systemd-analyze knows, so a misspelling fails the verify above)
+helper_unit="$dir/units/crashdesk-helper.service"
+for setting in UMask=0077 ProtectProc=invisible ProcSubset=pid; do
+    if grep -qx "$setting" "$helper_unit"; then
+        ok "crashdesk-helper.service has $setting"
+    else
+        not_ok "crashdesk-helper.service has $setting"
+    fi
+done
+
 mkdir "$dir/root"
 if systemd-tmpfiles --root="$dir/root" --create "$tmpfiles" >/dev/null 2>&1 &&
     [ "$(stat -c '%a %u %g' "$dir/root/var/crash/kernel")" = "700 0 0" ]; then
