@@ -36,6 +36,13 @@
 /* the end of the log kept in memory for the analysis and apport's VmCoreDmesg */
 #define CD_SAVE_TAIL_MAX (16 * 1024 * 1024)
 
+/* --sysroot, for tests: the installed layout under another directory than / */
+#define CD_SAVE_OPTION_SYSROOT(path)                                                               \
+	{                                                                                          \
+		"sysroot", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, (path),                 \
+			"Lay the reports out under DIR as under / (for tests)", "DIR"              \
+	}
+
 /* -1: from the configuration */
 typedef struct {
 	gint max_reports;
@@ -55,6 +62,7 @@ typedef struct {
 	GPtrArray *dmesg_warnings;
 	const gchar *dump_omitted_reason;
 	gboolean dump_written;
+	GPtrArray *warnings; /* what the capture worked around: meta.json's warnings */
 } CdSaveInput;
 
 /* Debian's name for the architecture, as apport writes it */
@@ -116,7 +124,14 @@ static void
 cd_save_log_journal(const gchar *root, const gchar *id, const CdSaveInput *in, CdCrashAnalysis *a)
 {
 	const gchar *message = cd_crash_analysis_get_message(a);
+	g_autoptr(GString) warnings = g_string_new(NULL);
 
+	/* one per line, as in meta.json's warnings */
+	for (guint i = 0; in->warnings != NULL && i < in->warnings->len; i++)
+		g_string_append_printf(warnings,
+				       "%s%s",
+				       i > 0 ? "\n" : "",
+				       (const gchar *)g_ptr_array_index(in->warnings, i));
 	/* in a capture kernel there may be no journald: the report itself is what counts */
 	sd_journal_send(
 		"MESSAGE=Saved the crash of kernel %s (%s: %s) as report %s; %s%s",
@@ -146,6 +161,8 @@ cd_save_log_journal(const gchar *root, const gchar *id, const CdSaveInput *in, C
 		in->dump_written ? "saved" : "none",
 		"CRASHDESK_DUMP_REASON=%s",
 		in->dump_written || in->dump_omitted_reason == NULL ? "" : in->dump_omitted_reason,
+		"CRASHDESK_WARNINGS=%s",
+		warnings->str,
 		NULL);
 }
 
@@ -235,6 +252,7 @@ cd_save_finish(CdReportWriter *writer, const CdSaveInput *in, CdSaveReport *repo
 		.dmesg_bytes = in->dmesg_bytes,
 		.dmesg_warnings = in->dmesg_warnings,
 		.dump_omitted_reason = in->dump_omitted_reason,
+		.warnings = in->warnings,
 	};
 	apport = cd_save_build_apport(id, in, report->analysis, error);
 	if (apport == NULL)
@@ -264,13 +282,58 @@ cd_save_announce(CdReportStore *store,
 	printf("%s/%s\n", cd_report_store_get_root(store), id);
 }
 
+/* what the store worked around (leftovers, the old layout): on stderr, which the units
+ * send to the journal, and into @warnings for the report's meta.json and journal entry */
+static void
+cd_save_take_store_warnings(CdReportStore *store, GPtrArray *warnings)
+{
+	g_autoptr(GPtrArray) taken = cd_report_store_take_warnings(store);
+
+	cd_cmd_print_warnings(g_get_prgname(), taken);
+	for (guint i = 0; warnings != NULL && i < taken->len; i++)
+		g_ptr_array_add(warnings, g_strdup(g_ptr_array_index(taken, i)));
+}
+
+/* The report root: --dir as given, else the installed layout (under --sysroot, for
+ * tests), whose hiding level the store keeps private and from which it moves the
+ * reports of the old layout. */
+static CdReportStore *
+cd_save_open_store(const gchar *dir, const gchar *sysroot, GPtrArray *warnings, GError **error)
+{
+	g_autofree gchar *root = NULL;
+	CdReportStoreFlags flags = CD_REPORT_STORE_FLAG_CREATE;
+	g_autoptr(CdReportStore) store = NULL;
+
+	if (dir == NULL || g_strcmp0(dir, CD_REPORT_ROOT_DEFAULT) == 0) {
+		root = g_build_filename(sysroot != NULL ? sysroot : "/",
+					CD_REPORT_ROOT_DEFAULT,
+					NULL);
+		flags |= CD_REPORT_STORE_FLAG_HIDDEN;
+	} else {
+		root = g_strdup(dir);
+	}
+	store = cd_report_store_new(root, flags, error);
+	if (store == NULL)
+		return NULL;
+	if (cd_report_store_get_moved(store) > 0)
+		g_printerr("%s: moved %u reports and leftovers of the old layout into %s\n",
+			   g_get_prgname(),
+			   cd_report_store_get_moved(store),
+			   root);
+	cd_save_take_store_warnings(store, warnings);
+	return g_steal_pointer(&store);
+}
+
 static CdReportWriter *
-cd_save_begin(CdReportStore *store, gint64 time, GError **error)
+cd_save_begin(CdReportStore *store, gint64 time, GPtrArray *warnings, GError **error)
 {
 	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(time);
 	g_autofree gchar *id = cd_report_id_new(dt, NULL);
+	CdReportWriter *writer = cd_report_store_begin(store, id, error);
 
-	return cd_report_store_begin(store, id, error);
+	/* leftovers it removed or had to leave, which never cost the capture */
+	cd_save_take_store_warnings(store, warnings);
+	return writer;
 }
 
 /* --dump-level, --threads, --keep-free; -1: from the configuration */
@@ -469,6 +532,7 @@ cd_cmd_save(gint argc, gchar **argv)
 {
 	g_autofree gchar *input = NULL;
 	g_autofree gchar *dir = NULL;
+	g_autofree gchar *sysroot = NULL;
 	gboolean no_dump = FALSE;
 	g_autofree gchar *config_path = NULL;
 	CdSaveRetention retention = { .max_reports = -1, .max_total_size = -1 };
@@ -484,6 +548,7 @@ cd_cmd_save(gint argc, gchar **argv)
 		  "The vmcore (default: " CD_PROC_VMCORE ")", "FILE" },
 		{ "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir,
 		  "The report root (default: " CD_REPORT_ROOT_DEFAULT ")", "DIR" },
+		CD_SAVE_OPTION_SYSROOT(&sysroot),
 		{ "no-dump", 0, 0, G_OPTION_ARG_NONE, &no_dump,
 		  "Save the log and the analysis only, not the memory", NULL },
 		{ "dump-level", 0, 0, G_OPTION_ARG_INT, &dump_opts.dump_level,
@@ -508,7 +573,12 @@ cd_cmd_save(gint argc, gchar **argv)
 	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GString) tail = g_string_new(NULL);
 	CdDmesgResult result = { .tail_max = CD_SAVE_TAIL_MAX, .tail = tail };
-	CdSaveInput in = { .source = "kdump", .dmesg_warnings = warnings };
+	g_autoptr(GPtrArray) capture_warnings = g_ptr_array_new_with_free_func(g_free);
+	CdSaveInput in = {
+		.source = "kdump",
+		.dmesg_warnings = warnings,
+		.warnings = capture_warnings,
+	};
 	g_auto(CdSaveReport) report = { NULL };
 	CdReportMetaDump dump = { NULL };
 	g_autofree gchar *omitted = NULL;
@@ -543,8 +613,6 @@ cd_cmd_save(gint argc, gchar **argv)
 	cd_save_apply_config(config_path, &dump_opts, &retention);
 	if (input == NULL)
 		input = g_strdup(CD_PROC_VMCORE);
-	if (dir == NULL)
-		dir = g_strdup(CD_REPORT_ROOT_DEFAULT);
 
 	progress = cd_progress_connect(cd_progress_socket_path());
 	cd_progress_send(progress, "stage", "Reading the crashed kernel's memory");
@@ -560,11 +628,12 @@ cd_cmd_save(gint argc, gchar **argv)
 	if (!cd_vmcoreinfo_get_crash_time(cd_vmcore_get_vmcoreinfo(vmcore), &crash_time))
 		crash_time = -1;
 
-	store = cd_report_store_new(dir, CD_REPORT_STORE_FLAG_CREATE, &error);
+	store = cd_save_open_store(dir, sysroot, capture_warnings, &error);
 	if (store == NULL)
 		return cd_save_failed(progress, g_get_prgname(), error);
 	writer = cd_save_begin(store,
 			       crash_time >= 0 ? crash_time : g_get_real_time() / G_USEC_PER_SEC,
+			       capture_warnings,
 			       &error);
 	if (writer == NULL)
 		return cd_save_failed(progress, g_get_prgname(), error);
@@ -644,6 +713,7 @@ cd_cmd_pstore(gint argc, gchar **argv)
 {
 	g_autofree gchar *pstore_dir = NULL;
 	g_autofree gchar *dir = NULL;
+	g_autofree gchar *sysroot = NULL;
 	g_autofree gchar *config_path = NULL;
 	CdSaveRetention retention = { .max_reports = -1, .max_total_size = -1 };
 	/* clang-format off */
@@ -653,6 +723,7 @@ cd_cmd_pstore(gint argc, gchar **argv)
 		  "Where pstore is mounted (default: " CD_PSTORE_DIR ")", "DIR" },
 		{ "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir,
 		  "The report root (default: " CD_REPORT_ROOT_DEFAULT ")", "DIR" },
+		CD_SAVE_OPTION_SYSROOT(&sysroot),
 		{ NULL }
 	};
 	/* clang-format on */
@@ -661,6 +732,7 @@ cd_cmd_pstore(gint argc, gchar **argv)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) crashes = NULL;
+	g_autoptr(GPtrArray) open_warnings = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(CdReportStore) store = NULL;
 	gint status = CD_EXIT_OK;
 
@@ -671,8 +743,6 @@ cd_cmd_pstore(gint argc, gchar **argv)
 	cd_save_apply_config(config_path, NULL, &retention);
 	if (pstore_dir == NULL)
 		pstore_dir = g_strdup(CD_PSTORE_DIR);
-	if (dir == NULL)
-		dir = g_strdup(CD_REPORT_ROOT_DEFAULT);
 
 	crashes = cd_pstore_read(pstore_dir, warnings, &error);
 	cd_cmd_print_warnings(pstore_dir, warnings);
@@ -680,9 +750,11 @@ cd_cmd_pstore(gint argc, gchar **argv)
 		g_printerr("%s: %s\n", pstore_dir, error->message);
 		return CD_EXIT_FAILURE;
 	}
-	if (crashes->len == 0)
+	/* the installed layout is opened at every boot, records or not: that moves the
+	 * reports of the old layout, and whether it ran tells no one of a crash */
+	if (crashes->len == 0 && dir != NULL && g_strcmp0(dir, CD_REPORT_ROOT_DEFAULT) != 0)
 		return CD_EXIT_OK;
-	store = cd_report_store_new(dir, CD_REPORT_STORE_FLAG_CREATE, &error);
+	store = cd_save_open_store(dir, sysroot, open_warnings, &error);
 	if (store == NULL) {
 		g_printerr("%s: %s\n", g_get_prgname(), error->message);
 		return CD_EXIT_FAILURE;
@@ -692,7 +764,8 @@ cd_cmd_pstore(gint argc, gchar **argv)
 	for (guint i = crashes->len; i > 0; i--) {
 		const CdPstoreCrash *crash = g_ptr_array_index(crashes, i - 1);
 		g_autoptr(GError) error_local = NULL;
-		g_autoptr(CdReportWriter) writer = cd_save_begin(store, crash->time, &error_local);
+		g_autoptr(GPtrArray) capture_warnings = g_ptr_array_new_with_free_func(g_free);
+		g_autoptr(CdReportWriter) writer = NULL;
 		g_auto(CdSaveReport) report = { NULL };
 		gsize len = strlen(crash->text);
 		guint64 lines = 0;
@@ -702,8 +775,15 @@ cd_cmd_pstore(gint argc, gchar **argv)
 			.dmesg_tail = crash->text,
 			.dmesg_bytes = len,
 			.dump_omitted_reason = "pstore holds the log only",
+			.warnings = capture_warnings,
 		};
 
+		/* what opening the store worked around goes into the first report */
+		for (guint j = 0; j < open_warnings->len; j++)
+			g_ptr_array_add(capture_warnings,
+					g_strdup(g_ptr_array_index(open_warnings, j)));
+		g_ptr_array_set_size(open_warnings, 0);
+		writer = cd_save_begin(store, crash->time, capture_warnings, &error_local);
 		if (writer == NULL) {
 			g_printerr("%s: %s\n", g_get_prgname(), error_local->message);
 			status = CD_EXIT_FAILURE;
