@@ -259,7 +259,7 @@ cd_report_store_check_root(const gchar *root, gint fd, GError **error)
 
 /* The level that hides the root: the caller's alone. It holds nothing but the root, so
  * its mode is the store's to set: one open to others would show them a link count and
- * times that change with the reports (the layout before 0.x kept them right here). */
+ * times that change with the reports (the old layout kept them right here). */
 static gint
 cd_report_store_open_hiding(CdReportStore *self, const gchar *parent, GError **error)
 {
@@ -341,7 +341,7 @@ cd_dir_list(gint dir_fd, guint max, const gchar *what, gboolean *truncated, GErr
 static gboolean
 cd_report_store_lock(CdReportStore *self, gboolean lock, GError **error);
 
-/* Reports kept directly in the hiding level (the layout before 0.x) move into the root:
+/* Reports kept directly in the hiding level (the old layout) move into the root:
  * a rename within one file system, atomic, under the root's lock and under the lock on
  * the hiding level that the older versions took as their root's. */
 static void
@@ -478,7 +478,7 @@ cd_report_store_get_moved(CdReportStore *self)
  * @root: a report root in the installed layout, such as %CD_REPORT_ROOT_DEFAULT
  * @count: (out): the reports and leftovers of the old layout in its parent
  *
- * Looks for what the layout before 0.x kept directly in the root's parent, which
+ * Looks for what the old layout kept directly in the root's parent, which
  * opening the store with %CD_REPORT_STORE_FLAG_HIDDEN and %CD_REPORT_STORE_FLAG_CREATE
  * moves into the root. Reading the parent leaves its access time alone.
  */

@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 
 /* The reports sit one level below a directory that only root may enter and that holds
  * nothing but the root: its link count and times, all that others can see, never change
- * when reports come and go. Until 0.x the reports were directly in the hiding level. */
+ * when reports come and go. The old layout kept them directly in /var/crash/kernel. */
 #define CD_REPORT_ROOT_DEFAULT "/var/crash/kernel/reports"
 
 /* named limits on what a report directory may hold when read back */
