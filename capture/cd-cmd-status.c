@@ -293,14 +293,13 @@ cd_status_reports(CdStatus *st, const gchar *sysroot)
 	json_object *obj = json_object_new_object();
 	g_autofree gchar *path =
 		g_build_filename(sysroot != NULL ? sysroot : "/", CD_REPORT_ROOT_DEFAULT, NULL);
-	g_autofree gchar *hiding = g_path_get_dirname(path);
 	CdDumpSpace space = { NULL };
 
 	json_object_object_add(st->json, "reports", obj);
 	json_object_object_add(obj, "root", json_object_new_string(path));
-	/* the nearest existing directory's file system: the root is made by the first save;
-	 * a user cannot reach into the level that hides it, but may measure that level */
-	if (cd_dump_space_read(path, &space, NULL) || cd_dump_space_read(hiding, &space, NULL)) {
+	/* the nearest existing directory's file system the caller may reach: the root is
+	 * made by the first save, and a user cannot enter the level that hides it */
+	if (cd_dump_space_read(path, &space, NULL)) {
 		g_autofree gchar *free_str = cd_status_size(space.available_bytes);
 
 		cd_status_line(st, "Report root:", "%s, %s free", path, free_str);

@@ -160,6 +160,15 @@ def hiding(tap, crashdesk, vmcore, tmpfiles, tmp):
                "nor after a boot's pstore run without records",
                [p.stderr] + differences(empty, after))
 
+    # what is no secret stays available to the user: the free space where reports go
+    est = run([crashdesk, "estimate", "--dir", reports], user=USER)
+    st = run([crashdesk, "status", "--sysroot", base], user=USER)
+    tap.result("cannot tell the free space" not in est.stderr and
+               f"Free space in {base}/var/crash/kernel " in est.stdout and
+               f"Report root:     {reports}, " in st.stdout and " free" in st.stdout,
+               "estimate and status tell the user the free space where reports go",
+               [est.stdout, est.stderr, st.stdout, st.stderr])
+
     # the control: on the old layout the same probe tells that reports came
     old = tmp / "old"
     (old / "var/crash/kernel").mkdir(parents=True, mode=0o700)
