@@ -341,9 +341,24 @@ cd_dir_list(gint dir_fd, guint max, const gchar *what, gboolean *truncated, GErr
 static gboolean
 cd_report_store_lock(CdReportStore *self, gboolean lock, GError **error);
 
-/* Reports kept directly in the hiding level (the old layout) move into the root:
- * a rename within one file system, atomic, under the root's lock and under the lock on
- * the hiding level that the older versions took as their root's. */
+/* the entries of the old layout among the names in the hiding level */
+static guint
+cd_report_store_count_old(GPtrArray *names, const gchar *root_name)
+{
+	guint count = 0;
+
+	for (guint i = 0; i < names->len; i++) {
+		const gchar *name = g_ptr_array_index(names, i);
+		if (g_strcmp0(name, root_name) != 0 && cd_report_store_name_is_ours(name))
+			count++;
+	}
+	return count;
+}
+
+/* Reports kept directly in the hiding level (the old layout) move into the root: a
+ * rename within one file system, atomic, under the root's lock and under the lock on
+ * the hiding level that the older versions took as their root's. Once nothing is left
+ * to move, the hiding level is only read, never locked nor changed. */
 static void
 cd_report_store_migrate(CdReportStore *self, gint parent_fd, const gchar *parent)
 {
@@ -352,35 +367,43 @@ cd_report_store_migrate(CdReportStore *self, gint parent_fd, const gchar *parent
 	g_autoptr(GError) error = NULL;
 	gboolean truncated = FALSE;
 
-	if (!cd_report_store_lock(self, TRUE, &error)) {
-		cd_report_store_warn(self,
-				     "the reports of the old layout in %s were not looked for: %s",
-				     parent,
-				     error->message);
-		return;
-	}
-	while (flock(parent_fd, LOCK_EX) < 0 && errno == EINTR)
-		;
 	names = cd_dir_list(parent_fd, CD_REPORT_MAX_REPORTS * 2, parent, &truncated, &error);
 	if (names == NULL) {
 		cd_report_store_warn(self,
 				     "the reports of the old layout in %s were not looked for: %s",
 				     parent,
 				     error->message);
+		return;
 	}
+	if (cd_report_store_count_old(names, root_name) == 0)
+		return;
+	if (!cd_report_store_lock(self, TRUE, &error)) {
+		cd_report_store_warn(self,
+				     "the reports of the old layout in %s were not moved: %s",
+				     parent,
+				     error->message);
+		return;
+	}
+	while (flock(parent_fd, LOCK_EX) < 0 && errno == EINTR)
+		;
+	/* again, under the locks: an older crashdesk may have just finished a report */
+	g_clear_pointer(&names, g_ptr_array_unref);
+	names = cd_dir_list(parent_fd, CD_REPORT_MAX_REPORTS * 2, parent, &truncated, NULL);
 	for (guint i = 0; names != NULL && i < names->len; i++) {
 		const gchar *name = g_ptr_array_index(names, i);
 		if (g_strcmp0(name, root_name) == 0 || !cd_report_store_name_is_ours(name))
 			continue;
 		if (renameat2(parent_fd, name, self->root_fd, name, RENAME_NOREPLACE) < 0) {
-			if (errno != ENOENT)
+			gint errsv = errno;
+			g_autofree gchar *visible = cd_text_make_visible(name, -1, 0);
+			if (errsv != ENOENT)
 				cd_report_store_warn(self,
 						     "%s/%s, of the old layout, stays where it is: "
 						     "it cannot be moved into %s: %s",
 						     parent,
-						     name,
+						     visible,
 						     self->root,
-						     g_strerror(errno));
+						     g_strerror(errsv));
 			continue;
 		}
 		self->moved++;
@@ -502,11 +525,7 @@ cd_report_store_find_old_layout(const gchar *root, guint *count, GError **error)
 	close(fd);
 	if (names == NULL)
 		return FALSE;
-	for (guint i = 0; i < names->len; i++) {
-		const gchar *name = g_ptr_array_index(names, i);
-		if (g_strcmp0(name, root_name) != 0 && cd_report_store_name_is_ours(name))
-			(*count)++;
-	}
+	*count = cd_report_store_count_old(names, root_name);
 	return TRUE;
 }
 

@@ -28,6 +28,7 @@ Prints TAP.
 """
 
 import atexit
+import fcntl
 import json
 import os
 import subprocess
@@ -151,6 +152,20 @@ def hiding(tap, crashdesk, vmcore, tmpfiles, tmp):
                "removed the old report" in p.stderr and after == empty,
                "nor after a save that removed a leftover and, by retention, a report",
                [p.stderr] + differences(empty, after))
+    # nothing is locked outside reports/: a save goes on while /var/crash/kernel is
+    # locked (/proc/locks shows every lock, with its inode, to everyone)
+    fd = os.open(base / "var/crash/kernel", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            p = run(save + ["--max-reports", "3"], timeout=30)
+            locked = p.returncode == 0
+        except subprocess.TimeoutExpired:
+            locked, p = False, None
+    finally:
+        os.close(fd)
+    tap.result(locked, "save takes no lock on /var/crash/kernel, only on reports/",
+               [p and p.stderr or "save waited 30 s for the lock on /var/crash/kernel"])
     # every boot: pstore without records opens the store, looks for the old layout
     (pstore / "dmesg-ramoops-0").unlink(missing_ok=True)
     p = run([crashdesk, "pstore", "--pstore-dir", pstore, "--sysroot", base])
