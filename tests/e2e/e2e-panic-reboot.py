@@ -317,7 +317,7 @@ def check(args, tap):
                f"{root}" in capture,
                "the capture kernel's save moved the report of the old layout into "
                f"{root}, whole", [f"meta.json: {json.dumps(moved)[:600]}"])
-    pstore_service = markers(text, "PSTORE-SERVICE")
+    pstore_service = [line.strip() for line in markers(text, "PSTORE-SERVICE")]
     tap.result(pstore_service == ["yes/success"],
                "crashdesk-pstore.service ran at the second boot, with no records",
                [f"ConditionResult/Result: {pstore_service}"])
