@@ -316,7 +316,7 @@ cd_save_open_store(const gchar *dir, const gchar *sysroot, GPtrArray *warnings, 
 	if (store == NULL)
 		return NULL;
 	if (cd_report_store_get_moved(store) > 0)
-		g_printerr("%s: moved %u reports and leftovers of the old layout into %s\n",
+		g_printerr("%s: moved the old layout's reports and leftovers (%u) into %s\n",
 			   g_get_prgname(),
 			   cd_report_store_get_moved(store),
 			   root);

@@ -235,7 +235,7 @@ def migration(tap, crashdesk, vmcore, tmp):
     left = sorted(os.listdir(kernel))
     tap.result(p.returncode == 0 and moved == inodes and left == ["notes.txt", "reports"]
                and (reports / ".partial-20200101-000000-00000001").is_dir() and
-               "moved 3 reports and leftovers of the old layout" in p.stderr,
+               "moved the old layout's reports and leftovers (3) into" in p.stderr,
                "pstore without records (every boot) moves the old reports and leftovers "
                "by rename, and leaves the rest alone",
                [p.stderr, f"left {left}", f"inodes {inodes} -> {moved}"])

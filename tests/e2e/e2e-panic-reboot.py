@@ -52,7 +52,7 @@ TIMEOUT = 1500
 REPORT_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$")
 REPORT_FILES = ("dmesg.txt", "dump.kdump", "meta.json", "report.crash")
 # what an administrator enables (README.md), and the test's control unit
-ENABLE = ("crashdesk-load.service", "crashdesk-e2e.service")
+ENABLE = ("crashdesk-load.service", "crashdesk-pstore.service", "crashdesk-e2e.service")
 # the test's control unit and script (guest/), which only this image has
 CONTROL_FILES = {
     "/usr/local/libexec/crashdesk-e2e": (HERE / "guest" / "crashdesk-e2e", 0o755),
@@ -313,7 +313,7 @@ def check(args, tap):
         moved = {}
     tap.result(moved.get("source") == "pstore" and
                "crashdesk e2e old layout" in json.dumps(moved) and
-               "moved 1 reports and leftovers of the old layout into "
+               "moved the old layout's reports and leftovers (1) into "
                f"{root}" in capture,
                "the capture kernel's save moved the report of the old layout into "
                f"{root}, whole", [f"meta.json: {json.dumps(moved)[:600]}"])
