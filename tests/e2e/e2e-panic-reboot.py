@@ -448,7 +448,7 @@ def crashdesk(args, *argv):
             proc.stderr.decode(errors="replace"))
 
 
-TOTAL = len(STAGES) + 14 + 6
+TOTAL = len(STAGES) + 16 + 6
 
 
 def main():
