@@ -37,6 +37,13 @@
 /* the end of the log kept in memory for the analysis and apport's VmCoreDmesg */
 #define CD_SAVE_TAIL_MAX (16 * 1024 * 1024)
 
+/* --sysroot, for tests: the installed layout under another directory than / */
+#define CD_SAVE_OPTION_SYSROOT(path)                                                               \
+	{                                                                                          \
+		"sysroot", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, (path),                 \
+			"Lay the reports out under DIR as under / (for tests)", "DIR"              \
+	}
+
 /* -1: from the configuration */
 typedef struct {
 	gint max_reports;
@@ -124,7 +131,14 @@ static void
 cd_save_log_journal(const gchar *root, const gchar *id, const CdSaveInput *in, CdCrashAnalysis *a)
 {
 	const gchar *message = cd_crash_analysis_get_message(a);
+	g_autoptr(GString) warnings = g_string_new(NULL);
 
+	/* one per line, as in meta.json's warnings */
+	for (guint i = 0; in->warnings != NULL && i < in->warnings->len; i++)
+		g_string_append_printf(warnings,
+				       "%s%s",
+				       i > 0 ? "\n" : "",
+				       (const gchar *)g_ptr_array_index(in->warnings, i));
 	/* in a capture kernel there may be no journald: the report itself is what counts */
 	sd_journal_send(
 		"MESSAGE=Saved the crash of kernel %s (%s: %s) as report %s; %s%s",
@@ -154,6 +168,8 @@ cd_save_log_journal(const gchar *root, const gchar *id, const CdSaveInput *in, C
 		in->dump_written ? "saved" : "none",
 		"CRASHDESK_DUMP_REASON=%s",
 		in->dump_written || in->dump_omitted_reason == NULL ? "" : in->dump_omitted_reason,
+		"CRASHDESK_WARNINGS=%s",
+		warnings->str,
 		NULL);
 }
 
@@ -273,13 +289,58 @@ cd_save_announce(CdReportStore *store,
 	printf("%s/%s\n", cd_report_store_get_root(store), id);
 }
 
+/* what the store worked around (leftovers, the old layout): on stderr, which the units
+ * send to the journal, and into @warnings for the report's meta.json and journal entry */
+static void
+cd_save_take_store_warnings(CdReportStore *store, GPtrArray *warnings)
+{
+	g_autoptr(GPtrArray) taken = cd_report_store_take_warnings(store);
+
+	cd_cmd_print_warnings(g_get_prgname(), taken);
+	for (guint i = 0; warnings != NULL && i < taken->len; i++)
+		g_ptr_array_add(warnings, g_strdup(g_ptr_array_index(taken, i)));
+}
+
+/* The report root: --dir as given, else the installed layout (under --sysroot, for
+ * tests), whose hiding level the store keeps private and from which it moves the
+ * reports of the old layout. */
+static CdReportStore *
+cd_save_open_store(const gchar *dir, const gchar *sysroot, GPtrArray *warnings, GError **error)
+{
+	g_autofree gchar *root = NULL;
+	CdReportStoreFlags flags = CD_REPORT_STORE_FLAG_CREATE;
+	g_autoptr(CdReportStore) store = NULL;
+
+	if (dir == NULL || g_strcmp0(dir, CD_REPORT_ROOT_DEFAULT) == 0) {
+		root = g_build_filename(sysroot != NULL ? sysroot : "/",
+					CD_REPORT_ROOT_DEFAULT,
+					NULL);
+		flags |= CD_REPORT_STORE_FLAG_HIDDEN;
+	} else {
+		root = g_strdup(dir);
+	}
+	store = cd_report_store_new(root, flags, error);
+	if (store == NULL)
+		return NULL;
+	if (cd_report_store_get_moved(store) > 0)
+		g_printerr("%s: moved the old layout's reports and leftovers (%u) into %s\n",
+			   g_get_prgname(),
+			   cd_report_store_get_moved(store),
+			   root);
+	cd_save_take_store_warnings(store, warnings);
+	return g_steal_pointer(&store);
+}
+
 static CdReportWriter *
-cd_save_begin(CdReportStore *store, gint64 time, GError **error)
+cd_save_begin(CdReportStore *store, gint64 time, GPtrArray *warnings, GError **error)
 {
 	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(time);
 	g_autofree gchar *id = cd_report_id_new(dt, NULL);
+	CdReportWriter *writer = cd_report_store_begin(store, id, error);
 
-	return cd_report_store_begin(store, id, error);
+	/* leftovers it removed or had to leave, which never cost the capture */
+	cd_save_take_store_warnings(store, warnings);
+	return writer;
 }
 
 /* --dump-level, --threads, --keep-free; -1: from the configuration */
@@ -479,6 +540,7 @@ cd_cmd_save(gint argc, gchar **argv)
 {
 	g_autofree gchar *input = NULL;
 	g_autofree gchar *dir = NULL;
+	g_autofree gchar *sysroot = NULL;
 	gboolean no_dump = FALSE;
 	g_autofree gchar *config_path = NULL;
 	CdSaveRetention retention = { .max_reports = -1, .max_total_size = -1 };
@@ -494,6 +556,7 @@ cd_cmd_save(gint argc, gchar **argv)
 		  "The vmcore (default: " CD_PROC_VMCORE ")", "FILE" },
 		{ "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir,
 		  "The report root (default: " CD_REPORT_ROOT_DEFAULT ")", "DIR" },
+		CD_SAVE_OPTION_SYSROOT(&sysroot),
 		{ "no-dump", 0, 0, G_OPTION_ARG_NONE, &no_dump,
 		  "Save the log and the analysis only, not the memory", NULL },
 		{ "dump-level", 0, 0, G_OPTION_ARG_INT, &dump_opts.dump_level,
@@ -519,9 +582,11 @@ cd_cmd_save(gint argc, gchar **argv)
 	g_autoptr(GString) tail = g_string_new(NULL);
 	CdDmesgResult result = { .tail_max = CD_SAVE_TAIL_MAX, .tail = tail };
 	g_autoptr(GPtrArray) meta_warnings = g_ptr_array_new_with_free_func(g_free);
-	CdSaveInput in = { .source = "kdump",
-			   .dmesg_warnings = warnings,
-			   .warnings = meta_warnings };
+	CdSaveInput in = {
+		.source = "kdump",
+		.dmesg_warnings = warnings,
+		.warnings = meta_warnings,
+	};
 	g_auto(CdSaveReport) report = { NULL };
 	CdReportMetaDump dump = { NULL };
 	g_autofree gchar *omitted = NULL;
@@ -556,8 +621,6 @@ cd_cmd_save(gint argc, gchar **argv)
 	cd_save_apply_config(config_path, &dump_opts, &retention);
 	if (input == NULL)
 		input = g_strdup(CD_PROC_VMCORE);
-	if (dir == NULL)
-		dir = g_strdup(CD_REPORT_ROOT_DEFAULT);
 
 	progress = cd_progress_connect(cd_progress_socket_path());
 	cd_progress_send(progress, "stage", "Reading the crashed kernel's memory");
@@ -583,11 +646,12 @@ cd_cmd_save(gint argc, gchar **argv)
 		crash_time = -1;
 	}
 
-	store = cd_report_store_new(dir, CD_REPORT_STORE_FLAG_CREATE, &error);
+	store = cd_save_open_store(dir, sysroot, meta_warnings, &error);
 	if (store == NULL)
 		return cd_save_failed(progress, g_get_prgname(), error);
 	writer = cd_save_begin(store,
 			       crash_time >= 0 ? crash_time : g_get_real_time() / G_USEC_PER_SEC,
+			       meta_warnings,
 			       &error);
 	if (writer == NULL)
 		return cd_save_failed(progress, g_get_prgname(), error);
@@ -666,21 +730,26 @@ cd_cmd_save(gint argc, gchar **argv)
  * to anything; a time a report id cannot carry (before 1970, after 9999) must not cost
  * the report nor leave the record to fail again at every boot */
 static gint64
-cd_save_pstore_crash_time(const CdPstoreCrash *crash, GPtrArray *meta_warnings)
+cd_save_pstore_crash_time(const CdPstoreCrash *crash,
+			  const gchar *pstore_dir,
+			  GPtrArray *meta_warnings)
 {
 	g_autoptr(GDateTime) dt = NULL;
+	gchar *warning;
 
 	/* GDateTime ends with 9999 */
 	if (crash->time >= 0)
 		dt = g_date_time_new_from_unix_utc(crash->time);
 	if (dt != NULL)
 		return crash->time;
-	g_ptr_array_add(meta_warnings,
-			g_strdup_printf("the pstore record's time, %" G_GINT64_FORMAT
-					" s since the epoch, is not a date a report can carry "
-					"(1970 to 9999); the crash time is the time of capture",
-					crash->time));
-	return g_get_real_time() / G_USEC_PER_SEC;
+	/* as for a vmcore's CRASHTIME: the date is lost, never the capture */
+	warning = g_strdup_printf("the pstore record's time, %" G_GINT64_FORMAT
+				  " s since the epoch, is not a date a report can carry "
+				  "(1970 to 9999): the report is dated with the time of capture",
+				  crash->time);
+	g_printerr("%s: warning: %s\n", pstore_dir, warning);
+	g_ptr_array_add(meta_warnings, warning);
+	return -1;
 }
 
 gint
@@ -688,6 +757,7 @@ cd_cmd_pstore(gint argc, gchar **argv)
 {
 	g_autofree gchar *pstore_dir = NULL;
 	g_autofree gchar *dir = NULL;
+	g_autofree gchar *sysroot = NULL;
 	g_autofree gchar *config_path = NULL;
 	CdSaveRetention retention = { .max_reports = -1, .max_total_size = -1 };
 	/* clang-format off */
@@ -697,6 +767,7 @@ cd_cmd_pstore(gint argc, gchar **argv)
 		  "Where pstore is mounted (default: " CD_PSTORE_DIR ")", "DIR" },
 		{ "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir,
 		  "The report root (default: " CD_REPORT_ROOT_DEFAULT ")", "DIR" },
+		CD_SAVE_OPTION_SYSROOT(&sysroot),
 		{ NULL }
 	};
 	/* clang-format on */
@@ -705,6 +776,7 @@ cd_cmd_pstore(gint argc, gchar **argv)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(GPtrArray) crashes = NULL;
+	g_autoptr(GPtrArray) open_warnings = g_ptr_array_new_with_free_func(g_free);
 	g_autoptr(CdReportStore) store = NULL;
 	gint status = CD_EXIT_OK;
 
@@ -715,8 +787,6 @@ cd_cmd_pstore(gint argc, gchar **argv)
 	cd_save_apply_config(config_path, NULL, &retention);
 	if (pstore_dir == NULL)
 		pstore_dir = g_strdup(CD_PSTORE_DIR);
-	if (dir == NULL)
-		dir = g_strdup(CD_REPORT_ROOT_DEFAULT);
 
 	crashes = cd_pstore_read(pstore_dir, warnings, &error);
 	cd_cmd_print_warnings(pstore_dir, warnings);
@@ -724,9 +794,11 @@ cd_cmd_pstore(gint argc, gchar **argv)
 		g_printerr("%s: %s\n", pstore_dir, error->message);
 		return CD_EXIT_FAILURE;
 	}
-	if (crashes->len == 0)
+	/* the installed layout is opened at every boot, records or not: that moves the
+	 * reports of the old layout, and whether it ran tells no one of a crash */
+	if (crashes->len == 0 && dir != NULL && g_strcmp0(dir, CD_REPORT_ROOT_DEFAULT) != 0)
 		return CD_EXIT_OK;
-	store = cd_report_store_new(dir, CD_REPORT_STORE_FLAG_CREATE, &error);
+	store = cd_save_open_store(dir, sysroot, open_warnings, &error);
 	if (store == NULL) {
 		g_printerr("%s: %s\n", g_get_prgname(), error->message);
 		return CD_EXIT_FAILURE;
@@ -737,8 +809,8 @@ cd_cmd_pstore(gint argc, gchar **argv)
 		const CdPstoreCrash *crash = g_ptr_array_index(crashes, i - 1);
 		g_autoptr(GError) error_local = NULL;
 		g_autoptr(GPtrArray) meta_warnings = g_ptr_array_new_with_free_func(g_free);
-		gint64 crash_time = cd_save_pstore_crash_time(crash, meta_warnings);
-		g_autoptr(CdReportWriter) writer = cd_save_begin(store, crash_time, &error_local);
+		gint64 crash_time = cd_save_pstore_crash_time(crash, pstore_dir, meta_warnings);
+		g_autoptr(CdReportWriter) writer = NULL;
 		g_auto(CdSaveReport) report = { NULL };
 		gsize len = strlen(crash->text);
 		/* what the summary and report.crash are made of: the log with nothing a
@@ -760,15 +832,21 @@ cd_cmd_pstore(gint argc, gchar **argv)
 			.warnings = meta_warnings,
 		};
 
+		/* what opening the store worked around goes into the first report */
+		for (guint j = 0; j < open_warnings->len; j++)
+			g_ptr_array_add(meta_warnings,
+					g_strdup(g_ptr_array_index(open_warnings, j)));
+		g_ptr_array_set_size(open_warnings, 0);
+		writer = cd_save_begin(store,
+				       crash_time >= 0 ? crash_time
+						       : g_get_real_time() / G_USEC_PER_SEC,
+				       meta_warnings,
+				       &error_local);
 		if (writer == NULL) {
 			g_printerr("%s: %s\n", g_get_prgname(), error_local->message);
 			status = CD_EXIT_FAILURE;
 			continue;
 		}
-		for (guint j = 0; j < meta_warnings->len; j++)
-			g_printerr("%s: warning: %s\n",
-				   pstore_dir,
-				   (const gchar *)g_ptr_array_index(meta_warnings, j));
 		for (gsize j = 0; j < len; j++)
 			lines += crash->text[j] == '\n';
 		in.dmesg_lines = lines;

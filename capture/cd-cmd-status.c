@@ -86,8 +86,7 @@ cd_cmd_explain_reservation(const CdLoadPlan *plan)
 {
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
 	/* read for the lines it leaves; clang would call it unused */
-	G_GNUC_UNUSED g_autoptr(CdCrashkernelState) state =
-		cd_status_read_reservation(plan, lines);
+	G_GNUC_UNUSED g_autoptr(CdCrashkernelState) state = cd_status_read_reservation(plan, lines);
 
 	for (guint i = 0; i < lines->len; i++)
 		g_printerr("%s: %s\n", g_get_prgname(), (const gchar *)g_ptr_array_index(lines, i));
@@ -241,17 +240,65 @@ cd_status_load_service(CdStatus *st)
 	}
 }
 
+/* The level that hides the root must be root's alone, and the reports of the layout
+ * of old, directly in it, are moved at the next save or boot: both said here. */
+static void
+cd_status_layout(CdStatus *st, json_object *obj, const gchar *path)
+{
+	g_autofree gchar *hiding = g_path_get_dirname(path);
+	g_autoptr(GError) error = NULL;
+	struct stat sb;
+	guint old = 0;
+
+	if (lstat(hiding, &sb) == 0 && S_ISDIR(sb.st_mode) && (sb.st_mode & 077) != 0) {
+		g_ptr_array_add(st->notes,
+				g_strdup_printf("%s is mode %04o: anyone can tell from it how many "
+						"reports there are and when the last was saved. "
+						"Run: chmod 0700 %s (crashdesk save and pstore do "
+						"it too)",
+						hiding,
+						(guint)(sb.st_mode & 07777),
+						hiding));
+	}
+	if (!cd_report_store_find_old_layout(path, &old, &error)) {
+		cd_status_line(st, "Old layout:", "cannot be looked for: %s", error->message);
+		json_object_object_add(obj, "old_layout", NULL);
+		return;
+	}
+	json_object_object_add(obj, "old_layout", json_object_new_int((gint)old));
+	if (old == 0)
+		return;
+	cd_status_line(st,
+		       "Old layout:",
+		       "%u reports or leftovers directly in %s, to be moved into %s",
+		       old,
+		       hiding,
+		       path);
+	g_ptr_array_add(st->notes,
+			g_strdup_printf("%u reports or leftovers of the old layout are "
+					"directly in %s, where crashdesk list and the helper do "
+					"not look. crashdesk-pstore.service moves them into %s "
+					"at the next boot, as does the next crashdesk save. To "
+					"move them now, run: systemctl start "
+					"crashdesk-pstore.service",
+					old,
+					hiding,
+					path));
+}
+
 /* the report root's free space, and the reports, which only root may know of */
 static void
-cd_status_reports(CdStatus *st)
+cd_status_reports(CdStatus *st, const gchar *sysroot)
 {
 	json_object *obj = json_object_new_object();
-	const gchar *path = CD_REPORT_ROOT_DEFAULT;
+	g_autofree gchar *path =
+		g_build_filename(sysroot != NULL ? sysroot : "/", CD_REPORT_ROOT_DEFAULT, NULL);
 	CdDumpSpace space = { NULL };
 
 	json_object_object_add(st->json, "reports", obj);
 	json_object_object_add(obj, "root", json_object_new_string(path));
-	/* the nearest existing directory's file system: the root is made by the first save */
+	/* the nearest existing directory's file system the caller may reach: the root is
+	 * made by the first save, and a user cannot enter the level that hides it */
 	if (cd_dump_space_read(path, &space, NULL)) {
 		g_autofree gchar *free_str = cd_status_size(space.available_bytes);
 
@@ -269,6 +316,7 @@ cd_status_reports(CdStatus *st)
 		json_object_object_add(obj, "count", NULL);
 		return;
 	}
+	cd_status_layout(st, obj, path);
 	{
 		g_autoptr(GError) error = NULL;
 		g_autoptr(CdReportStore) store =
@@ -337,11 +385,14 @@ gint
 cd_cmd_status(gint argc, gchar **argv)
 {
 	g_autofree gchar *config_path = NULL;
+	g_autofree gchar *sysroot = NULL;
 	gboolean json = FALSE;
 	/* clang-format off */
 	const GOptionEntry entries[] = {
 		{ "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
 		CD_CMD_OPTION_CONFIG(&config_path),
+		{ "sysroot", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &sysroot,
+		  "Look for the reports under DIR as under / (for tests)", "DIR" },
 		{ NULL }
 	};
 	/* clang-format on */
@@ -412,7 +463,7 @@ cd_cmd_status(gint argc, gchar **argv)
 			       json_object_new_boolean(config->path != NULL));
 
 	g_string_append(text, "\nReports\n");
-	cd_status_reports(&st);
+	cd_status_reports(&st, sysroot);
 
 	ready = problems->len == 0;
 	json_object_object_add(root, "ready", json_object_new_boolean(ready));

@@ -153,7 +153,7 @@ cd_dump_space_clear(CdDumpSpace *space)
  * @space: (out caller-allocates): cleared with cd_dump_space_clear()
  *
  * The free space where @dir is or will be: its file system, or that of its nearest
- * existing parent.
+ * existing parent the caller may reach.
  *
  * Returns: FALSE with @error when no parent can be measured
  */
@@ -177,7 +177,10 @@ cd_dump_space_read(const gchar *dir, CdDumpSpace *space, GError **error)
 			space->filesystem_bytes = (guint64)st.f_blocks * st.f_frsize;
 			return TRUE;
 		}
-		if ((errno != ENOENT && errno != ENOTDIR) || g_strcmp0(path, "/") == 0) {
+		/* EACCES: a user cannot reach into /var/crash/kernel, which hides the
+		 * reports, but the level that hides them is on the same file system */
+		if ((errno != ENOENT && errno != ENOTDIR && errno != EACCES) ||
+		    g_strcmp0(path, "/") == 0) {
 			cd_error_set_from_errno(error,
 						errno,
 						"cannot tell the free space of %s",

@@ -11,7 +11,10 @@
 
 G_BEGIN_DECLS
 
-#define CD_REPORT_ROOT_DEFAULT "/var/crash/kernel"
+/* The reports sit one level below a directory that only root may enter and that holds
+ * nothing but the root: its link count and times, all that others can see, never change
+ * when reports come and go. The old layout kept them directly in /var/crash/kernel. */
+#define CD_REPORT_ROOT_DEFAULT "/var/crash/kernel/reports"
 
 /* named limits on what a report directory may hold when read back */
 #define CD_REPORT_MAX_META_SIZE	 (1024 * 1024)
@@ -35,7 +38,15 @@ cd_report_id_new(GDateTime *time, const gchar *suffix_hex);
 typedef enum {
 	CD_REPORT_STORE_FLAG_NONE = 0,
 	CD_REPORT_STORE_FLAG_CREATE = 1 << 0, /* create the root (mode 0700) if missing */
+	/* the root's parent is the level that hides it (the installed layout): with CREATE it
+	 * is made 0700 and the reports of the old layout found in it are moved into the root */
+	CD_REPORT_STORE_FLAG_HIDDEN = 1 << 1,
 } CdReportStoreFlags;
+
+/* the most entries one sweep of leftovers looks at: the bound on its work before a save */
+#define CD_REPORT_STORE_SWEEP_MAX_ENTRIES 16384
+/* the deepest a leftover's tree is followed */
+#define CD_REPORT_STORE_SWEEP_MAX_DEPTH 16
 
 #define CD_TYPE_REPORT_STORE (cd_report_store_get_type())
 G_DECLARE_FINAL_TYPE(CdReportStore, cd_report_store, CD, REPORT_STORE, GObject)
@@ -49,6 +60,12 @@ const gchar *
 cd_report_store_get_root(CdReportStore *self);
 void
 cd_report_store_set_lock_timeout(CdReportStore *self, guint timeout_ms);
+GPtrArray *
+cd_report_store_take_warnings(CdReportStore *self);
+guint
+cd_report_store_get_moved(CdReportStore *self);
+gboolean
+cd_report_store_find_old_layout(const gchar *root, guint *count, GError **error);
 GPtrArray *
 cd_report_store_list(CdReportStore *self, GError **error);
 gboolean

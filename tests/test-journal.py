@@ -7,7 +7,8 @@ Needs root: in a private mount namespace (unshare) a tmpfs covers
 /run/systemd/journal and this script binds the socket libsystemd sends to, so
 the test sees exactly the datagram journald would get, without touching the
 machine's journal. Checks the MESSAGE_ID, which data/crashdesk.catalog
-describes, and the CRASHDESK_* fields. Prints TAP.
+describes, and the CRASHDESK_* fields, CRASHDESK_WARNINGS naming a leftover the
+save removed. Prints TAP.
 """
 
 import json
@@ -19,6 +20,7 @@ import tempfile
 
 SOCKET_DIR = "/run/systemd/journal"
 MESSAGE_ID = "da65dce897be4380975d591cef1057ab"
+LEFTOVER = ".partial-20200101-000000-00000000"
 
 
 def parse_native(datagram):
@@ -46,6 +48,10 @@ def listen(crashdesk, vmcore):
     sock.bind(os.path.join(SOCKET_DIR, "socket"))
     sock.settimeout(30)
     with tempfile.TemporaryDirectory() as root:
+        # a leftover that once cost the capture: now a warning the entry carries
+        os.mkdir(os.path.join(root, "kernel"), 0o700)
+        with open(os.path.join(root, "kernel", LEFTOVER), "w") as f:
+            f.write("half")
         proc = subprocess.run([crashdesk, "save", "--no-dump", "--input", vmcore,
                                "--dir", os.path.join(root, "kernel")],
                               capture_output=True, text=True)
@@ -93,6 +99,9 @@ def main():
          fields.get("CRASHDESK_DUMP_REASON") == "not requested (--no-dump)" and
          "no dump: not requested" in fields.get("MESSAGE", ""),
          "CRASHDESK_DUMP and the message say why there is no dump"),
+        (fields.get("CRASHDESK_WARNINGS", "").startswith("removed /") and
+         f"/{LEFTOVER}, left by a capture" in fields.get("CRASHDESK_WARNINGS", ""),
+         "CRASHDESK_WARNINGS names the leftover the save removed"),
     ]
     print(f"1..{len(checks)}")
     for number, (ok, description) in enumerate(checks, 1):

@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -368,6 +369,164 @@ test_store_lock_timeout(Fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 }
 
+static gboolean
+warnings_have(GPtrArray *warnings, const gchar *a, const gchar *b)
+{
+	for (guint i = 0; i < warnings->len; i++) {
+		const gchar *w = g_ptr_array_index(warnings, i);
+		if (strstr(w, a) != NULL && (b == NULL || strstr(w, b) != NULL))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* the installed layout: the root one level below a private directory of its own */
+static void
+test_store_hidden_layout(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdReportStore) store = NULL;
+	g_autoptr(GPtrArray) warnings = NULL;
+	g_autofree gchar *parent = g_path_get_dirname(f->root);
+	struct stat st;
+
+	store = cd_report_store_new(f->root,
+				    CD_REPORT_STORE_FLAG_CREATE | CD_REPORT_STORE_FLAG_HIDDEN,
+				    &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(g_stat(parent, &st), ==, 0);
+	g_assert_cmpint(st.st_mode & 07777, ==, 0700);
+	warnings = cd_report_store_take_warnings(store);
+	g_assert_cmpuint(warnings->len, ==, 0);
+	g_clear_object(&store);
+	g_clear_pointer(&warnings, g_ptr_array_unref);
+
+	/* a hiding level open to others is the store's to close, with a word */
+	g_assert_cmpint(g_chmod(parent, 0755), ==, 0);
+	store = cd_report_store_new(f->root,
+				    CD_REPORT_STORE_FLAG_CREATE | CD_REPORT_STORE_FLAG_HIDDEN,
+				    &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(g_stat(parent, &st), ==, 0);
+	g_assert_cmpint(st.st_mode & 07777, ==, 0700);
+	warnings = cd_report_store_take_warnings(store);
+	g_assert_true(warnings_have(warnings, "was mode 0755", "made it mode 0700"));
+	g_clear_pointer(&warnings, g_ptr_array_unref);
+	/* taken once */
+	warnings = cd_report_store_take_warnings(store);
+	g_assert_cmpuint(warnings->len, ==, 0);
+	g_clear_object(&store);
+
+	/* but a hiding level that is a link is refused, as a root that is one */
+	{
+		g_autofree gchar *real = g_build_filename(f->tmp, "elsewhere", NULL);
+		g_assert_cmpint(g_rename(parent, real), ==, 0);
+		g_assert_cmpint(symlink(real, parent), ==, 0);
+		store = cd_report_store_new(f->root,
+					    CD_REPORT_STORE_FLAG_CREATE |
+						    CD_REPORT_STORE_FLAG_HIDDEN,
+					    &error);
+		g_assert_null(store);
+		g_assert_error(error, CD_ERROR, CD_ERROR_UNSAFE);
+		g_assert_nonnull(strstr(error->message, "symbolic link"));
+	}
+}
+
+/* the old layout: reports directly in the hiding level, moved into the root */
+static void
+test_store_old_layout(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(CdReportStore) store = NULL;
+	g_autoptr(CdReportStore) old = NULL;
+	g_autoptr(GPtrArray) warnings = NULL;
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autofree gchar *parent = g_path_get_dirname(f->root);
+	g_autofree gchar *clash = g_build_filename(f->root, "20261120-000000-00000002", NULL);
+	g_autofree gchar *notes = g_build_filename(parent, "notes.txt", NULL);
+	g_autofree gchar *partial =
+		g_build_filename(parent, ".partial-20261120-000000-0000000f", NULL);
+	const CdReportStoreFlags hidden = CD_REPORT_STORE_FLAG_CREATE | CD_REPORT_STORE_FLAG_HIDDEN;
+	guint count = 99;
+	struct stat before;
+	struct stat after;
+
+	/* what an older version wrote, with the parent as its root */
+	g_assert_cmpint(g_mkdir_with_parents(parent, 0700), ==, 0);
+	old = cd_report_store_new(parent, CD_REPORT_STORE_FLAG_NONE, &error);
+	g_assert_no_error(error);
+	add_report(old, "20261120-000000-00000001", 10);
+	add_report(old, "20261120-000000-00000002", 10);
+	g_clear_object(&old);
+	g_assert_cmpint(g_mkdir(partial, 0700), ==, 0);
+	g_assert_true(g_file_set_contents(notes, "mine", -1, NULL));
+	/* a report of that name already in the root: the old one must not replace it */
+	g_assert_cmpint(g_mkdir_with_parents(clash, 0700), ==, 0);
+
+	g_assert_true(cd_report_store_find_old_layout(f->root, &count, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(count, ==, 3);
+	{
+		g_autofree gchar *one = g_build_filename(parent, "20261120-000000-00000001", NULL);
+		g_assert_cmpint(g_stat(one, &before), ==, 0);
+	}
+
+	store = cd_report_store_new(f->root, hidden, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(cd_report_store_get_moved(store), ==, 2);
+	warnings = cd_report_store_take_warnings(store);
+	g_assert_true(warnings_have(warnings, "20261120-000000-00000002", "stays where it is"));
+	ids = cd_report_store_list(store, &error);
+	g_assert_cmpuint(ids->len, ==, 2);
+	/* renamed, not copied */
+	{
+		g_autofree gchar *one = g_build_filename(f->root, "20261120-000000-00000001", NULL);
+		g_assert_cmpint(g_stat(one, &after), ==, 0);
+		g_assert_cmpuint(before.st_ino, ==, after.st_ino);
+	}
+	/* the leftover came along and goes with the next sweep */
+	g_assert_true(cd_report_store_remove_leftovers(store, NULL, &error));
+	g_clear_pointer(&warnings, g_ptr_array_unref);
+	warnings = cd_report_store_take_warnings(store);
+	g_assert_true(warnings_have(warnings, "removed", ".partial-20261120-000000-0000000f"));
+	/* what is not crashdesk's is left alone; the clash is still there to be seen */
+	g_assert_true(g_file_test(notes, G_FILE_TEST_IS_REGULAR));
+	g_assert_true(cd_report_store_find_old_layout(f->root, &count, &error));
+	g_assert_cmpuint(count, ==, 1);
+}
+
+/* a leftover larger than one sweep's bound goes over several saves, none failing */
+static void
+test_store_sweep_bound(Fixture *f, gconstpointer data)
+{
+	g_autoptr(CdReportStore) store = make_store(f);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) warnings = NULL;
+	g_autofree gchar *doomed =
+		g_build_filename(f->root, ".deleting-20261120-000000-00000001", NULL);
+	guint removed = 0;
+
+	g_assert_cmpint(g_mkdir(doomed, 0700), ==, 0);
+	for (guint i = 0; i < CD_REPORT_STORE_SWEEP_MAX_ENTRIES + 100; i++) {
+		g_autofree gchar *name = g_strdup_printf("%s/%u", doomed, i);
+		gint fd = g_open(name, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		g_assert_cmpint(fd, >=, 0);
+		close(fd);
+	}
+	{
+		g_autoptr(CdReportWriter) w =
+			cd_report_store_begin(store, "20261121-000000-00000001", &error);
+		g_assert_no_error(error);
+		g_assert_nonnull(w);
+	}
+	warnings = cd_report_store_take_warnings(store);
+	g_assert_true(warnings_have(warnings, "left", "removed the next time"));
+	g_assert_true(g_file_test(doomed, G_FILE_TEST_IS_DIR));
+	g_assert_true(cd_report_store_remove_leftovers(store, &removed, &error));
+	g_assert_cmpuint(removed, ==, 1);
+	g_assert_false(g_file_test(doomed, G_FILE_TEST_EXISTS));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -384,6 +543,9 @@ main(int argc, char **argv)
 	ADD("/capture/report-store/delete-and-retention", test_store_delete_and_retention);
 	ADD("/capture/report-store/state", test_store_state);
 	ADD("/capture/report-store/lock-timeout", test_store_lock_timeout);
+	ADD("/capture/report-store/hidden-layout", test_store_hidden_layout);
+	ADD("/capture/report-store/old-layout", test_store_old_layout);
+	ADD("/capture/report-store/sweep-bound", test_store_sweep_bound);
 #undef ADD
 	return g_test_run();
 }

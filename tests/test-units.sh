@@ -1,7 +1,7 @@
 #!/bin/sh
 # The systemd units as meson configured them, checked by systemd-analyze verify (with the
 # built programs standing in for the installed ones), and the tmpfiles.d entry applied to a
-# scratch root: the report root must come out 0700 root:root. TAP.
+# scratch root: the report root and the level that hides it must come out 0700 root:root. TAP.
 #   test-units.sh CRASHDESK PANIC_CONSOLE HELPER TMPFILES_CONF UNIT...
 set -u
 crashdesk=$1 panic_console=$2 helper=$3 tmpfiles=$4
@@ -56,10 +56,11 @@ done
 
 mkdir "$dir/root"
 if systemd-tmpfiles --root="$dir/root" --create "$tmpfiles" >/dev/null 2>&1 &&
-    [ "$(stat -c '%a %u %g' "$dir/root/var/crash/kernel")" = "700 0 0" ]; then
-    ok "tmpfiles.d makes /var/crash/kernel 0700 root:root"
+    [ "$(stat -c '%a %u %g' "$dir/root/var/crash" "$dir/root/var/crash/kernel" \
+        "$dir/root/var/crash/kernel/reports" | tr '\n' ' ')" = "755 0 0 700 0 0 700 0 0 " ]; then
+    ok "tmpfiles.d makes /var/crash 0755, /var/crash/kernel and its reports/ 0700 root:root"
 else
-    not_ok "tmpfiles.d makes /var/crash/kernel 0700 root:root"
+    not_ok "tmpfiles.d makes /var/crash 0755, /var/crash/kernel and its reports/ 0700 root:root"
 fi
 echo "1..$n"
 exit $failed

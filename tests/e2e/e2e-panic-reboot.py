@@ -52,7 +52,7 @@ TIMEOUT = 1500
 REPORT_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$")
 REPORT_FILES = ("dmesg.txt", "dump.kdump", "meta.json", "report.crash")
 # what an administrator enables (README.md), and the test's control unit
-ENABLE = ("crashdesk-load.service", "crashdesk-e2e.service")
+ENABLE = ("crashdesk-load.service", "crashdesk-pstore.service", "crashdesk-e2e.service")
 # the test's control unit and script (guest/), which only this image has
 CONTROL_FILES = {
     "/usr/local/libexec/crashdesk-e2e": (HERE / "guest" / "crashdesk-e2e", 0o755),
@@ -102,7 +102,7 @@ STAGES = (
      r"Queued start job for default target crashdesk-capture\.target"),
     ("capture kernel: the panic screen is drawn", SCREEN_DRAWN),
     ("capture kernel: crashdesk save wrote the report",
-     r"crashdesk\[\d+\]: /var/crash/kernel/\d{8}-\d{6}-[0-9a-f]{8}$"),
+     r"crashdesk\[\d+\]: /var/crash/kernel/reports/\d{8}-\d{6}-[0-9a-f]{8}$"),
     ("capture kernel: the panic screen counts down to the reboot",
      r"crashdesk final-action: the panic screen counts down \d+ s to the reboot"),
     ("capture kernel: crashdesk final-action reboots",
@@ -282,19 +282,45 @@ def check(args, tap):
                f"(mkfs.ext4 -d; {len(made['installed'])} installed files and "
                f"{', '.join(image.KEPT_SAMPLES)})", made["lost"])
 
-    root = "/var/crash/kernel"
-    # 17: the report root
-    st = image.debugfs_stat(disk, root)
-    tap.result(st == (0o40700, 0, 0), f"{root} is a directory, 0700, root:root",
-               [f"mode, uid, gid: {st and (oct(st[0]), st[1], st[2])}"])
-    # 18: exactly one report, root-only
+    hiding, root = "/var/crash/kernel", "/var/crash/kernel/reports"
+    # 17: the level that hides the reports holds nothing but the root, so that its link
+    # count and times tell no one how many reports there are
+    st = image.debugfs_stat(disk, hiding)
+    entries = image.debugfs_ls(disk, hiding)
+    links = re.search(r"Links: (\d+)", image.debugfs(disk, f"stat {hiding}"))
+    tap.result(st == (0o40700, 0, 0) and entries == {"reports": (0o40700, 0, 0)} and
+               links is not None and links.group(1) == "3",
+               f"{hiding} is 0700 root:root and holds only reports/, 0700 root:root "
+               "(3 links, whatever the reports)",
+               [f"mode, uid, gid: {st and (oct(st[0]), st[1], st[2])}",
+                f"entries: {entries}", f"links: {links and links.group(1)}"])
+    # 18: the new report and the one of the old layout the capture kernel's save moved
+    old_id = next(iter(markers(text, "OLD-ID")), "").strip() or None
     entries = image.debugfs_ls(disk, root)
     ids = [n for n in entries if REPORT_ID.match(n)]
-    report_id = ids[0] if len(ids) == 1 else None
-    tap.result(report_id is not None and len(entries) == 1 and
-               entries[report_id] == (0o40700, 0, 0),
-               "exactly one report directory, named like 20261122-151444-fa2d0ca4, "
-               "0700 root:root", [f"{root}: {entries}"])
+    new = [n for n in ids if n != old_id]
+    report_id = new[0] if len(new) == 1 else None
+    tap.result(report_id is not None and old_id in ids and len(entries) == 2 and
+               all(v == (0o40700, 0, 0) for v in entries.values()),
+               f"{root} holds two report directories, named like "
+               "20261122-151444-fa2d0ca4, 0700 root:root: the new one and the one "
+               "written in the old layout on the first boot",
+               [f"{root}: {entries}", f"old layout: {old_id}",
+                "first boot's pstore into the old layout:"] + markers(text, "OLD"))
+    try:
+        moved = json.loads(image.debugfs(disk, f"cat {root}/{old_id}/meta.json"))
+    except ValueError:
+        moved = {}
+    tap.result(moved.get("source") == "pstore" and
+               "crashdesk e2e old layout" in json.dumps(moved) and
+               "moved the old layout's reports and leftovers (1) into "
+               f"{root}" in capture,
+               "the capture kernel's save moved the report of the old layout into "
+               f"{root}, whole", [f"meta.json: {json.dumps(moved)[:600]}"])
+    pstore_service = [line.strip() for line in markers(text, "PSTORE-SERVICE")]
+    tap.result(pstore_service == ["yes/success"],
+               "crashdesk-pstore.service ran at the second boot, with no records",
+               [f"ConditionResult/Result: {pstore_service}"])
     # 19: its files
     files = image.debugfs_ls(disk, f"{root}/{report_id}") if report_id else {}
     tap.result(sorted(files) == sorted(REPORT_FILES) and
@@ -422,7 +448,7 @@ def crashdesk(args, *argv):
             proc.stderr.decode(errors="replace"))
 
 
-TOTAL = len(STAGES) + 14 + 6
+TOTAL = len(STAGES) + 16 + 6
 
 
 def main():
