@@ -13,59 +13,28 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "cd-test-run.h"
+#include "cd-test-util.h"
+
 /* the crashdesk command as a user meets it: usage errors, paths that are not vmcores */
 
 static const gchar *crashdesk;
 
-typedef struct {
-	gint status;
-	gchar *out;
-	gchar *err;
-} Result;
-
+/* crashdesk with @args */
 static void
-result_clear(Result *r)
+run(CdTestRun *r, const gchar *const *args)
 {
-	g_free(r->out);
-	g_free(r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Result, result_clear)
-
-static void
-run(Result *r, const gchar *const *args)
-{
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	gint wait_status = 0;
-
-	g_ptr_array_add(argv, (gpointer)crashdesk);
-	for (guint i = 0; args[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)args[i]);
-	g_ptr_array_add(argv, NULL);
-	g_assert_true(g_spawn_sync(NULL,
-				   (gchar **)argv->pdata,
-				   NULL,
-				   G_SPAWN_DEFAULT,
-				   NULL,
-				   NULL,
-				   &r->out,
-				   &r->err,
-				   &wait_status,
-				   &error));
-	g_assert_no_error(error);
-	g_assert_true(WIFEXITED(wait_status));
-	r->status = WEXITSTATUS(wait_status);
+	cd_test_run(r, crashdesk, args);
 }
 
 static void
 test_cli_usage(void)
 {
-	g_auto(Result) none = { 0 };
-	g_auto(Result) unknown = { 0 };
-	g_auto(Result) two = { 0 };
-	g_auto(Result) help = { 0 };
-	g_auto(Result) version = { 0 };
+	g_auto(CdTestRun) none = { 0 };
+	g_auto(CdTestRun) unknown = { 0 };
+	g_auto(CdTestRun) two = { 0 };
+	g_auto(CdTestRun) help = { 0 };
+	g_auto(CdTestRun) version = { 0 };
 
 	run(&none, (const gchar *[]){ NULL });
 	g_assert_cmpint(none.status, ==, 64);
@@ -106,7 +75,7 @@ test_cli_not_a_vmcore(void)
 	g_assert_nonnull(dir);
 	g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_auto(Result) r = { 0 };
+		g_auto(CdTestRun) r = { 0 };
 		g_autofree gchar *expected =
 			g_strdup_printf("%s: %s\n", cases[i].path, cases[i].message);
 
@@ -152,10 +121,10 @@ test_cli_save_dump(void)
 	g_autoptr(GDir) dir = NULL;
 	gsize len_one = 0;
 	gsize len_four = 0;
-	g_auto(Result) save_one = { 0 };
-	g_auto(Result) save_four = { 0 };
-	g_auto(Result) from_vmcore = { 0 };
-	g_auto(Result) from_dump = { 0 };
+	g_auto(CdTestRun) save_one = { 0 };
+	g_auto(CdTestRun) save_four = { 0 };
+	g_auto(CdTestRun) from_vmcore = { 0 };
+	g_auto(CdTestRun) from_dump = { 0 };
 	g_autofree gchar *argv_one = NULL;
 
 	run(&save_one,
@@ -252,8 +221,8 @@ test_cli_save_progress(void)
 	g_autoptr(GPtrArray) packets = NULL;
 	g_autoptr(GPtrArray) failed = NULL;
 	g_autoptr(GDir) dir = NULL;
-	g_auto(Result) save = { 0 };
-	g_auto(Result) broken = { 0 };
+	g_auto(CdTestRun) save = { 0 };
+	g_auto(CdTestRun) broken = { 0 };
 	const gchar *last;
 	GThread *thread;
 	gint listen_fd = progress_listen(socket_path);
@@ -317,7 +286,7 @@ test_cli_save_dump_huge(void)
 	g_autofree gchar *data = NULL;
 	g_autofree gchar *meta = NULL;
 	g_autofree gchar *rm = NULL;
-	g_auto(Result) save = { 0 };
+	g_auto(CdTestRun) save = { 0 };
 	Elf64_Ehdr ehdr;
 	Elf64_Phdr phdr;
 	gsize len = 0;
@@ -360,8 +329,8 @@ test_cli_save_dump_huge(void)
 static void
 test_cli_status_unreserved(void)
 {
-	g_auto(Result) text = { 0 };
-	g_auto(Result) json = { 0 };
+	g_auto(CdTestRun) text = { 0 };
+	g_auto(CdTestRun) json = { 0 };
 	g_autofree gchar *size = NULL;
 	gboolean kexec = g_file_get_contents("/sys/kernel/kexec_crash_size", &size, NULL, NULL);
 
@@ -373,7 +342,7 @@ test_cli_status_unreserved(void)
 	/* a named configuration that is missing is an error */
 	g_assert_cmpint(text.status, ==, 1);
 	g_assert_nonnull(strstr(text.err, "/nonexistent/crashdesk.conf: cannot open"));
-	result_clear(&text);
+	cd_test_run_clear(&text);
 
 	run(&text, (const gchar *[]){ "status", NULL });
 	g_assert_cmpint(text.status, ==, 3);
@@ -393,7 +362,7 @@ test_cli_status_unreserved(void)
 
 	/* the panic screen the capture kernel would get, from the configuration */
 	{
-		g_auto(Result) screen = { 0 };
+		g_auto(CdTestRun) screen = { 0 };
 		g_autofree gchar *dir = g_dir_make_tmp("crashdesk-cli-XXXXXX", NULL);
 		g_autofree gchar *conf = g_build_filename(dir, "crashdesk.conf", NULL);
 
@@ -427,10 +396,10 @@ test_cli_load_refusals(void)
 	g_autofree gchar *conf = g_build_filename(dir, "bad.conf", NULL);
 	g_autofree gchar *expected =
 		g_strdup_printf("%s:3: [Load] Kernel=vmlinuz: not an absolute path", conf);
-	g_auto(Result) bad = { 0 };
-	g_auto(Result) missing = { 0 };
-	g_auto(Result) crash = { 0 };
-	g_auto(Result) dry = { 0 };
+	g_auto(CdTestRun) bad = { 0 };
+	g_auto(CdTestRun) missing = { 0 };
+	g_auto(CdTestRun) crash = { 0 };
+	g_auto(CdTestRun) dry = { 0 };
 
 	g_assert_true(g_file_set_contents(conf, "[Load]\n# the image\nKernel=vmlinuz\n", -1, NULL));
 	g_assert_cmpint(chmod(conf, 0644), ==, 0);
@@ -498,7 +467,7 @@ first_hidden(const gchar *data, gsize len)
 }
 
 static void
-assert_visible(const Result *r)
+assert_visible(const CdTestRun *r)
 {
 	gssize at = first_hidden(r->out, strlen(r->out));
 
@@ -526,10 +495,10 @@ test_cli_show_hostile(void)
 	g_autofree gchar *id = NULL;
 	g_autoptr(GString) hostile = NULL;
 	g_autoptr(GString) log = NULL;
-	g_auto(Result) save = { 0 };
-	g_auto(Result) list = { 0 };
-	g_auto(Result) show = { 0 };
-	g_auto(Result) json = { 0 };
+	g_auto(CdTestRun) save = { 0 };
+	g_auto(CdTestRun) list = { 0 };
+	g_auto(CdTestRun) show = { 0 };
+	g_auto(CdTestRun) json = { 0 };
 	const gchar *keys[] = { "\"message\": \"", "\"panic_message\": \"", "\"comm\": \"" };
 
 	run(&save,
@@ -570,16 +539,7 @@ test_cli_show_hostile(void)
 	/* the report's own files stay as they were: the evidence */
 	g_assert_true(g_file_get_contents(dmesg_path, &dmesg_after, NULL, NULL));
 	g_assert_nonnull(strstr(dmesg_after, "Comm: " HOSTILE "\n"));
-	g_assert_true(g_spawn_sync(NULL,
-				   (gchar *[]){ (gchar *)"rm", (gchar *)"-rf", tmp, NULL },
-				   NULL,
-				   G_SPAWN_SEARCH_PATH,
-				   NULL,
-				   NULL,
-				   NULL,
-				   NULL,
-				   NULL,
-				   NULL));
+	cd_test_rm_rf(tmp);
 }
 
 int

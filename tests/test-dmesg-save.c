@@ -9,6 +9,8 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "cd-test-run.h"
+#include "cd-test-util.h"
 #include "cd-text.h"
 
 /*
@@ -27,49 +29,11 @@ static const gchar *fixtures;
 /* the task name as every summary shows it */
 #define VISIBLE_COMM "\\x1b[8mx\\x1b]0;t\\x07\\x1b]52;c;ZXZpbA==\\x07"
 
-typedef struct {
-	gint status;
-	gchar *out;
-	gsize out_len;
-	gchar *err;
-} Result;
-
+/* crashdesk with @args */
 static void
-result_clear(Result *r)
+run(CdTestRun *r, const gchar *const *args)
 {
-	g_free(r->out);
-	g_free(r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Result, result_clear)
-
-static void
-run(Result *r, const gchar *const *args)
-{
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GSubprocess) proc = NULL;
-	g_autoptr(GBytes) out = NULL;
-	g_autoptr(GBytes) err = NULL;
-
-	g_ptr_array_add(argv, (gpointer)crashdesk);
-	for (guint i = 0; args[i] != NULL; i++)
-		g_ptr_array_add(argv, (gpointer)args[i]);
-	g_ptr_array_add(argv, NULL);
-	/* bytes, not strings: the output may hold a NUL that must be seen */
-	proc = g_subprocess_newv((const gchar *const *)argv->pdata,
-				 G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-				 &error);
-	g_assert_no_error(error);
-	g_assert_true(g_subprocess_communicate(proc, NULL, NULL, &out, &err, &error));
-	g_assert_no_error(error);
-	g_assert_true(g_subprocess_get_if_exited(proc));
-	r->status = g_subprocess_get_exit_status(proc);
-	r->out = g_bytes_unref_to_data(g_steal_pointer(&out), &r->out_len);
-	r->out = g_realloc(r->out, r->out_len + 1);
-	r->out[r->out_len] = '\0';
-	r->err = g_strndup(g_bytes_get_data(err, NULL), g_bytes_get_size(err));
-	g_test_message("crashdesk %s: exit %d, stderr: %s", args[0], r->status, r->err);
+	cd_test_run(r, crashdesk, args);
 }
 
 /* no byte a terminal acts on: printable ASCII or UTF-8, newline and tab only */
@@ -166,22 +130,6 @@ json_path_string(json_object *root, const gchar *object, const gchar *key)
 	return json_object_get_string(value);
 }
 
-static void
-rm_rf(const gchar *path)
-{
-	const gchar *argv[] = { "rm", "-rf", path, NULL };
-	g_assert_true(g_spawn_sync(NULL,
-				   (gchar **)argv,
-				   NULL,
-				   G_SPAWN_SEARCH_PATH,
-				   NULL,
-				   NULL,
-				   NULL,
-				   NULL,
-				   NULL,
-				   NULL));
-}
-
 /* the hostile task name in every ring format: shown visible, filed visible, the same
  * fields and signature from each, and dmesg.txt the bytes as vmcore-dmesg prints them */
 static void
@@ -202,9 +150,9 @@ test_hostile_comm(void)
 		g_autoptr(json_object) meta = NULL;
 		gsize dmesg_len = 0;
 		gsize apport_len = 0;
-		g_auto(Result) shown = { 0 };
-		g_auto(Result) raw = { 0 };
-		g_auto(Result) save = { 0 };
+		g_auto(CdTestRun) shown = { 0 };
+		g_auto(CdTestRun) raw = { 0 };
+		g_auto(CdTestRun) save = { 0 };
 
 		g_test_message("the %s ring", rings[i]);
 
@@ -246,7 +194,7 @@ test_hostile_comm(void)
 		else
 			g_assert_nonnull(strstr(dmesg_txt, "Comm: " VISIBLE_COMM));
 	}
-	rm_rf(tmp);
+	cd_test_rm_rf(tmp);
 }
 
 /* a plain ring with a byte that is not UTF-8: apport's text must be UTF-8, so a raw log
@@ -263,9 +211,9 @@ test_plain_not_utf8(void)
 	g_autoptr(json_object) meta = NULL;
 	gsize apport_len = 0;
 	gsize dmesg_len = 0;
-	g_auto(Result) save = { 0 };
-	g_auto(Result) shown = { 0 };
-	g_auto(Result) raw = { 0 };
+	g_auto(CdTestRun) save = { 0 };
+	g_auto(CdTestRun) shown = { 0 };
+	g_auto(CdTestRun) raw = { 0 };
 
 	run(&save, (const gchar *[]){ "save", "--no-dump", "--input", vmcore, "--dir", tmp, NULL });
 	g_assert_cmpint(save.status, ==, 0);
@@ -288,7 +236,7 @@ test_plain_not_utf8(void)
 	g_assert_cmpint(shown.status, ==, 0);
 	assert_no_controls("crashdesk dmesg's output", shown.out, shown.out_len);
 	g_assert_nonnull(strstr(shown.out, "Comm: caf\\xff\\xc2\\x9b2J Not tainted"));
-	rm_rf(tmp);
+	cd_test_rm_rf(tmp);
 }
 
 /* CRASHTIME in the year 11476: the report is saved, dated with the time of capture */
@@ -306,7 +254,7 @@ test_crash_time_after_9999(void)
 	json_object *time = NULL;
 	const gchar *captured_at;
 	const gchar *warning;
-	g_auto(Result) save = { 0 };
+	g_auto(CdTestRun) save = { 0 };
 
 	run(&save, (const gchar *[]){ "save", "--no-dump", "--input", vmcore, "--dir", tmp, NULL });
 	g_assert_cmpint(save.status, ==, 0);
@@ -342,7 +290,7 @@ test_crash_time_after_9999(void)
 
 	/* the log and the analysis are all there */
 	g_assert_cmpstr(json_path_string(meta, "crash", "kind"), ==, "sysrq");
-	rm_rf(tmp);
+	cd_test_rm_rf(tmp);
 }
 
 int
