@@ -172,6 +172,24 @@ cd_cmd_list_via_helper(gboolean json, gint *status)
 	return TRUE;
 }
 
+/* reports an install from before the hidden root left directly in its parent are not
+ * listed until they are moved: say so, or an administrator would think them lost */
+static void
+cd_cmd_list_note_old_layout(const gchar *root)
+{
+	g_autoptr(GError) error = NULL;
+	guint old = 0;
+
+	if (!cd_report_store_find_old_layout(root, &old, &error) || old == 0)
+		return;
+	g_printerr("%s: %u reports or leftovers of an older crashdesk are still outside %s "
+		   "and not listed; crashdesk-pstore.service moves them at the next boot, or "
+		   "now: systemctl start crashdesk-pstore.service\n",
+		   g_get_prgname(),
+		   old,
+		   root);
+}
+
 gint
 cd_cmd_list(gint argc, gchar **argv)
 {
@@ -188,6 +206,7 @@ cd_cmd_list(gint argc, gchar **argv)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(json_object) array = json_object_new_array();
 	gint status = CD_EXIT_OK;
+	gboolean default_root;
 	struct stat st;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
@@ -197,6 +216,8 @@ cd_cmd_list(gint argc, gchar **argv)
 		return status;
 	if (dir == NULL)
 		dir = g_strdup(CD_REPORT_ROOT_DEFAULT);
+	/* the installed layout, or the same laid out under another root (tests, a chroot) */
+	default_root = g_str_has_suffix(dir, CD_REPORT_ROOT_DEFAULT);
 	/* no report root (before the first boot, in a container): no crash was ever saved
 	 * there, which is no secret, whoever asks */
 	if (lstat(dir, &st) < 0 && errno == ENOENT) {
@@ -230,6 +251,8 @@ cd_cmd_list(gint argc, gchar **argv)
 	}
 	if (json)
 		printf("%s\n", json_object_to_json_string_ext(array, JSON_C_TO_STRING_PRETTY));
+	if (default_root)
+		cd_cmd_list_note_old_layout(dir);
 	return status;
 }
 

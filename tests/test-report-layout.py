@@ -227,6 +227,12 @@ def migration(tap, crashdesk, vmcore, tmp):
         old_count = None
     tap.result(old_count == 3, "status --json: reports.old_layout is 3", [st.stdout])
 
+    p = run([crashdesk, "list", "--dir", kernel / "reports"])
+    tap.result(p.returncode == 0 and "No crash reports" in p.stdout and
+               "3 reports or leftovers of an older crashdesk are still outside" in p.stderr,
+               "list, before they move, says the old layout's reports are not listed yet",
+               [p.stdout, p.stderr])
+
     empty = tmp / "pstore-empty"
     empty.mkdir()
     p = run([crashdesk, "pstore", "--pstore-dir", empty, "--sysroot", base])
