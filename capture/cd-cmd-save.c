@@ -612,7 +612,7 @@ cd_cmd_save(gint argc, gchar **argv)
 		return CD_EXIT_USAGE;
 	}
 	if (dump_opts.threads < -1 || dump_opts.threads > CD_KDUMP_WRITER_MAX_THREADS) {
-		g_printerr("%s: --threads %d is out of range (1 to %d)\n",
+		g_printerr("%s: --threads %d is out of range (0, the online CPUs, to %d)\n",
 			   g_get_prgname(),
 			   dump_opts.threads,
 			   CD_KDUMP_WRITER_MAX_THREADS);
