@@ -285,6 +285,7 @@ main(int argc, char **argv)
 	g_autofree gchar *text = NULL;
 	g_autoptr(GError) error = NULL;
 	json_object *root;
+	gint status;
 
 	g_test_init(&argc, &argv, NULL);
 	crashdesk = g_getenv("CRASHDESK");
@@ -308,5 +309,8 @@ main(int argc, char **argv)
 			     GUINT_TO_POINTER(31),
 			     test_write);
 	g_test_add_func("/capture/save/partial/meta", test_save);
-	return g_test_run();
+	status = g_test_run();
+	/* expected and pages are parts of root */
+	json_object_put(root);
+	return status;
 }
