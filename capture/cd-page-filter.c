@@ -257,6 +257,21 @@ cd_page_filter_load_types(CdPageFilter *self, CdVmcoreinfo *info, GError **error
 	return TRUE;
 }
 
+/* a field of a folio's first tail page, as an offset in that struct page */
+static void
+cd_page_filter_folio_offset(CdPageFilter *self,
+			    CdVmcoreinfo *info,
+			    const gchar *name,
+			    guint64 *offset)
+{
+	guint64 value;
+
+	if (*offset != G_MAXUINT64 || !cd_vmcoreinfo_get_offset(info, name, &value, NULL))
+		return;
+	if (value >= self->page_struct_size && value < 2 * self->page_struct_size)
+		*offset = value - self->page_struct_size;
+}
+
 /* reads what the struct-page rules need; an error names what is missing or odd */
 static gboolean
 cd_page_filter_load_layout(CdPageFilter *self, CdVmcoreinfo *info, GError **error)
@@ -383,6 +398,9 @@ cd_page_filter_load_layout(CdPageFilter *self, CdVmcoreinfo *info, GError **erro
 	if (cd_vmcoreinfo_get_offset(info, "page.compound_dtor", &self->off_compound_dtor, NULL) &&
 	    self->off_compound_dtor >= self->page_struct_size)
 		self->off_compound_dtor = G_MAXUINT64;
+	/* 6.3 to 6.5: the same fields, as offsets in struct folio (in its second page) */
+	cd_page_filter_folio_offset(self, info, "folio._folio_order", &self->off_compound_order);
+	cd_page_filter_folio_offset(self, info, "folio._folio_dtor", &self->off_compound_dtor);
 	if (cd_vmcoreinfo_get_number(info, "HUGETLB_PAGE_DTOR", &value, NULL))
 		self->hugetlb_dtor = value;
 	cd_page_filter_get_bit(info, "PG_swapbacked", &self->pg_swapbacked, NULL);
