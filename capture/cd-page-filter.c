@@ -29,9 +29,12 @@
  *     cleared bit; page_type is still the word of _mapcount;
  *   6.16: unaccepted memory of confidential VMs is a page type
  *     (NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE)), in blocks of the largest order.
- * Like makedumpfile, a page type matches when the word equals the value VMCOREINFO
- * gives, whatever the era's encoding: a page has one type at a time, and none of
- * those read here uses the low bits. */
+ * Like makedumpfile, a page type that drops a page matches when the word equals the
+ * value VMCOREINFO gives, whatever the era's encoding: a page has one type at a time,
+ * and none of those uses the low bits. Slab, which keeps a page, is told as the kernel
+ * tells it, so that a slab page whose low bits ever held data is still kept: the top
+ * byte since 6.12 (a value whose low 24 bits are clear), else the top bit set and the
+ * type's bit clear. */
 
 /* struct pages are read this many at a time: a power of two, so that a compound page's
  * head (aligned to its order) is never the last of a chunk and its first tail page,
@@ -85,6 +88,8 @@ struct _CdPageFilter {
 	guint64 pg_slab;       /* 0: slab is a page type (6.10 and later) */
 	gboolean have_slab_type;
 	guint32 slab_mapcount;
+	guint32 slab_mask; /* the bits of _mapcount that say slab */
+	guint32 slab_match;
 	gboolean have_hugetlb_type;
 	guint32 hugetlb_mapcount;
 	gboolean have_unaccepted;
@@ -224,6 +229,13 @@ cd_page_filter_load_types(CdPageFilter *self, CdVmcoreinfo *info, GError **error
 				      &self->unaccepted_mapcount,
 				      error))
 		return FALSE;
+	if (self->have_slab_type && (self->slab_mapcount & 0x00ffffffu) == 0) {
+		self->slab_mask = 0xff000000u;
+		self->slab_match = self->slab_mapcount;
+	} else if (self->have_slab_type) {
+		self->slab_mask = 0x80000000u | ~self->slab_mapcount;
+		self->slab_match = 0x80000000u;
+	}
 	if (cd_vmcoreinfo_has(info, "NUMBER(PG_slab)")) {
 		if (!cd_page_filter_get_bit(info, "PG_slab", &self->pg_slab, error))
 			return FALSE;
@@ -641,7 +653,7 @@ cd_page_filter_classify(CdPageFilter *self, guint64 pfn, const guint8 *page, gui
 	guint64 private = cd_read_le64(page + self->off_private);
 	guint64 head = cd_read_le64(page + self->off_compound_head);
 	gboolean slab = (flags & self->pg_slab) != 0 ||
-			(self->have_slab_type && mapcount == self->slab_mapcount);
+			(self->have_slab_type && (mapcount & self->slab_mask) == self->slab_match);
 	/* a slab page's mapping is slab data: its low bit means nothing */
 	gboolean anon = (mapping & 1) != 0 && !slab;
 	gboolean hugetlb = FALSE;
