@@ -16,7 +16,25 @@
  * warning: the dump is then larger, never wrong. Exclusions err on the side of keeping:
  * an unreadable struct page, an order out of range or a misaligned block keeps the
  * page. Windows are filtered in pfn order; a free block or compound page that runs past
- * a window's end carries over to the next. */
+ * a window's end carries over to the next.
+ *
+ * The layouts, by the kernel that introduced them:
+ *   up to 6.9: slab pages have PG_slab in page.flags (NUMBER(PG_slab)); since 6.2 a
+ *     slab page's _mapcount is slab data, so a slab page is never free or offline;
+ *   6.6: compound_dtor is gone, the first tail page's flags hold the order in their
+ *     low byte and hugetlbfs folios PG_hugetlb (NUMBER(PG_hugetlb));
+ *   6.9: hugetlbfs folios are a page type (NUMBER(PAGE_HUGETLB_MAPCOUNT_VALUE));
+ *   6.10: PG_slab is gone, slab is a page type (NUMBER(PAGE_SLAB_MAPCOUNT_VALUE));
+ *   6.12: a page type is a value in the top byte of page_type (PGTY_* << 24), not a
+ *     cleared bit; page_type is still the word of _mapcount;
+ *   6.16: unaccepted memory of confidential VMs is a page type
+ *     (NUMBER(PAGE_UNACCEPTED_MAPCOUNT_VALUE)), in blocks of the largest order.
+ * Like makedumpfile, a page type that drops a page matches when the word equals the
+ * value VMCOREINFO gives, whatever the era's encoding: a page has one type at a time,
+ * and none of those uses the low bits. Slab, which keeps a page, is told as the kernel
+ * tells it, so that a slab page whose low bits ever held data is still kept: the top
+ * byte since 6.12 (a value whose low 24 bits are clear), else the top bit set and the
+ * type's bit clear. */
 
 /* struct pages are read this many at a time: a power of two, so that a compound page's
  * head (aligned to its order) is never the last of a chunk and its first tail page,
@@ -58,14 +76,24 @@ struct _CdPageFilter {
 	guint64 off_mapcount;
 	guint64 off_private;
 	guint64 off_compound_head;
-	guint64 off_compound_order; /* G_MAXUINT64: unknown */
-	guint64 off_compound_dtor;  /* G_MAXUINT64: unknown */
-	gint64 hugetlb_dtor;	    /* -1: unknown */
+	guint64 off_compound_order;   /* G_MAXUINT64: unknown */
+	guint64 off_compound_dtor;    /* G_MAXUINT64: unknown */
+	gint64 hugetlb_dtor;	      /* -1: unknown */
+	guint64 pg_hugetlb;	      /* 6.6 to 6.8, in the first tail page's flags; 0: none */
+	gboolean order_in_tail_flags; /* 6.6 and later */
 	guint64 pg_lru;
 	guint64 pg_private;
 	guint64 pg_swapcache;
 	guint64 pg_swapbacked; /* 0: the kernel predates PG_swapbacked */
-	guint64 pg_slab;
+	guint64 pg_slab;       /* 0: slab is a page type (6.10 and later) */
+	gboolean have_slab_type;
+	guint32 slab_mapcount;
+	guint32 slab_mask; /* the bits of _mapcount that say slab */
+	guint32 slab_match;
+	gboolean have_hugetlb_type;
+	guint32 hugetlb_mapcount;
+	gboolean have_unaccepted;
+	guint32 unaccepted_mapcount;
 	guint64 pg_hwpoison; /* 0: unknown */
 	guint64 pg_head;
 	gboolean have_buddy;
@@ -135,6 +163,127 @@ cd_page_filter_get_bit(CdVmcoreinfo *info, const gchar *name, guint64 *mask, GEr
 	return TRUE;
 }
 
+/* a page type's value: the word a page of that type has in _mapcount (page_type);
+ * FALSE if VMCOREINFO lacks it, an error if it is no page type of any era (the top
+ * bit is set in all of them: ~bit up to 6.11, PGTY_* << 24 since 6.12) */
+static gboolean
+cd_page_filter_read_type(CdVmcoreinfo *info,
+			 const gchar *name,
+			 gboolean *have,
+			 guint32 *word,
+			 GError **error)
+{
+	g_autofree gchar *key = g_strdup_printf("NUMBER(%s)", name);
+	gint64 value;
+
+	*have = FALSE;
+	if (!cd_vmcoreinfo_has(info, key))
+		return TRUE;
+	if (!cd_vmcoreinfo_get_number(info, name, &value, error))
+		return FALSE;
+	/* the kernel prints an int, or an unsigned int, as a long */
+	if (value < G_MININT32 || value > (gint64)G_MAXUINT32 ||
+	    ((guint32)value & 0x80000000u) == 0) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_NOT_SUPPORTED,
+			    "NUMBER(%s)=%" G_GINT64_FORMAT " is not a page type",
+			    name,
+			    value);
+		return FALSE;
+	}
+	*have = TRUE;
+	*word = (guint32)value;
+	return TRUE;
+}
+
+/* how slab, free, offline, hugetlbfs and unaccepted pages are told; without a way to
+ * tell slab pages the rules cannot run: a slab page's words are slab data and could
+ * read as anything else */
+static gboolean
+cd_page_filter_load_types(CdPageFilter *self, CdVmcoreinfo *info, GError **error)
+{
+	if (!cd_page_filter_read_type(info,
+				      "PAGE_SLAB_MAPCOUNT_VALUE",
+				      &self->have_slab_type,
+				      &self->slab_mapcount,
+				      error) ||
+	    !cd_page_filter_read_type(info,
+				      "PAGE_BUDDY_MAPCOUNT_VALUE",
+				      &self->have_buddy,
+				      &self->buddy_mapcount,
+				      error) ||
+	    !cd_page_filter_read_type(info,
+				      "PAGE_OFFLINE_MAPCOUNT_VALUE",
+				      &self->have_offline,
+				      &self->offline_mapcount,
+				      error) ||
+	    !cd_page_filter_read_type(info,
+				      "PAGE_HUGETLB_MAPCOUNT_VALUE",
+				      &self->have_hugetlb_type,
+				      &self->hugetlb_mapcount,
+				      error) ||
+	    !cd_page_filter_read_type(info,
+				      "PAGE_UNACCEPTED_MAPCOUNT_VALUE",
+				      &self->have_unaccepted,
+				      &self->unaccepted_mapcount,
+				      error))
+		return FALSE;
+	if (self->have_slab_type && (self->slab_mapcount & 0x00ffffffu) == 0) {
+		self->slab_mask = 0xff000000u;
+		self->slab_match = self->slab_mapcount;
+	} else if (self->have_slab_type) {
+		self->slab_mask = 0x80000000u | ~self->slab_mapcount;
+		self->slab_match = 0x80000000u;
+	}
+	if (cd_vmcoreinfo_has(info, "NUMBER(PG_slab)")) {
+		if (!cd_page_filter_get_bit(info, "PG_slab", &self->pg_slab, error))
+			return FALSE;
+	} else if (!self->have_slab_type) {
+		g_set_error_literal(error,
+				    CD_ERROR,
+				    CD_ERROR_NOT_SUPPORTED,
+				    "VMCOREINFO lacks both NUMBER(PG_slab) and "
+				    "NUMBER(PAGE_SLAB_MAPCOUNT_VALUE)");
+		return FALSE;
+	}
+	if (cd_vmcoreinfo_has(info, "NUMBER(PG_hugetlb)") &&
+	    !cd_page_filter_get_bit(info, "PG_hugetlb", &self->pg_hugetlb, error))
+		return FALSE;
+	/* two types with one value: a layout not understood */
+	if ((self->have_slab_type &&
+	     ((self->have_buddy && self->slab_mapcount == self->buddy_mapcount) ||
+	      (self->have_offline && self->slab_mapcount == self->offline_mapcount) ||
+	      (self->have_hugetlb_type && self->slab_mapcount == self->hugetlb_mapcount) ||
+	      (self->have_unaccepted && self->slab_mapcount == self->unaccepted_mapcount))) ||
+	    (self->have_buddy &&
+	     ((self->have_offline && self->buddy_mapcount == self->offline_mapcount) ||
+	      (self->have_hugetlb_type && self->buddy_mapcount == self->hugetlb_mapcount) ||
+	      (self->have_unaccepted && self->buddy_mapcount == self->unaccepted_mapcount)))) {
+		g_set_error_literal(error,
+				    CD_ERROR,
+				    CD_ERROR_NOT_SUPPORTED,
+				    "two page types of VMCOREINFO have one value");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* a field of a folio's first tail page, as an offset in that struct page */
+static void
+cd_page_filter_folio_offset(CdPageFilter *self,
+			    CdVmcoreinfo *info,
+			    const gchar *name,
+			    guint64 *offset)
+{
+	guint64 value;
+
+	if (*offset != G_MAXUINT64 || !cd_vmcoreinfo_get_offset(info, name, &value, NULL))
+		return;
+	if (value >= self->page_struct_size && value < 2 * self->page_struct_size)
+		*offset = value - self->page_struct_size;
+}
+
 /* reads what the struct-page rules need; an error names what is missing or odd */
 static gboolean
 cd_page_filter_load_layout(CdPageFilter *self, CdVmcoreinfo *info, GError **error)
@@ -175,8 +324,10 @@ cd_page_filter_load_layout(CdPageFilter *self, CdVmcoreinfo *info, GError **erro
 	    !cd_page_filter_get_bit(info, "PG_lru", &self->pg_lru, error) ||
 	    !cd_page_filter_get_bit(info, "PG_private", &self->pg_private, error) ||
 	    !cd_page_filter_get_bit(info, "PG_swapcache", &self->pg_swapcache, error) ||
-	    !cd_page_filter_get_bit(info, "PG_slab", &self->pg_slab, error) ||
 	    !cd_vmcoreinfo_get_number(info, "PG_head_mask", &head_mask, error))
+		return FALSE;
+
+	if (!cd_page_filter_load_types(self, info, error))
 		return FALSE;
 
 	if (section_bits <= self->page_shift || section_bits >= physmem_bits || physmem_bits > 64 ||
@@ -259,18 +410,16 @@ cd_page_filter_load_layout(CdPageFilter *self, CdVmcoreinfo *info, GError **erro
 	if (cd_vmcoreinfo_get_offset(info, "page.compound_dtor", &self->off_compound_dtor, NULL) &&
 	    self->off_compound_dtor >= self->page_struct_size)
 		self->off_compound_dtor = G_MAXUINT64;
+	/* 6.3 to 6.5: the same fields, as offsets in struct folio (in its second page) */
+	cd_page_filter_folio_offset(self, info, "folio._folio_order", &self->off_compound_order);
+	cd_page_filter_folio_offset(self, info, "folio._folio_dtor", &self->off_compound_dtor);
 	if (cd_vmcoreinfo_get_number(info, "HUGETLB_PAGE_DTOR", &value, NULL))
 		self->hugetlb_dtor = value;
 	cd_page_filter_get_bit(info, "PG_swapbacked", &self->pg_swapbacked, NULL);
 	cd_page_filter_get_bit(info, "PG_hwpoison", &self->pg_hwpoison, NULL);
-	if (cd_vmcoreinfo_get_number(info, "PAGE_BUDDY_MAPCOUNT_VALUE", &value, NULL)) {
-		self->have_buddy = TRUE;
-		self->buddy_mapcount = (guint32)value;
-	}
-	if (cd_vmcoreinfo_get_number(info, "PAGE_OFFLINE_MAPCOUNT_VALUE", &value, NULL)) {
-		self->have_offline = TRUE;
-		self->offline_mapcount = (guint32)value;
-	}
+	/* 6.6 and later: no compound_order, the order is in the first tail's flags */
+	if (self->pg_hugetlb != 0 || self->have_hugetlb_type)
+		self->order_in_tail_flags = TRUE;
 	if (cd_vmcoreinfo_get_length(info, "zone.free_area", &length, NULL) && length > 0 &&
 	    length <= CD_PAGE_FILTER_MAX_COMPOUND_ORDER)
 		self->max_order = (guint)length;
@@ -503,7 +652,11 @@ cd_page_filter_classify(CdPageFilter *self, guint64 pfn, const guint8 *page, gui
 	guint32 mapcount = cd_read_le32(page + self->off_mapcount);
 	guint64 private = cd_read_le64(page + self->off_private);
 	guint64 head = cd_read_le64(page + self->off_compound_head);
-	gboolean anon = (mapping & 1) != 0;
+	gboolean slab = (flags & self->pg_slab) != 0 ||
+			(self->have_slab_type && (mapcount & self->slab_mask) == self->slab_match);
+	/* a slab page's mapping is slab data: its low bit means nothing */
+	gboolean anon = (mapping & 1) != 0 && !slab;
+	gboolean hugetlb = FALSE;
 	guint order = 0;
 	gint dtor = -1;
 	guint level = self->dump_level;
@@ -516,22 +669,40 @@ cd_page_filter_classify(CdPageFilter *self, guint64 pfn, const guint8 *page, gui
 
 	if ((flags & self->pg_head) && (pfn % CD_PAGE_FILTER_CHUNK) != CD_PAGE_FILTER_CHUNK - 1) {
 		const guint8 *tail = page + self->page_struct_size;
-		if (self->off_compound_order != G_MAXUINT64)
-			order = tail[self->off_compound_order];
-		if (self->off_compound_dtor != G_MAXUINT64)
-			dtor = tail[self->off_compound_dtor];
+		if (self->order_in_tail_flags) {
+			guint64 tail_flags = cd_read_le64(tail + self->off_flags);
+			order = (guint)(tail_flags & 0xff);
+			hugetlb = (self->pg_hugetlb != 0 && (tail_flags & self->pg_hugetlb)) ||
+				  (self->have_hugetlb_type && mapcount == self->hugetlb_mapcount);
+		} else {
+			if (self->off_compound_order != G_MAXUINT64)
+				order = tail[self->off_compound_order];
+			if (self->off_compound_dtor != G_MAXUINT64)
+				dtor = tail[self->off_compound_dtor];
+			hugetlb = self->hugetlb_dtor >= 0 && dtor == self->hugetlb_dtor;
+		}
 		if (order >= CD_PAGE_FILTER_MAX_COMPOUND_ORDER ||
 		    (pfn & ((1ULL << order) - 1)) != 0)
 			order = 0;
 	}
 
-	if ((level & CD_DUMP_LEVEL_FREE) && self->have_buddy && (flags & self->pg_slab) == 0 &&
+	if ((level & CD_DUMP_LEVEL_FREE) && self->have_buddy && !slab &&
 	    mapcount == self->buddy_mapcount) {
 		/* a free block of 2^private pages; one that makes no sense is kept */
 		if (private >= self->max_order || (pfn & ((1ULL << private) - 1)) != 0)
 			return 1;
 		*counter = &self->stats.free;
 		return 1ULL << private;
+	}
+	if ((level & CD_DUMP_LEVEL_FREE) && self->have_unaccepted &&
+	    mapcount == self->unaccepted_mapcount) {
+		/* unaccepted memory is free memory the guest never touched, on its own
+		 * list in blocks of the largest order; a misaligned one is kept */
+		guint64 n = 1ULL << (self->max_order - 1);
+		if ((pfn & (n - 1)) != 0)
+			return 1;
+		*counter = &self->stats.free;
+		return n;
 	}
 	if ((level & CD_DUMP_LEVEL_CACHE) && cd_page_filter_is_cache(self, flags) &&
 	    (flags & self->pg_private) == 0 && !anon) {
@@ -540,14 +711,12 @@ cd_page_filter_classify(CdPageFilter *self, guint64 pfn, const guint8 *page, gui
 		   !anon) {
 		*counter = (flags & self->pg_private) ? &self->stats.cache_private
 						      : &self->stats.cache;
-	} else if ((level & CD_DUMP_LEVEL_USER) &&
-		   (anon || (self->hugetlb_dtor >= 0 && dtor == self->hugetlb_dtor))) {
+	} else if ((level & CD_DUMP_LEVEL_USER) && (anon || hugetlb)) {
 		*counter = &self->stats.user;
 	} else if (self->pg_hwpoison != 0 && (flags & self->pg_hwpoison)) {
 		/* reading a poisoned page can bring the capture kernel down */
 		*counter = &self->stats.unsafe;
-	} else if (self->have_offline && (flags & self->pg_slab) == 0 &&
-		   mapcount == self->offline_mapcount) {
+	} else if (self->have_offline && !slab && mapcount == self->offline_mapcount) {
 		/* ballooned out: the hypervisor may not back it; a slab page's _mapcount
 		 * is slab data */
 		*counter = &self->stats.unsafe;
