@@ -88,15 +88,13 @@ cd_cmd_list_add(const CdReportSummary *s, gboolean json, json_object *array)
 		json_object_object_add(obj,
 				       "dump_bytes",
 				       json_object_new_int64((gint64)s->dump_bytes));
-		cd_json_make_visible(obj);
 		json_object_array_add(array, obj);
 	} else {
-		g_autofree gchar *id = cd_cmd_visible(s->id);
-		g_autofree gchar *kind = cd_cmd_visible(s->kind);
-		g_autofree gchar *release = cd_cmd_visible(s->release != NULL ? s->release : "?");
-		g_autofree gchar *message = cd_cmd_visible(s->message);
-
-		printf("%-24s  %-12s  %-20s  %s\n", id, kind, release, message);
+		printf("%-24s  %-12s  %-20s  %s\n",
+		       s->id,
+		       s->kind,
+		       s->release != NULL ? s->release : "?",
+		       s->message != NULL ? s->message : "");
 	}
 }
 
@@ -314,46 +312,34 @@ cd_cmd_print_tail(const gchar *text, gsize len)
 static void
 cd_cmd_show_print(const gchar *dir, const CdReportSummary *s)
 {
+	/* the summary's strings are visible already (cd_report_summary_new_from_data) */
 	g_autofree gchar *dir_shown = cd_cmd_visible(dir);
-	g_autofree gchar *id = cd_cmd_visible(s->id);
-	g_autofree gchar *time =
-		cd_cmd_visible(s->crash_time != NULL ? s->crash_time : "(time unknown)");
-	g_autofree gchar *release = cd_cmd_visible(s->release != NULL ? s->release : "(unknown)");
-	g_autofree gchar *kind = cd_cmd_visible(s->kind);
-	g_autofree gchar *signature = cd_cmd_visible(s->signature);
 
-	printf("Report       %s/%s\n", dir_shown, id);
-	printf("Crashed      %s, kernel %s\n", time, release);
-	printf("Kind         %s\n", kind);
-	if (s->message != NULL) {
-		g_autofree gchar *message = cd_cmd_visible(s->message);
-		printf("Message      %s\n", message);
-	}
-	if (s->panic_message != NULL) {
-		g_autofree gchar *panic = cd_cmd_visible(s->panic_message);
-		printf("Panic        %s\n", panic);
-	}
-	if (s->comm != NULL) {
-		g_autofree gchar *comm = cd_cmd_visible(s->comm);
-		printf("Process      %s\n", comm);
-	}
-	if (s->ip_symbol != NULL) {
-		g_autofree gchar *ip = cd_cmd_visible(s->ip_symbol);
-		printf("Instruction  %s\n", ip);
-	}
-	printf("Signature    %s\n", signature);
+	printf("Report       %s/%s\n", dir_shown, s->id);
+	printf("Crashed      %s, kernel %s\n",
+	       s->crash_time != NULL ? s->crash_time : "(time unknown)",
+	       s->release != NULL ? s->release : "(unknown)");
+	printf("Kind         %s\n", s->kind);
+	if (s->message != NULL)
+		printf("Message      %s\n", s->message);
+	if (s->panic_message != NULL)
+		printf("Panic        %s\n", s->panic_message);
+	if (s->comm != NULL)
+		printf("Process      %s\n", s->comm);
+	if (s->ip_symbol != NULL)
+		printf("Instruction  %s\n", s->ip_symbol);
+	printf("Signature    %s\n", s->signature);
 	printf("Log          %s, %" G_GUINT64_FORMAT " lines%s\n",
 	       CD_REPORT_FILE_DMESG,
 	       s->dmesg_lines,
 	       s->dmesg_complete ? "" : " (part was lost to a damaged ring)");
-	if (s->dump_file != NULL) {
-		g_autofree gchar *file = cd_cmd_visible(s->dump_file);
-		printf("Dump         %s, %" G_GUINT64_FORMAT " bytes\n", file, s->dump_bytes);
-	} else {
-		g_autofree gchar *reason = cd_cmd_visible(
-			s->dump_omitted_reason != NULL ? s->dump_omitted_reason : "not saved");
-		printf("Dump         none: %s\n", reason);
-	}
+	if (s->dump_file != NULL)
+		printf("Dump         %s, %" G_GUINT64_FORMAT " bytes\n",
+		       s->dump_file,
+		       s->dump_bytes);
+	else
+		printf("Dump         none: %s\n",
+		       s->dump_omitted_reason != NULL ? s->dump_omitted_reason : "not saved");
 }
 
 /* meta.json as written, unless a string of it must be made visible */

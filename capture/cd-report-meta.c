@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cd-report-meta.h"
+#include "cd-text.h"
 
 /* meta.json read back: the file was written by crashdesk as root, but it is still parsed
  * as untrusted input, with a depth limit, checked types and a schema version check */
@@ -274,7 +275,12 @@ cd_json_get_string(json_object *obj,
 		g_propagate_error(error, g_steal_pointer(&error_local));
 		return FALSE;
 	}
-	*out = value != NULL ? g_strdup(json_object_get_string(value)) : NULL;
+	/* every string of a summary is shown to people, and meta.json holds what the
+	 * crashed kernel (or an older crashdesk) wrote: made visible once, here */
+	*out = value != NULL ? cd_text_make_visible(json_object_get_string(value),
+						    json_object_get_string_len(value),
+						    CD_TEXT_FLAG_NONE)
+			     : NULL;
 	return TRUE;
 }
 

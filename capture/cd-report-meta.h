@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 /* the newest meta.json schema this code reads and writes; see REPORT-FORMAT.md */
 #define CD_REPORT_META_SCHEMA 1
 
-/* what list and show need of a report, read back from its meta.json */
+/* what list and show need of a report, read back from its meta.json; every string made
+ * visible (cd-text.h), since all of them are shown to people */
 typedef struct {
 	gint schema;
 	gchar *id;

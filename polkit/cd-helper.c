@@ -413,10 +413,7 @@ cd_helper_list_entry(CdReportStore *store, const gchar *id)
 	g_autoptr(json_object) state = NULL;
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *message = NULL;
-	g_autofree gchar *time = NULL;
-	g_autofree gchar *kind = NULL;
-	g_autofree gchar *release = NULL;
-	g_autofree gchar *full = NULL;
+	const gchar *full;
 	json_object *subs;
 	GVariantDict dict;
 
@@ -435,21 +432,19 @@ cd_helper_list_entry(CdReportStore *store, const gchar *id)
 	}
 	state = cd_helper_read_state(store, id, NULL);
 	subs = state != NULL ? cd_helper_state_get_submissions(state) : NULL;
-	/* the summary's fields came from the crashed kernel (or an older crashdesk) */
-	full = cd_text_make_visible(s->message, -1, CD_TEXT_FLAG_NONE);
+	/* the summary's strings are visible already (cd_report_summary_new_from_data) */
+	full = s->message != NULL ? s->message : "";
 	message = g_strndup(full, cd_utf8_prefix_length(full, strlen(full), CD_HELPER_MAX_MESSAGE));
-	time = cd_text_make_visible(s->crash_time != NULL ? s->crash_time : s->captured_at,
-				    -1,
-				    CD_TEXT_FLAG_NONE);
-	kind = cd_text_make_visible(s->kind, -1, CD_TEXT_FLAG_NONE);
-	release = cd_text_make_visible(s->release, -1, CD_TEXT_FLAG_NONE);
 
 	g_variant_dict_init(&dict, NULL);
 	g_variant_dict_insert(&dict, "id", "s", id);
-	g_variant_dict_insert(&dict, "time", "s", time);
-	g_variant_dict_insert(&dict, "kind", "s", kind);
+	g_variant_dict_insert(&dict,
+			      "time",
+			      "s",
+			      s->crash_time != NULL ? s->crash_time : s->captured_at);
+	g_variant_dict_insert(&dict, "kind", "s", s->kind);
 	g_variant_dict_insert(&dict, "message", "s", message);
-	g_variant_dict_insert(&dict, "release", "s", release);
+	g_variant_dict_insert(&dict, "release", "s", s->release != NULL ? s->release : "");
 	g_variant_dict_insert(&dict,
 			      "dump-size",
 			      "t",
