@@ -232,18 +232,13 @@ cd_helper_text_from_bytes(const gchar *data, gsize len, gboolean tail, gboolean 
 	g_autofree gchar *text =
 		cd_text_make_visible(data, (gssize)len, CD_TEXT_FLAG_KEEP_NEWLINES);
 	gsize text_len = strlen(text);
-	const gchar *from;
 
 	if (text_len <= CD_HELPER_MAX_TEXT)
 		return g_steal_pointer(&text);
 	*truncated = TRUE;
 	if (!tail)
 		return g_strndup(text, cd_utf8_prefix_length(text, text_len, CD_HELPER_MAX_TEXT));
-	/* the end, from the first character that starts within the bound */
-	from = text + text_len - CD_HELPER_MAX_TEXT;
-	while (((guchar)*from & 0xc0) == 0x80)
-		from++;
-	return g_strdup(from);
+	return g_strdup(text + cd_utf8_suffix_start(text, text_len, CD_HELPER_MAX_TEXT));
 }
 
 /*

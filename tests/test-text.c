@@ -4,6 +4,7 @@
  */
 
 #include "cd-text.h"
+#include "cd-utf8.h"
 
 typedef struct {
 	const gchar *data;
@@ -90,6 +91,19 @@ cd_test_text_every_byte(void)
 	}
 }
 
+/* a bounded tail starts between characters: "é" is two bytes */
+static void
+cd_test_utf8_suffix(void)
+{
+	const gchar *s = "ab\xc3\xa9\xc3\xa9";
+
+	g_assert_cmpuint(cd_utf8_suffix_start(s, 6, 6), ==, 0);
+	g_assert_cmpuint(cd_utf8_suffix_start(s, 6, 4), ==, 2);
+	g_assert_cmpuint(cd_utf8_suffix_start(s, 6, 3), ==, 4);
+	g_assert_cmpuint(cd_utf8_suffix_start(s, 6, 1), ==, 6);
+	g_assert_cmpuint(cd_utf8_suffix_start(s, 6, 0), ==, 6);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -97,5 +111,6 @@ main(int argc, char **argv)
 	g_test_add_func("/capture/text/cases", cd_test_text_cases);
 	g_test_add_func("/capture/text/null", cd_test_text_null);
 	g_test_add_func("/capture/text/every-byte", cd_test_text_every_byte);
+	g_test_add_func("/capture/utf8/suffix", cd_test_utf8_suffix);
 	return g_test_run();
 }
