@@ -14,6 +14,8 @@
 #include "cd-file.h"
 #include "cd-kdump-file.h"
 #include "cd-kdump-writer.h"
+#include "cd-test-run.h"
+#include "cd-test-util.h"
 #include "cd-vmcore.h"
 
 /* Pages the segments of a vmcore cover only in part, as kexec-tools' loader describes
@@ -221,45 +223,25 @@ test_save(void)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree gchar *root = g_dir_make_tmp("crashdesk-partial-XXXXXX", &error);
-	g_autofree gchar *out = NULL;
-	g_autofree gchar *err = NULL;
 	g_autofree gchar *meta_path = NULL;
 	g_autofree gchar *text = NULL;
-	g_autofree gchar *cleanup = NULL;
-	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
-	g_auto(GStrv) argv = NULL;
+	g_auto(CdTestRun) save = { 0 };
 	json_object *meta;
 	json_object *dump;
-	gint status = 0;
 
 	g_assert_no_error(error);
-	g_strv_builder_add_many(builder,
-				crashdesk,
-				"save",
-				"--keep-free",
-				"0",
-				"--input",
-				vmcore_path,
-				"--dir",
-				root,
-				NULL);
-	argv = g_strv_builder_end(builder);
-	g_assert_true(g_spawn_sync(NULL,
-				   argv,
-				   NULL,
-				   G_SPAWN_DEFAULT,
-				   NULL,
-				   NULL,
-				   &out,
-				   &err,
-				   &status,
-				   &error));
-	g_assert_no_error(error);
-	g_test_message("crashdesk save: %s", err);
-	g_assert_true(g_spawn_check_wait_status(status, &error));
-	g_assert_no_error(error);
-	g_strstrip(out);
-	meta_path = g_build_filename(out, "meta.json", NULL);
+	cd_test_run(&save,
+		    crashdesk,
+		    (const gchar *[]){ "save",
+				       "--keep-free",
+				       "0",
+				       "--input",
+				       vmcore_path,
+				       "--dir",
+				       root,
+				       NULL });
+	g_assert_cmpint(save.status, ==, 0);
+	meta_path = g_build_filename(g_strstrip(save.out), "meta.json", NULL);
 	g_assert_true(g_file_get_contents(meta_path, &text, NULL, &error));
 	g_assert_no_error(error);
 	meta = json_tokener_parse(text);
@@ -273,8 +255,7 @@ test_save(void)
 			 ==,
 			 n_partial);
 	json_object_put(meta);
-	cleanup = g_strdup_printf("rm -rf '%s'", root);
-	g_assert_cmpint(system(cleanup), ==, 0);
+	cd_test_rm_rf(root);
 }
 
 int

@@ -16,6 +16,7 @@
 #define ZLIB_CONST
 #include <zlib.h>
 
+#include "cd-test-run.h"
 #include "cd-test-util.h"
 #include "cd-error.h"
 
@@ -838,26 +839,22 @@ static gint
 run_pstore(const gchar *pstore_dir, const gchar *report_dir, gchar **out, gchar **err)
 {
 	const gchar *crashdesk = g_getenv("CRASHDESK");
-	const gchar *argv[] = { crashdesk,	 "pstore", "--pstore-dir",
-				pstore_dir,	 "--dir",  report_dir,
-				"--max-reports", "0",	   NULL };
-	g_autoptr(GError) error = NULL;
-	gint status = -1;
+	g_auto(CdTestRun) r = { 0 };
 
 	g_assert_nonnull(crashdesk);
-	g_assert_true(g_spawn_sync(NULL,
-				   (gchar **)argv,
-				   NULL,
-				   G_SPAWN_DEFAULT,
-				   NULL,
-				   NULL,
-				   out,
-				   err,
-				   &status,
-				   &error));
-	g_assert_no_error(error);
-	g_test_message("crashdesk pstore: %s%s", *out, *err);
-	return g_spawn_check_wait_status(status, NULL) ? 0 : WEXITSTATUS(status);
+	cd_test_run(&r,
+		    crashdesk,
+		    (const gchar *[]){ "pstore",
+				       "--pstore-dir",
+				       pstore_dir,
+				       "--dir",
+				       report_dir,
+				       "--max-reports",
+				       "0",
+				       NULL });
+	*out = g_steal_pointer(&r.out);
+	*err = g_steal_pointer(&r.err);
+	return r.status;
 }
 
 /* the ids of the reports in @root, sorted */
