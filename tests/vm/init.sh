@@ -12,15 +12,6 @@ export PATH=/bin:/sbin
 
 . /lib/crashdesk/guest-lib.sh
 
-cmdline_param() {
-	# shellcheck disable=SC2013 # /proc/cmdline is one line of words
-	for word in $(cat /proc/cmdline); do
-		case $word in
-		crashdesk.$1=*) echo "${word#*=}" ;;
-		esac
-	done
-}
-
 # load_test_module KIND [PARAM=VALUE...]
 load_test_module() {
 	module_kind=$1
@@ -111,14 +102,6 @@ first_kernel() {
 	mark "STAGE: crash $kind"
 	"crash_$kind"
 	fail "the kernel survived crash kind $kind"
-}
-
-wait_for_block_device() {
-	for _ in $(seq 100); do
-		[ -b "$1" ] && return 0
-		sleep 0.1
-	done
-	fail "no block device $1 (virtio modules loaded?)"
 }
 
 run_guest_tool() {

@@ -13,23 +13,6 @@ export PATH=/bin:/sbin
 
 . /lib/crashdesk/guest-lib.sh
 
-cmdline_param() {
-	# shellcheck disable=SC2013 # /proc/cmdline is one line of words
-	for word in $(cat /proc/cmdline); do
-		case $word in
-		crashdesk.$1=*) echo "${word#*=}" ;;
-		esac
-	done
-}
-
-wait_for_block_device() {
-	for _ in $(seq 100); do
-		[ -b "$1" ] && return 0
-		sleep 0.1
-	done
-	fail "no block device $1 (virtio modules loaded?)"
-}
-
 # the backend's modules in load order; the last one (the backend) gets the parameters
 load_backend() {
 	backend=$1
