@@ -159,16 +159,20 @@ def main():
     parser.add_argument("--cache-dir", required=True, type=Path)
     parser.add_argument("--vmcore-dmesg", default="/usr/sbin/vmcore-dmesg")
     parser.add_argument("--makedumpfile", default="makedumpfile")
+    parser.add_argument("--series", choices=sorted(crashvm.SERIES),
+                        default=crashvm.DEFAULT_SERIES,
+                        help="the kernel series crashed (crashvm.py)")
     args = parser.parse_args()
     kind = args.kind
     # meson passes the crashdesk target relative to the build directory.
     crashdesk = args.crashdesk.absolute()
-    out = args.cache_dir / "out" / kind
+    out = args.cache_dir / "out" / crashvm.entry_name(kind, None, args.series)
 
     tap = Tap(5 + len(EXPECTED[kind]) + len(SAMPLES) + (kind in FLOODS) +
               len(MAKEDUMPFILE))
     try:
-        crashvm.obtain(args.cache_dir, kind, out, crashdesk)
+        crashvm.obtain(args.cache_dir, kind, out, crashdesk,
+                       series=args.series)
     except crashvm.StepError as e:
         comments = str(e).splitlines()
         if (out / "console.log").exists():

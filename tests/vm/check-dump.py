@@ -249,10 +249,10 @@ def check_kind(args, tap):
     # an output directory of its own: check-dmesg.py publishes to out/KIND,
     # and a run with --threads may run beside one without
     out = args.cache_dir / "out-dump" / (
-        crashvm.entry_name(args.kind, args.variant) +
+        crashvm.entry_name(args.kind, args.variant, args.series) +
         (f"-threads{args.threads}" if args.threads else ""))
     crashvm.obtain(args.cache_dir, args.kind, out, args.crashdesk,
-                   args.variant)
+                   args.variant, args.series)
     vmcore_path = out / "vmcore"
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -379,6 +379,9 @@ def main():
     parser.add_argument("--cache-dir", required=True, type=Path)
     parser.add_argument("--variant", choices=sorted(crashvm.VARIANTS),
                         help="the vmcore of this variant of the kind")
+    parser.add_argument("--series", choices=sorted(crashvm.SERIES),
+                        default=crashvm.DEFAULT_SERIES,
+                        help="the kernel series crashed (crashvm.py)")
     parser.add_argument("--threads", type=int,
                         help="passed to crashdesk save")
     parser.add_argument("--dump", type=Path,

@@ -82,8 +82,10 @@ def schema_errors(meta):
 def check_kind(args, tap):
     kind = args.kind
     # an output directory of its own: check-dmesg.py publishes to out/KIND
-    out = args.cache_dir / "out-save" / kind
-    recipe = crashvm.obtain(args.cache_dir, kind, out, args.crashdesk)
+    out = args.cache_dir / "out-save" / crashvm.entry_name(kind, None,
+                                                           args.series)
+    recipe = crashvm.obtain(args.cache_dir, kind, out, args.crashdesk,
+                            series=args.series)
     vmcore = out / "vmcore"
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "crash" / "kernel"
@@ -165,8 +167,10 @@ def check_signatures(args, tap):
     signatures = {}
     with tempfile.TemporaryDirectory() as tmp:
         for kind in EXPECTED:
-            out = args.cache_dir / "out-signatures" / kind
-            crashvm.obtain(args.cache_dir, kind, out, args.crashdesk)
+            out = args.cache_dir / "out-signatures" / crashvm.entry_name(
+                kind, None, args.series)
+            crashvm.obtain(args.cache_dir, kind, out, args.crashdesk,
+                           series=args.series)
             rc, report, err = save(args.crashdesk, out / "vmcore", tmp)
             if report is None:
                 tap.result(False, f"save the {kind} crash", err.splitlines())
@@ -194,6 +198,9 @@ def main():
     parser.add_argument("--signatures", action="store_true")
     parser.add_argument("--crashdesk", required=True, type=Path)
     parser.add_argument("--cache-dir", required=True, type=Path)
+    parser.add_argument("--series", choices=sorted(crashvm.SERIES),
+                        default=crashvm.DEFAULT_SERIES,
+                        help="the kernel series crashed (crashvm.py)")
     args = parser.parse_args()
     args.crashdesk = args.crashdesk.absolute()
     if args.signatures == (args.kind is not None):

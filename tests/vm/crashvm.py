@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Crash a real Debian kernel in QEMU and hand back the kdump vmcore.
 
-    crashvm.py --cache-dir DIR --kind KIND [--guest-tool PATH] --out OUTDIR
+    crashvm.py --cache-dir DIR --kind KIND [--variant VARIANT] [--series SERIES]
+               [--guest-tool PATH] --out OUTDIR
 
 The first kernel loads a capture kernel with kexec and crashes in the way
 KIND names (see the crash_* recipes in init.sh); the capture kernel writes
@@ -12,10 +13,14 @@ guest-dmesg.rc.  The kind `filled` (a 3 GiB guest whose memory is filled
 like a busy server's, see filled.sh) is for the benchmarks: it takes
 minutes and makes a vmcore of about 3 GB.
 
+SERIES is the kernel series crashed, one of SERIES: Debian 12's own kernel
+(6.1, the default) or bookworm's long-term 6.12 kernel, the series of Debian
+13 and of today's distributions, whose memory map is laid out differently.
+
 Everything is cached in DIR: the kernel (from Debian's archive), the test
-module, and one vmcore per kind, reused while its recipe (kind, kernel
-version, module source, init script, QEMU arguments, guest tool) is the
-same.  Several processes may share DIR: preparation is serialised by a
+module, and one vmcore per kind, variant and series, reused while its recipe
+(kind, kernel version, module source, init script, QEMU arguments, guest
+tool) is the same.  Several processes may share DIR: preparation is serialised by a
 lock, boots of one kind by another, and at most one boot per CPU runs.
 """
 
@@ -96,10 +101,24 @@ VARIANTS = {
 }
 
 
-def entry_name(kind, variant=None):
+# The kernel series the VM suite crashes: the Debian metapackage whose
+# dependency names the kernel (the newest ABI of the series in the archive).
+# 6.1 is Debian 12's own kernel; 6.12 is bookworm's long-term kernel (from
+# bookworm-security), the series of Debian 13, with the page-type layout of
+# Linux 6.10 and later.  tools/install-deps installs both series' headers by
+# the same rule.
+SERIES = {"6.1": "linux-image-amd64", "6.12": "linux-image-6.12-amd64"}
+DEFAULT_SERIES = "6.1"
+
+
+def entry_name(kind, variant=None, series=None):
     """The kind's name in the cache (vmcore/, out/, locks): KIND, or
-    KIND@VARIANT ('@' is in no kind, which are shell function names)."""
-    return kind if variant is None else f"{kind}@{variant}"
+    KIND@VARIANT ('@' is in no kind, which are shell function names), then
+    +SERIES for a series other than the default ('+' is in neither)."""
+    name = kind if variant is None else f"{kind}@{variant}"
+    if series is not None and series != DEFAULT_SERIES:
+        name += f"+{series}"
+    return name
 
 
 def memory_mib(kind, variant=None):
@@ -215,17 +234,26 @@ def rmtree(path):
 
 # --- kernel -----------------------------------------------------------------
 
-def kernel_version():
-    """The ABI version of the kernel Debian's linux-image-amd64 depends on;
-    the project's install script installs the headers by the same rule."""
-    out = run("find the kernel version",
-              ["apt-cache", "depends", "linux-image-amd64"])
-    m = re.search(r"Depends: linux-image-(\S+)", out)
+def kernel_version(series=None):
+    """The ABI version of the kernel that the series' Debian metapackage
+    (SERIES) depends on; the project's install script installs the headers
+    by the same rule."""
+    series = series or DEFAULT_SERIES
+    step = f"find the kernel version of series {series}"
+    if series not in SERIES:
+        raise StepError(step, f"unknown series {series!r}; known: "
+                        f"{', '.join(SERIES)}")
+    package = SERIES[series]
+    out = run(step, ["apt-cache", "depends", package])
+    m = re.search(r"Depends: linux-image-(\d\S+)", out)
     if not m:
-        raise StepError("find the kernel version",
-                        "apt-cache depends linux-image-amd64 names no "
+        raise StepError(step, f"apt-cache depends {package} names no "
                         "linux-image package (run apt-get update)")
-    return m.group(1)
+    version = m.group(1)
+    if not version.startswith(f"{series}."):
+        raise StepError(step, f"{package} depends on linux-image-{version}, "
+                        f"which is not of series {series}")
+    return version
 
 
 def read_module(path):
@@ -238,16 +266,26 @@ def read_module(path):
     return path.read_bytes()
 
 
+def module_name(path):
+    """A module's name from its file name: virtio-iommu.ko.xz -> virtio_iommu."""
+    return Path(path).name.split(".ko")[0].replace("-", "_")
+
+
 def module_load_order(modules_dir, wanted):
     """Module files for wanted and their dependencies, dependencies first.
-    Dependencies come from each module's .modinfo "depends=" entry."""
+    Dependencies come from each module's .modinfo "depends=" entry; those
+    built into the kernel (modules.builtin beside modules_dir: 6.12 builds in
+    virtio_pci, which 6.1 has as a module) need no file."""
     files = {}
     for path in modules_dir.rglob("*.ko*"):
-        files[path.name.split(".ko")[0].replace("-", "_")] = path
+        files[module_name(path)] = path
+    builtin_list = modules_dir.parent / "modules.builtin"
+    builtin = {module_name(line) for line in
+               builtin_list.read_text().split()} if builtin_list.exists() else set()
     order = []
 
     def visit(name):
-        if name in order:
+        if name in order or name in builtin:
             return
         if name not in files:
             raise StepError("resolve virtio modules",
@@ -332,17 +370,51 @@ def module_source_hash(version):
     return sha256(*parts)[:16]
 
 
+def ensure_headers(cache, version):
+    """cache/headers/VERSION/usr/src/linux-headers-VERSION: the kernel's
+    headers and kbuild, fetched from Debian's archive like the kernel and
+    unpacked into the cache rather than installed: 6.12's headers package
+    depends on its kernel image, and installing that would change the boot
+    kernel of the machine the tests run on.  The packages are the headers
+    package and the headers and kbuild packages it depends on; their relative
+    symlinks (scripts -> ../../lib/linux-kbuild-*/scripts) hold in the
+    unpacked tree, and the one absolute path, the include of the common
+    headers' Makefile, is pointed into it."""
+    root = cache / "headers" / version
+    tree = root / "usr" / "src" / f"linux-headers-{version}"
+    if tree.is_dir():
+        return tree
+    step = f"fetch the headers of kernel {version}"
+    package = f"linux-headers-{version}"
+    out = run(step, ["apt-cache", "depends", package])
+    packages = [package] + sorted(set(re.findall(
+        r"^\s*\|?Depends: (linux-(?:headers|kbuild)-\S+)$", out, re.M)))
+    tmp = cache / "headers" / f"{version}.tmp"
+    rmtree(tmp)
+    tmp.mkdir(parents=True)
+    run(step, ["apt-get", "download", *packages], cwd=tmp)
+    for deb in sorted(tmp.glob("*.deb")):
+        run(step, ["dpkg", "-x", deb, tmp / "root"])
+        deb.unlink()
+    makefile = tmp / "root" / tree.relative_to(root) / "Makefile"
+    try:
+        text = makefile.read_text()
+    except OSError as e:
+        raise StepError(step, f"{makefile} missing in {packages}: {e}") from None
+    makefile.write_text(text.replace(" /usr/src/", f" {root}/usr/src/"))
+    (tmp / "root").rename(root)
+    rmtree(tmp)
+    return tree
+
+
 def ensure_module(cache, version):
-    """The test module built against /usr/src/linux-headers-VERSION,
+    """The test module built against the kernel's headers (ensure_headers()),
     cached by the hash of its source and the kernel version."""
     step = "build the test module"
     ko = cache / "module" / module_source_hash(version) / "crashdesk_test.ko"
     if ko.is_file():
         return ko
-    headers = Path(f"/usr/src/linux-headers-{version}")
-    if not headers.is_dir():
-        raise StepError(step, f"{headers} missing: apt-get install "
-                        f"linux-headers-{version}")
+    headers = ensure_headers(cache, version)
     build = ko.parent.with_suffix(".build")
     rmtree(build)
     shutil.copytree(MODULE_SRC, build)
@@ -665,7 +737,7 @@ def die_with_parent():
     ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-def boot(work, kind, kernel_dir, fill=None, variant=None):
+def boot(work, kind, kernel_dir, fill=None, variant=None, series=None):
     """Run the VM; return the console text.  Failures name the last stage
     the init script reported."""
     command = qemu_command(work, kind, kernel_dir, fill, variant)
@@ -691,7 +763,7 @@ def boot(work, kind, kernel_dir, fill=None, variant=None):
         problem = "the VM stopped early"
     if problem is not None:
         stage = last_marker(console, "STAGE") or "kernel boot (no init)"
-        raise StepError(f"boot {entry_name(kind, variant)} (last stage: "
+        raise StepError(f"boot {entry_name(kind, variant, series)} (last stage: "
                         f"{stage})", problem)
     return console
 
@@ -724,12 +796,13 @@ def extract_results(work, console, with_guest_tool):
 
 
 def capture(cache, kind, kernel_dir, module_ko, guest_tool, recipe, out,
-            fill=None, variant=None):
+            fill=None, variant=None, series=None):
     """Boot the VM for recipe into cache/vmcore/ENTRY (entry_name()),
     replacing the entry of an older recipe.  Runs under the entry's lock.
     On failure only the console log is kept, in out."""
-    final = cache / "vmcore" / entry_name(kind, variant)
-    work = final.with_suffix(".work")
+    final = cache / "vmcore" / entry_name(kind, variant, series)
+    # not with_suffix(): the series' dot ("oops+6.12") is no suffix
+    work = final.parent / f"{final.name}.work"
     rmtree(work)
     work.mkdir(parents=True)
     try:
@@ -738,7 +811,7 @@ def capture(cache, kind, kernel_dir, module_ko, guest_tool, recipe, out,
         make_sparse_disk(work / "vmcore.img", vmcore_disk_bytes(kind, variant))
         make_sparse_disk(work / "guest.img", GUEST_DISK_BYTES)
         with boot_slot(cache):
-            console = boot(work, kind, kernel_dir, fill, variant)
+            console = boot(work, kind, kernel_dir, fill, variant, series)
         (work / "initramfs.cpio").unlink()
         extract_results(work, console, guest_tool is not None)
     except BaseException:
@@ -752,8 +825,8 @@ def capture(cache, kind, kernel_dir, module_ko, guest_tool, recipe, out,
     return final
 
 
-def cached_entry(cache, kind, recipe, variant=None):
-    entry = cache / "vmcore" / entry_name(kind, variant)
+def cached_entry(cache, kind, recipe, variant=None, series=None):
+    entry = cache / "vmcore" / entry_name(kind, variant, series)
     try:
         stored = json.loads((entry / "recipe.json").read_text())
     except (OSError, ValueError):
@@ -802,11 +875,11 @@ def publish(entry, out):
                 sparse_copy(entry / name, out / name)
 
 
-def obtain(cache, kind, out, guest_tool=None, variant=None):
-    """Make sure a vmcore of kind (in variant, one of VARIANTS, or None)
-    exists for the current recipe and publish it to out, which belongs to
-    this caller alone (it is emptied first).  Returns the recipe; raises
-    StepError."""
+def obtain(cache, kind, out, guest_tool=None, variant=None, series=None):
+    """Make sure a vmcore of kind (in variant, one of VARIANTS, or None) of
+    the kernel series (one of SERIES; None for the default) exists for the
+    current recipe and publish it to out, which belongs to this caller alone
+    (it is emptied first).  Returns the recipe; raises StepError."""
     cache = Path(cache).absolute()
     out = Path(out)
     if kind not in kinds():
@@ -821,18 +894,19 @@ def obtain(cache, kind, out, guest_tool=None, variant=None):
                         f"{guest_tool} is not an executable file")
     # Results of an earlier call must not pass for this one's.
     clear_results(out)
-    version = kernel_version()
+    version = kernel_version(series)
     with locked(cache / "locks" / "prepare.lock"):
         kernel_dir = ensure_kernel(cache, version)
         module_ko = ensure_module(cache, version)
     fill = (ensure_fill(cache, kernel_dir, version) if kind == "filled"
             else None)
     recipe = recipe_for(kind, version, guest_tool, fill, variant)
-    with locked(cache / "locks" / f"kind-{entry_name(kind, variant)}.lock"):
-        entry = cached_entry(cache, kind, recipe, variant)
+    name = entry_name(kind, variant, series)
+    with locked(cache / "locks" / f"kind-{name}.lock"):
+        entry = cached_entry(cache, kind, recipe, variant, series)
         if entry is None:
             entry = capture(cache, kind, kernel_dir, module_ko, guest_tool,
-                            recipe, out, fill, variant)
+                            recipe, out, fill, variant, series)
         publish(entry, out)
     return recipe
 
@@ -846,6 +920,10 @@ def main():
     parser.add_argument("--variant", choices=sorted(VARIANTS),
                         help="RAM above 4 GiB (big), kexec-tools' loader "
                         "(kexec), or both")
+    parser.add_argument("--series", choices=sorted(SERIES),
+                        default=DEFAULT_SERIES,
+                        help="the kernel series crashed (default "
+                        f"{DEFAULT_SERIES})")
     parser.add_argument("--guest-tool", type=Path, metavar="PATH",
                         help="program run in the capture kernel as "
                         "'TOOL dmesg /proc/vmcore'")
@@ -854,12 +932,13 @@ def main():
     start = time.monotonic()
     try:
         recipe = obtain(args.cache_dir, args.kind, args.out, args.guest_tool,
-                        args.variant)
+                        args.variant, args.series)
     except StepError as e:
         console = args.out / "console.log"
         sys.exit(f"crashvm: {e}" + (f"\n(console log: {console})"
                                     if console.exists() else ""))
-    print(f"crashvm: {entry_name(args.kind, args.variant)} vmcore (recipe {recipe['hash']}, kernel "
+    name = entry_name(args.kind, args.variant, args.series)
+    print(f"crashvm: {name} vmcore (recipe {recipe['hash']}, kernel "
           f"{recipe['kernel']}) in {args.out} after "
           f"{time.monotonic() - start:.1f} s")
 
