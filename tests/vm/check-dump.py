@@ -60,17 +60,24 @@ EXACT_SERIES = ("6.1",)
 # The page-flag oracle (pageflags.py) compares the dump with the snapshot the
 # guest took right before the crash; pages that changed in between disagree
 # through no fault of the dump.  Between the snapshot and the crash the guest
-# runs one dd to its end and one short command (insmod, or sysrq's echo):
-# freed pages go to the per-CPU lists, where they read as flags 0 (neither
-# free nor cache: "other kernel"), and the next process's anonymous pages are
-# taken from there.  The same happens between the two snapshots taken back to
-# back (one dd to its end, one whole dd, one dd's start), which the test
-# measures on every run and holds to this tolerance too.  Measured on the
-# suite's tests (tests/vm/README.md): 3 to 6 pages between the snapshots, 1
-# to 4 dropped against the last one, no kernel page missing; the tolerance is
-# five times the most.  A filter that misreads a kind of page gets it wrong
-# hundreds or thousands of times (2,298 slab pages when it drops slab).
+# ends one dd and runs one short command (insmod, sysrq's echo); between the
+# two snapshots taken back to back one dd ends, one runs whole and one
+# starts, which the test measures on every run and holds to the tolerance
+# too.  Freed pages go to the per-CPU free lists, where they read flags 0
+# (neither free nor cache: "other kernel"), and the next process takes its
+# pages from there: a page of flags 0 in the snapshot, user memory at the
+# crash.  Measured on the suite's tests in two runs (tests/vm/README.md): 3
+# to 6 pages between the snapshots, 1 to 4 dropped against the last one (all
+# of flags 0), no kernel page missing; the tolerance is five times the most.
+# A filter that misreads a kind of page gets it wrong hundreds or thousands
+# of times (2,298 slab pages when it drops slab).
 ORACLE_TOLERANCE = 32
+# A kind whose crash command is a whole program takes that many more pages of
+# flags 0 from the per-CPU lists, forgiven up to this many (and to how many
+# pages the guest counted on those lists just before the last snapshot,
+# CRASHDESK-PERCPU-PAGES): sysrq crashes through the guest tool's test-crash,
+# a program linked with GLib (102 pages measured).
+CRASH_COMMAND_PAGES = {"sysrq": 256}
 
 DUMP_LEVEL = 31
 # disk_dump_header.status and page_desc.flags (makedumpfile's diskdump_mod.h)
@@ -269,21 +276,29 @@ def describe_pfns(snapshot, pfns):
     return [snapshot.describe(pfn) for pfn in pfns[:SHOW_PFNS]]
 
 
-def check_page_flags(out, vmcore_path, page_size, present, tap):
+def check_page_flags(kind, out, vmcore_path, page_size, present, tap):
     """The three checks of the page-flag oracle: the churn between the two
     snapshots, the pages the dump leaves out, the kernel's pages it keeps."""
     names = ("the two snapshots of the page flags differ in at most "
              f"{ORACLE_TOLERANCE} pages a dump must keep, then may drop",
              "every page the dump leaves out was free, cache, user, hugetlb "
              "or offline in the crashed kernel's page flags (at most "
-             f"{ORACLE_TOLERANCE} not)",
+             f"{ORACLE_TOLERANCE} not" +
+             (f", besides {CRASH_COMMAND_PAGES[kind]} of flags 0 the crash "
+              "command may take" if kind in CRASH_COMMAND_PAGES else "") + ")",
              "every slab, page-table and reserved page of the crashed "
              f"kernel is in the dump (at most {ORACLE_TOLERANCE} not)")
     try:
         last = pageflags.Snapshot(out)
         first = pageflags.Snapshot(out, ".first")
         ranges = pageflags.vmcore_pfn_ranges(vmcore_path, page_size)
-    except pageflags.SnapshotError as e:
+        console = (out / "console.log").read_text(errors="replace")
+        percpu = crashvm.last_marker(console, "PERCPU-PAGES")
+        if percpu is None or not percpu.strip().isdigit():
+            raise pageflags.SnapshotError(
+                f"{out / 'console.log'}: no CRASHDESK-PERCPU-PAGES line")
+        percpu = int(percpu)
+    except (pageflags.SnapshotError, OSError) as e:
         for name in names:
             tap.result(False, name, [f"no page-flag snapshot: {e}"])
         return
@@ -292,12 +307,17 @@ def check_page_flags(out, vmcore_path, page_size, present, tap):
                                     pageflags.Bitmap(present, size))
     moved, changed = pageflags.churn(first, last, ranges)
     wrong = compared.wrongly_dropped
+    unflagged = compared.unflagged(last.flags)
+    # pages of flags 0 may have been free on a per-CPU list, and a crash
+    # command that is a whole program takes some
+    forgiven = min(unflagged, percpu, CRASH_COMMAND_PAGES.get(kind, 0))
     missing = compared.missing_kernel
     # the figures, for the record (README.md)
     print(f"# page flags: {compared.kept} kept, "
           f"{sum(compared.dropped.values()) + compared.past_snapshot} "
           f"dropped ({compared.dropped_summary()}); {len(wrong)} dropped "
-          "against the flags")
+          f"against the flags, {unflagged} of them of flags 0, with {percpu} "
+          "pages on the per-CPU free lists")
     print(f"# page flags: kernel pages: {compared.kernel_summary()}")
     print(f"# page flags: between the snapshots {changed} pages changed "
           f"flags, {len(moved)} from must-keep to may-drop; tolerance "
@@ -306,8 +326,9 @@ def check_page_flags(out, vmcore_path, page_size, present, tap):
                [f"{len(moved)} pages, first (before -> after):"] +
                [f"{first.describe(pfn)} -> {last.describe(pfn)}"
                 for pfn in moved[:SHOW_PFNS]])
-    tap.result(len(wrong) <= ORACLE_TOLERANCE, names[1],
-               [f"{len(wrong)} pages dropped against the flags, first:"] +
+    tap.result(len(wrong) - forgiven <= ORACLE_TOLERANCE, names[1],
+               [f"{len(wrong)} pages dropped against the flags, {forgiven} "
+                "of flags 0 forgiven for the crash command, first:"] +
                describe_pfns(last, wrong))
     tap.result(len(missing) <= ORACLE_TOLERANCE, names[2],
                [f"{len(missing)} missing ({compared.kernel_summary()}), "
@@ -441,7 +462,8 @@ def check_kind(args, tap):
                         f"{len(pfns) - len(kept)} more, at most "
                         f"{limit - len(kept)} allowed"])
 
-        check_page_flags(out, vmcore_path, header.block_size, present, tap)
+        check_page_flags(args.kind, out, vmcore_path, header.block_size,
+                         present, tap)
 
         rc_vmcore, log, _ = run([args.crashdesk, "dmesg", vmcore_path])
         rc, text, err = run([args.crashdesk, "dmesg", dump_path])

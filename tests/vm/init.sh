@@ -18,7 +18,9 @@ export PATH=/bin:/sbin
 # its data disk comes after it).  The host checks the dump against it
 # (check-dump.py, pageflags.py).  The disk holds four regions of equal size:
 # kpagecount, kpageflags, then both again, taken back to back: the first pair
-# measures how many pages the snapshot itself changes.  Copied with dd in 64
+# measures how many pages the snapshot itself changes.  Just before the last
+# copy it counts the pages on the per-CPU free lists (CRASHDESK-PERCPU-PAGES):
+# free, yet not marked free in kpageflags.  Copied with dd in 64
 # KiB blocks with O_DIRECT: one small buffer in the guest, no page cache for
 # the disk, and nothing left to write back when the kernel crashes.
 SNAPSHOT_DISK=/dev/vdc
@@ -55,11 +57,24 @@ snapshot_page_flags() {
 	sizes=
 	region=0
 	for file in kpagecount kpageflags kpagecount kpageflags; do
+		# just before the last copy: the pages on the per-CPU free lists,
+		# which kpageflags cannot tell from kernel pages (flags 0)
+		[ "$region" = 3 ] && count_percpu_pages
 		snapshot_copy "$file" "$region"
 		sizes="$sizes $copied"
 		region=$((region + 1))
 	done
 	mark "PAGEFLAGS:$sizes"
+	mark "PERCPU-PAGES: $percpu_pages"
+}
+
+# percpu_pages: the sum of the "count:" lines of /proc/zoneinfo's pagesets,
+# with builtins
+count_percpu_pages() {
+	percpu_pages=0
+	while read -r key value _; do
+		[ "$key" = count: ] && percpu_pages=$((percpu_pages + value))
+	done < /proc/zoneinfo
 }
 
 # load_test_module KIND [PARAM=VALUE...]

@@ -9,7 +9,10 @@ a kernel's memory map disagrees with them.
 
 A dump at level 31 may leave out free pages, page cache and user pages (and
 hugetlb and offline pages); it must keep the kernel's: slab, page tables,
-reserved pages and whatever else is neither free nor cache nor user.  Zero
+reserved pages and whatever else is neither free nor cache nor user.  One
+kind of free page cannot be told apart: a page on a per-CPU free list is not
+PageBuddy and reads flags 0, as many kernel pages do; the guest counts them
+(/proc/zoneinfo's pagesets) just before the last kpageflags copy.  Zero
 pages need no exception: level 31 keeps their bit and points them at one
 shared zero page (makedumpfile does; check-dump.py checks that crashdesk keeps
 every page makedumpfile keeps), so a page left out is left out for what it is.
@@ -214,6 +217,12 @@ class Comparison:
                 if category in self.kernel:
                     self.kernel[category][1] += 1
                     self.missing_kernel.append(pfn)
+
+    def unflagged(self, flags):
+        """How many of the pages dropped against the flags read no flag at
+        all: a page on a per-CPU free list reads so, as a kernel page does."""
+        return sum(1 for pfn in self.wrongly_dropped
+                   if pfn < len(flags) and flags[pfn] == 0)
 
     def dropped_summary(self):
         parts = [f"{CATEGORY_NAMES[c]} {n}" for c, n in self.dropped.items()
