@@ -12,9 +12,9 @@ kernel copies its /proc/kpageflags and /proc/kpagecount to a third disk,
 twice back to back (init.sh's snapshot_page_flags).  OUTDIR receives vmcore,
 console.log, recipe.json, the snapshot (kpageflags and kpagecount, the one
 taken last, and kpageflags.first and kpagecount.first) and, with
---guest-tool, guest-dmesg.txt and guest-dmesg.rc.  The kind `filled` (a 3 GiB guest whose memory is filled
-like a busy server's, see filled.sh) is for the benchmarks: it takes
-minutes and makes a vmcore of about 3 GB.
+--guest-tool, guest-dmesg.txt and guest-dmesg.rc.  The kind `filled` (a
+3 GiB guest whose memory is filled like a busy server's, see filled.sh) is
+for the benchmarks: it takes minutes and makes a vmcore of about 3 GB.
 
 SERIES is the kernel series crashed, one of SERIES: Debian 12's own kernel
 (6.1, the default) or bookworm's long-term 6.12 kernel, the series of Debian
