@@ -7,11 +7,14 @@
 The first kernel loads a capture kernel with kexec and crashes in the way
 KIND names (see the crash_* recipes in init.sh); the capture kernel writes
 /proc/vmcore raw to a virtio disk and, with --guest-tool, the output of
-"TOOL dmesg /proc/vmcore" to a second one.  OUTDIR receives vmcore,
-console.log, recipe.json and, with --guest-tool, guest-dmesg.txt and
-guest-dmesg.rc.  The kind `filled` (a 3 GiB guest whose memory is filled
-like a busy server's, see filled.sh) is for the benchmarks: it takes
-minutes and makes a vmcore of about 3 GB.
+"TOOL dmesg /proc/vmcore" to a second one.  Right before the crash the first
+kernel copies its /proc/kpageflags and /proc/kpagecount to a third disk,
+twice back to back (init.sh's snapshot_page_flags).  OUTDIR receives vmcore,
+console.log, recipe.json, the snapshot (kpageflags and kpagecount, the one
+taken last, and kpageflags.first and kpagecount.first) and, with
+--guest-tool, guest-dmesg.txt and guest-dmesg.rc.  The kind `filled` (a
+3 GiB guest whose memory is filled like a busy server's, see filled.sh) is
+for the benchmarks: it takes minutes and makes a vmcore of about 3 GB.
 
 SERIES is the kernel series crashed, one of SERIES: Debian 12's own kernel
 (6.1, the default) or bookworm's long-term 6.12 kernel, the series of Debian
@@ -81,6 +84,16 @@ FILL_DATA_MAX_FILE = 16 << 20
 
 GUEST_DISK_BYTES = 64 << 20
 
+# The page-flag snapshot's disk (init.sh's snapshot_page_flags), the third:
+# four regions of equal size (kpagecount, kpageflags, twice), each room for 8
+# bytes per pfn up to the highest pfn, which the files round up to a memory
+# section (128 MiB on x86-64).
+SNAPSHOT_DISK = "pageflags.img"
+SNAPSHOT_FILES = ("kpagecount.first", "kpageflags.first", "kpagecount",
+                  "kpageflags")
+SNAPSHOT_SECTION_MIB = 128
+SNAPSHOT_BLOCK = 64 << 10
+
 # Variants of a kind: another memory layout, or the capture kernel loaded by
 # kexec-tools' own loader (kexec_load, "kexec -c -p": the ELF headers of
 # /proc/vmcore are then kexec-tools', whose "System RAM" segments end inside
@@ -139,6 +152,23 @@ def vmcore_disk_bytes(kind, variant=None):
     """Room for the vmcore: at most all of RAM, a second copy of the kernel
     image (its text mapping has a segment of its own) and the ELF headers."""
     return (memory_mib(kind, variant) + 128) << 20
+
+
+def highest_address_mib(kind, variant=None):
+    """Where the guest's RAM ends: q35 keeps all of it below 4 GiB up to
+    2.75 GiB, else 2 GiB below and the rest from 4 GiB up."""
+    memory = memory_mib(kind, variant)
+    return memory if memory < 2816 else 4096 + memory - 2048
+
+
+def snapshot_disk_bytes(kind, variant=None):
+    """Four regions, each 8 bytes per pfn up to the highest address rounded
+    up to a section, one section more for safety (init.sh fails when a file
+    fills its region)."""
+    sections = -(-highest_address_mib(kind, variant) // SNAPSHOT_SECTION_MIB) + 1
+    pfns = (sections * SNAPSHOT_SECTION_MIB << 20) // 4096
+    region = -(-pfns * 8 // SNAPSHOT_BLOCK) * SNAPSHOT_BLOCK
+    return len(SNAPSHOT_FILES) * region
 
 
 def boot_timeout(kind, variant=None):
@@ -651,11 +681,12 @@ def build_initramfs(kernel_dir, module_ko, guest_tool, fill=None):
     first.add_file("lib/modules/crashdesk_test.ko", module_ko)
     first.add_file("boot/vmlinuz", kernel_dir / "vmlinuz")
     first.add("boot/capture.cpio", capture.to_bytes())
+    # the first kernel writes the page-flag snapshot to a virtio disk
+    for ko in sorted((kernel_dir / "modules").iterdir()):
+        first.add_file(f"lib/modules/virtio/{ko.name}", ko)
     if fill is not None:
         first.add_file("init", FILLED_SCRIPT, 0o100755)
         first.add_file("lib/crashdesk/init.sh", INIT_SCRIPT, 0o100755)
-        for ko in sorted((kernel_dir / "modules").iterdir()):
-            first.add_file(f"lib/modules/virtio/{ko.name}", ko)
         for ko in sorted(fill["fs_modules"].iterdir()):
             first.add_file(f"lib/modules/fs/{ko.name}", ko)
         first.add_file("bin/filler", fill["filler"], 0o100755)
@@ -714,11 +745,11 @@ def qemu_command(work, kind, kernel_dir, fill=None, variant=None):
                "-append", append_for(kind, variant),
                "-serial", f"file:{work / 'console.log'}"]
     # detect-zeroes=unmap: the zero pages of the vmcore stay holes on the host.
-    for disk in ("vmcore.img", "guest.img"):
+    for disk in ("vmcore.img", "guest.img", SNAPSHOT_DISK):
         command += ["-drive", f"file={work / disk},format=raw,if=virtio,"
                     "discard=unmap,detect-zeroes=unmap"]
     if fill is not None:
-        # The third disk, /dev/vdc: shared by every run, so read-only.
+        # The fourth disk, /dev/vdd: shared by every run, so read-only.
         command += ["-drive", f"file={fill['data_image']},format=raw,"
                     "if=virtio,readonly=on"]
     return command
@@ -793,6 +824,29 @@ def extract_results(work, console, with_guest_tool):
         rc = last_marker(console, "GUEST-RC")
         (work / "guest-dmesg.rc").write_text(f"{rc}\n")
     guest_img.unlink()
+    extract_snapshot(work, console)
+
+
+def extract_snapshot(work, console):
+    """The page-flag snapshot's disk cut into its files (SNAPSHOT_FILES),
+    each as long as the CRASHDESK-PAGEFLAGS line says."""
+    image = work / SNAPSHOT_DISK
+    value = last_marker(console, "PAGEFLAGS") or ""
+    sizes = [int(v) for v in value.split() if v.isdigit()]
+    if len(sizes) != len(SNAPSHOT_FILES) or len(value.split()) != len(sizes):
+        raise StepError("read the page-flag snapshot",
+                        f"CRASHDESK-PAGEFLAGS line {value!r}: want "
+                        f"{len(SNAPSHOT_FILES)} sizes in bytes")
+    region = image.stat().st_size // len(SNAPSHOT_FILES)
+    with open(image, "rb") as f:
+        for i, (name, size) in enumerate(zip(SNAPSHOT_FILES, sizes)):
+            if size == 0 or size % 8 or size >= region:
+                raise StepError("read the page-flag snapshot",
+                                f"{name}: {size} bytes in a region of "
+                                f"{region}")
+            f.seek(i * region)
+            (work / name).write_bytes(f.read(size))
+    image.unlink()
 
 
 def capture(cache, kind, kernel_dir, module_ko, guest_tool, recipe, out,
@@ -810,6 +864,7 @@ def capture(cache, kind, kernel_dir, module_ko, guest_tool, recipe, out,
             build_initramfs(kernel_dir, module_ko, guest_tool, fill))
         make_sparse_disk(work / "vmcore.img", vmcore_disk_bytes(kind, variant))
         make_sparse_disk(work / "guest.img", GUEST_DISK_BYTES)
+        make_sparse_disk(work / SNAPSHOT_DISK, snapshot_disk_bytes(kind, variant))
         with boot_slot(cache):
             console = boot(work, kind, kernel_dir, fill, variant, series)
         (work / "initramfs.cpio").unlink()
@@ -855,7 +910,7 @@ def sparse_copy(source, dest):
 
 
 RESULT_FILES = ("vmcore", "console.log", "recipe.json", "guest-dmesg.txt",
-                "guest-dmesg.rc")
+                "guest-dmesg.rc", *SNAPSHOT_FILES)
 
 
 def clear_results(out):

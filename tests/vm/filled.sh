@@ -9,12 +9,13 @@
 # crashes with sysrq.  The kernel runs without init_on_free=1, so what is
 # freed keeps its data.  With its markers on the console (seconds since boot):
 #   - slab: 100,000 files in a tmpfs, a quarter of them deleted again;
-#   - page cache: every file of the ext4 image on /dev/vdc (files from the
+#   - page cache: every file of the ext4 image on /dev/vdd (files from the
 #     host's /usr/lib and /usr/share) read through the file system;
 #   - anonymous memory: the filler allocates 1 GiB (file data, zeros,
 #     records, random bytes) and frees 384 MiB of it, and stays alive;
 #   - stale free memory: 512 MiB of file data written to a tmpfs file,
-#     which is then deleted.
+#     which is then deleted;
+#   - the page-flag snapshot of init.sh (on /dev/vdc, before the data disk).
 
 FILL_FILES=100000
 FILL_ANON_MIB=1024
@@ -25,13 +26,18 @@ fill_stage() {
 	mark "STAGE: fill: $* (at $(cut -d ' ' -f 1 /proc/uptime) s)"
 }
 
+# the read-only data disk: the fourth, after init.sh's snapshot disk
+FILL_DATA_DISK=/dev/vdd
+
 crash_filled() {
-	for module in /lib/modules/virtio/*.ko /lib/modules/fs/*.ko; do
+	# init.sh's first_kernel has loaded the virtio drivers already
+	for module in /lib/modules/fs/*.ko; do
 		insmod "$module" || fail "insmod $module failed"
 	done
-	wait_for_block_device /dev/vdc
+	wait_for_block_device "$FILL_DATA_DISK"
 	mkdir -p /data /fill
-	mount -t ext4 -o ro /dev/vdc /data || fail "mount of the data image failed"
+	mount -t ext4 -o ro "$FILL_DATA_DISK" /data ||
+		fail "mount of the data image failed"
 	mount -t tmpfs -o size=1g tmpfs /fill || fail "mount of a tmpfs failed"
 
 	fill_stage "slab"
@@ -56,6 +62,7 @@ crash_filled() {
 	for field in MemTotal MemFree Cached AnonPages Shmem Slab; do
 		mark "MEMINFO: $(grep "^$field:" /proc/meminfo)"
 	done
+	snapshot_page_flags
 	echo c > /proc/sysrq-trigger
 }
 

@@ -12,6 +12,71 @@ export PATH=/bin:/sbin
 
 . /lib/crashdesk/guest-lib.sh
 
+# The page-flag snapshot: the kernel's own view of every page (/proc/kpageflags,
+# /proc/kpagecount), taken by each crash recipe right before the command that
+# crashes, on the third virtio disk (crashvm.py adds it; for the kind `filled`
+# its data disk comes after it).  The host checks the dump against it
+# (check-dump.py, pageflags.py).  The disk holds four regions of equal size:
+# kpagecount, kpageflags, then both again, taken back to back: the first pair
+# measures how many pages the snapshot itself changes.  Just before the last
+# copy it counts the pages on the per-CPU free lists (CRASHDESK-PERCPU-PAGES):
+# free, yet not marked free in kpageflags.  Copied with dd in 64
+# KiB blocks with O_DIRECT: one small buffer in the guest, no page cache for
+# the disk, and nothing left to write back when the kernel crashes.
+SNAPSHOT_DISK=/dev/vdc
+SNAPSHOT_BLOCK=65536
+
+# snapshot_copy FILE REGION: copy /proc/FILE into region REGION of the disk;
+# sets copied to the bytes copied.  Builtins only besides dd (no command
+# substitution, no pipe): no other process runs between the snapshot and the
+# crash.
+snapshot_copy() {
+	dd if="/proc/$1" of="$SNAPSHOT_DISK" bs="$SNAPSHOT_BLOCK" \
+		seek=$(($2 * snapshot_blocks)) count="$snapshot_blocks" \
+		oflag=direct conv=fsync 2> /tmp/snapshot.err ||
+		fail "dd of /proc/$1 to $SNAPSHOT_DISK failed: $(cat /tmp/snapshot.err)"
+	# busybox dd says "N+M records out": whole blocks, and a part one
+	# (never: the files end on a memory section, a multiple of 256 KiB)
+	copied=
+	while read -r records word direction; do
+		[ "$word $direction" = "records out" ] && copied=$records
+	done < /tmp/snapshot.err
+	case $copied in
+	*+0) ;;
+	*) fail "dd of /proc/$1: no whole number of blocks: $(cat /tmp/snapshot.err)" ;;
+	esac
+	copied=$((${copied%+0} * SNAPSHOT_BLOCK))
+	[ "$copied" -lt $((snapshot_blocks * SNAPSHOT_BLOCK)) ] ||
+		fail "/proc/$1 fills its region of $SNAPSHOT_DISK: it may be cut"
+}
+
+snapshot_page_flags() {
+	read -r sectors < /sys/block/${SNAPSHOT_DISK#/dev/}/size ||
+		fail "no size for $SNAPSHOT_DISK"
+	snapshot_blocks=$((sectors * 512 / 4 / SNAPSHOT_BLOCK))
+	sizes=
+	region=0
+	for file in kpagecount kpageflags kpagecount kpageflags; do
+		# just before the last copy: the pages on the per-CPU free lists,
+		# which kpageflags cannot tell from kernel pages (flags 0)
+		[ "$region" = 3 ] && count_percpu_pages
+		snapshot_copy "$file" "$region"
+		sizes="$sizes $copied"
+		region=$((region + 1))
+	done
+	mark "PAGEFLAGS:$sizes"
+	mark "PERCPU-PAGES: $percpu_pages"
+}
+
+# percpu_pages: the sum of the "count:" lines of /proc/zoneinfo's pagesets,
+# with builtins
+count_percpu_pages() {
+	percpu_pages=0
+	while read -r key value _; do
+		[ "$key" = count: ] && percpu_pages=$((percpu_pages + value))
+	done < /proc/zoneinfo
+}
+
 # load_test_module KIND [PARAM=VALUE...]
 load_test_module() {
 	module_kind=$1
@@ -21,19 +86,24 @@ load_test_module() {
 }
 
 # The crash recipes, one per kind: crashvm.py takes its list of kinds from
-# the names of these functions.  Each must not return.
+# the names of these functions.  Each must not return, and takes the page-flag
+# snapshot right before the command that crashes.
 # With the guest tool, through its test-crash (sync, then sysrq c).
 crash_sysrq() {
 	load_test_module sysrq
 	if [ -s /etc/crashdesk-guest-tool ]; then
-		"$(cat /etc/crashdesk-guest-tool)" test-crash --yes < /dev/null
+		read -r tool < /etc/crashdesk-guest-tool
+		snapshot_page_flags
+		"$tool" test-crash --yes < /dev/null
 	else
+		snapshot_page_flags
 		echo c > /proc/sysrq-trigger
 	fi
 }
 
 crash_oops() {
 	echo 1 > /proc/sys/kernel/panic_on_oops
+	snapshot_page_flags
 	load_test_module oops
 }
 
@@ -41,26 +111,31 @@ crash_oops() {
 # boots it with nokaslr): addresses and timing differ, the signature must not.
 crash_oops_again() {
 	echo 1 > /proc/sys/kernel/panic_on_oops
+	snapshot_page_flags
 	load_test_module oops
 }
 
 crash_bug() {
 	echo 1 > /proc/sys/kernel/panic_on_oops
+	snapshot_page_flags
 	load_test_module bug
 }
 
 crash_panic() {
+	snapshot_page_flags
 	load_test_module panic
 }
 
 crash_warn() {
 	echo 1 > /proc/sys/kernel/panic_on_warn
+	snapshot_page_flags
 	load_test_module warn
 }
 
 # The module floods the ring with numbered lines, then prints its samples.
 crash_wrap() {
 	load_test_module wrap lines=20000
+	snapshot_page_flags
 	echo c > /proc/sysrq-trigger
 }
 
@@ -68,13 +143,24 @@ crash_wrap() {
 # what a busy server's log looks like to a dmesg reader.
 crash_bigring() {
 	load_test_module bigring lines=150000
+	snapshot_page_flags
 	echo c > /proc/sysrq-trigger
+}
+
+# the virtio disk drivers, in load order (NN-name.ko)
+load_disk_modules() {
+	for module in /lib/modules/virtio/*.ko; do
+		insmod "$module" || fail "insmod $module failed"
+	done
 }
 
 first_kernel() {
 	kind=$(cmdline_param kind)
 	mark "STAGE: first kernel, kind $kind"
 	type "crash_$kind" > /dev/null 2>&1 || fail "unknown crash kind '$kind'"
+	# the disk of the page-flag snapshot
+	load_disk_modules
+	wait_for_block_device "$SNAPSHOT_DISK"
 
 	# irqpoll and reset_devices: devices may be mid-transfer at the crash.
 	capture_append="console=ttyS0 quiet panic=-1 nr_cpus=1 irqpoll reset_devices"
@@ -117,10 +203,7 @@ run_guest_tool() {
 
 capture_kernel() {
 	mark "STAGE: capture kernel"
-	# Load order (dependencies first) is in the file names: NN-name.ko.
-	for module in /lib/modules/virtio/*.ko; do
-		insmod "$module" || fail "insmod $module failed"
-	done
+	load_disk_modules
 	wait_for_block_device /dev/vda
 
 	mark "STAGE: copy /proc/vmcore"
