@@ -17,22 +17,34 @@ system, GNU time's %U and %S). With --sync the time of a run includes an fsync()
 file and directory it wrote, for tools that leave that to their caller. A tool named with
 --optional whose warm-up run fails, or writes no dump, is shown as unavailable with the
 last line of its error output instead of being timed; --unavailable NAME=REASON shows one
-so without running it (a tool that does not build). --ratio METRIC:A/B (METRIC: time,
-dump, rss) prints the ratio of two tools' medians under the table.
+so without running it (a tool that does not build). With --kdump-pages the table also
+gives the pages each dump holds, counted in its kdump-compressed header (the bits set in
+the second bitmap, the pages the dump level kept), the same way for every tool. --ratio
+METRIC:A/B (METRIC: time, dump, rss, pages) prints the ratio of two tools' medians under
+the table.
 """
 import argparse
 import hashlib
+import mmap
 import os
 import re
 import shlex
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 
-METRICS = ('time', 'dump', 'rss')
+METRICS = ('time', 'dump', 'rss', 'pages')
+
+# disk_dump_header (makedumpfile's diskdump_mod.h): a 64-bit kdump-compressed file
+KDUMP_SIGNATURE = b'KDUMP   '
+KDUMP_STATUS_OFFSET = 424  # after signature, header_version, utsname, timestamp
+KDUMP_MAX_BLOCK_SIZE = 1 << 16
+# a bitmap of 2^40 pfns (4 PiB of 4 KiB pages) is more than any dump here holds
+KDUMP_MAX_BITMAP_BYTES = 2 * (1 << 40) // 8
 
 
 def run_once(argv):
@@ -52,6 +64,40 @@ def run_once(argv):
         err.seek(0)
         errors = err.read().decode(errors='replace')
     return elapsed, cpu, peak, rc, data, errors
+
+
+def kdump_pages(path):
+    """The pages a kdump-compressed file holds: the bits set in its second
+    bitmap (the first one marks the pfns that exist, the second those
+    dumped)."""
+    with open(path, 'rb') as f:
+        size = os.fstat(f.fileno()).st_size
+        if size < KDUMP_STATUS_OFFSET + 20:
+            raise ValueError(f'{path}: {size} bytes, too short for a kdump header')
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            if m[:8] != KDUMP_SIGNATURE:
+                raise ValueError(f'{path}: not a kdump-compressed file (signature '
+                                 f'{bytes(m[:8])!r})')
+            _, block_size, sub_hdr_size, bitmap_blocks, _ = struct.unpack_from(
+                '<IiiII', m, KDUMP_STATUS_OFFSET)
+            if not 0 < block_size <= KDUMP_MAX_BLOCK_SIZE or sub_hdr_size < 0:
+                raise ValueError(f'{path}: block size {block_size}, sub-header '
+                                 f'{sub_hdr_size} blocks: not a kdump header')
+            start = (1 + sub_hdr_size) * block_size
+            length = bitmap_blocks * block_size
+            if length % 2 or length > KDUMP_MAX_BITMAP_BYTES or start + length > size:
+                raise ValueError(f'{path}: a bitmap of {bitmap_blocks} blocks at '
+                                 f'{start} does not fit in its {size} bytes')
+            second = m[start + length // 2:start + length]
+    return int.from_bytes(second, 'little').bit_count()
+
+
+def dump_paths(path, dump_name):
+    """The dump files at path: the file itself, or those named dump_name in a tree."""
+    if os.path.isfile(path):
+        return [path]
+    return [os.path.join(dirpath, name) for dirpath, _, filenames in os.walk(path)
+            for name in filenames if name == dump_name]
 
 
 def tree_sizes(path, dump_name):
@@ -113,6 +159,9 @@ def run_tool(r, args):
             t += time.perf_counter() - start
         total, dump, found = (tree_sizes(r['output'], args.dump_name)
                               if written else (0, 0, 0))
+        if args.kdump_pages and written and rc == 0:
+            r['pages'].append(sum(kdump_pages(p)
+                                  for p in dump_paths(r['output'], args.dump_name)))
         remove(r['output'])
         r['bytes'] = total
         r['dumps'].append(dump)
@@ -126,7 +175,7 @@ def run_tool(r, args):
 
 
 def median(r, metric):
-    key = {'time': 'times', 'dump': 'dumps', 'rss': 'rss'}[metric]
+    key = {'time': 'times', 'dump': 'dumps', 'rss': 'rss', 'pages': 'pages'}[metric]
     return statistics.median(r[key])
 
 
@@ -154,6 +203,8 @@ def main():
                     help='a tool that may be unavailable (its warm-up run fails)')
     ap.add_argument('--unavailable', action='append', default=[], metavar='NAME=REASON',
                     help='a tool not to run, shown as unavailable')
+    ap.add_argument('--kdump-pages', action='store_true',
+                    help='with --output-dir: count the pages each kdump dump holds')
     ap.add_argument('--ratio', action='append', default=[], metavar='METRIC:A/B')
     ap.add_argument('inputs', nargs='+')
     args = ap.parse_args()
@@ -172,6 +223,8 @@ def main():
         ratios.append(m.groups())
     if args.output_dir is not None:
         os.makedirs(args.output_dir, exist_ok=True)
+    elif args.kdump_pages or args.sync or args.dump_name:
+        ap.error('--kdump-pages, --sync and --dump-name need --output-dir')
 
     if args.output_dir is None:
         header = ['input', 'size MiB', 'tool', 'median ms', 'peak RSS MiB', 'exit', 'output',
@@ -179,6 +232,8 @@ def main():
     else:
         header = ['input', 'size MiB', 'tool', 'median s', 'min s', 'max s', 'CPU s',
                   'dump MiB', 'output MiB', 'peak RSS MiB', 'exit']
+        if args.kdump_pages:
+            header.append('pages')
     rows = []
     ratio_lines = []
     unavailable = dict(spec.partition('=')[::2] for spec in args.unavailable)
@@ -193,7 +248,7 @@ def main():
                       if args.output_dir is not None else '')
             argv = [a.replace('{input}', path).replace('{output}', output)
                     for a in shlex.split(template)]
-            r = {'times': [], 'cpu': [], 'rss': [], 'dumps': [], 'argv': argv,
+            r = {'times': [], 'cpu': [], 'rss': [], 'dumps': [], 'pages': [], 'argv': argv,
                  'output': output}
             run_tool(r, args)  # warm-up: page cache
             failed = r['rc'] != 0 or (args.output_dir is not None and args.dump_name
@@ -203,8 +258,8 @@ def main():
                        else f'wrote no {args.dump_name}')
                 unavailable[name] = f'exit {r["rc"]}: {why}'
                 continue
-            results[name] = {'times': [], 'cpu': [], 'rss': [], 'dumps': [], 'argv': argv,
-                             'output': output}
+            results[name] = {'times': [], 'cpu': [], 'rss': [], 'dumps': [], 'pages': [],
+                             'argv': argv, 'output': output}
         for _ in range(args.runs):
             for name in names:
                 if name in results:
@@ -231,9 +286,18 @@ def main():
                              f'{median(r, "dump") / 2**20:.1f}',
                              f'{r["bytes"] / 2**20:.1f}',
                              f'{statistics.median(r["rss"]) / 2**20:.1f}', str(r['rc'])])
+                if args.kdump_pages:
+                    # a varying count would mean a tool that filters differently run to
+                    # run: shown as its range rather than hidden in a median
+                    pages = sorted(set(r['pages']))
+                    rows[-1].append('-'.join(f'{p:,}' for p in (pages[0], pages[-1]))
+                                    if len(pages) > 1 else f'{pages[0]:,}' if pages else '-')
         for metric, a, b in ratios:
-            if a in results and b in results:
-                value = f'{median(results[a], metric) / median(results[b], metric):.2f}'
+            if a in results and b in results and (metric != 'pages' or
+                                                  (results[a]['pages'] and results[b]['pages'])):
+                # pages differ by fractions of a percent: four decimals show them
+                digits = 4 if metric == 'pages' else 2
+                value = f'{median(results[a], metric) / median(results[b], metric):.{digits}f}'
             else:
                 value = 'unavailable'
             ratio_lines.append([label, metric, f'{a} / {b}', value])
