@@ -1,8 +1,9 @@
 """The end-to-end test's system image: Debian 12 with crashdesk installed.
 
 The base (base-image.sh: debootstrap, systemd, Debian's kernel and initramfs, the
-libraries crashdesk links) is built once and cached as a tree, keyed by a hash of its
-recipe: suite, apt sources, package list and the script's bytes.  Each run copies the
+libraries crashdesk links) is built once per kernel series and cached as a tree, keyed
+by a hash of its recipe: suite, apt sources, package list (the series' kernel
+package among them) and the script's bytes.  Each run copies the
 tree, installs crashdesk into it with `meson install` as a user would, enables its
 units, adds the test's control unit and writes the whole into a sparse raw ext4 disk
 image with `mkfs.ext4 -d` (no mounts; owners and modes are kept).
@@ -19,17 +20,19 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "vm"))
-from crashvm import (StepError, locked, make_sparse_disk, rmtree, run,  # noqa: E402
-                     sha256, shared_libraries)
+from crashvm import (DEFAULT_SERIES, SERIES, StepError, locked,  # noqa: E402
+                     make_sparse_disk, rmtree, run, sha256, shared_libraries)
 
 BASE_SCRIPT = HERE / "base-image.sh"
 GUEST_DIR = HERE / "guest"
 SUITE = "bookworm"
 # what a minimal system that boots itself with systemd needs, beside the libraries
-# crashdesk links (found with ldd and dpkg -S on the host's build)
+# crashdesk links (found with ldd and dpkg -S on the host's build) and the kernel
+# series' metapackage (crashvm.SERIES: linux-image-amd64 for Debian 12's own 6.1,
+# linux-image-6.12-amd64 from bookworm-security for 6.12, as the VM suite's)
 # console-setup-linux: the console fonts the panic screen draws with
 BASE_PACKAGES = ("systemd", "systemd-sysv", "udev", "kmod", "initramfs-tools",
-                 "linux-image-amd64", "console-setup-linux")
+                 "console-setup-linux")
 # the tools crashdesk must do without: none of them may be in the image
 FORBIDDEN_PACKAGES = ("kexec-tools", "makedumpfile")
 # room beside the system (about 0.6 GiB) for the report and its dump, which save
@@ -108,9 +111,10 @@ def runtime_packages(programs):
                    for lib in shared_libraries(program)})
 
 
-def base_recipe(programs):
+def base_recipe(programs, series=DEFAULT_SERIES):
     mirror, sources = host_debian_sources()
-    packages = sorted(set(BASE_PACKAGES) | set(runtime_packages(programs)))
+    packages = sorted(set(BASE_PACKAGES) | {SERIES[series]} |
+                      set(runtime_packages(programs)))
     recipe = {
         "suite": SUITE,
         "mirror": mirror,
@@ -122,14 +126,21 @@ def base_recipe(programs):
     return recipe
 
 
-def ensure_base(cache, programs, log=print):
-    """cache/base/HASH/tree for the current recipe (programs: the built ones whose
-    libraries it must hold), built if missing (older recipes' trees are removed).
+def base_dir(cache, series=DEFAULT_SERIES):
+    """cache/base for the default series, cache/base+SERIES for another (as the
+    VM suite names its cache entries): each series keeps its own base."""
+    return cache / ("base" if series == DEFAULT_SERIES else f"base+{series}")
+
+
+def ensure_base(cache, programs, log=print, series=DEFAULT_SERIES):
+    """base_dir/HASH/tree for the current recipe of the kernel series (programs:
+    the built ones whose libraries it must hold), built if missing (the series'
+    older recipes' trees are removed, the other series' are kept).
     Returns (tree, recipe)."""
-    recipe = base_recipe(programs)
-    base = cache / "base"
+    recipe = base_recipe(programs, series)
+    base = base_dir(cache, series)
     final = base / recipe["hash"]
-    with locked(cache / "locks" / "base.lock"):
+    with locked(cache / "locks" / f"{base.name}.lock"):
         if (final / "recipe.json").is_file():
             return final / "tree", json.loads((final / "recipe.json").read_text())
         step = "build the base image (debootstrap)"
