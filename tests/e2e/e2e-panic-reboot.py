@@ -6,10 +6,10 @@
                         [--crashkernel MIB] [--memory MIB]
 
 A Debian 12 image (image.py) whose kernel is of SERIES (crashvm.SERIES: Debian 12's
-own 6.1, the default, or bookworm's long-term 6.12) with crashdesk installed by `meson install` and its
-units enabled boots in QEMU with crashkernel=; systemd loads the capture kernel
-(crashdesk-load.service); the test's control unit crashes the kernel; the capture
-kernel boots the same root file system into crashdesk-capture.target, saves and
+own 6.1, the default, or bookworm's long-term 6.12) with crashdesk installed by
+`meson install` and its units enabled boots in QEMU with crashkernel=; systemd
+loads the capture kernel (crashdesk-load.service); the test's control unit crashes
+the kernel; the capture kernel boots the same root file system into crashdesk-capture.target, saves and
 reboots; the normal boot that follows prints what `crashdesk list`, `status` and
 `show` say, and powers off.  The image turns the panic screen on (PanicScreen=brown):
 while the capture kernel saves, the host takes QEMU's screendump of its standard VGA
@@ -19,8 +19,9 @@ the brown, the panic message (tesseract), the QR code (zbarimg), the progress li
 mounts): the report's directories and files, their owners and modes, meta.json, and
 runs its own crashdesk on the extracted report.  Prints TAP.
 
---out (default: CACHE/../run, CACHE/../run-SERIES for another series) receives console.log, stages.json, disk.img (until the
-next run), the screendumps screen-*.ppm and the extracted report under report/.
+--out (default: CACHE/../run, CACHE/../run-SERIES for another series) receives
+console.log, stages.json, disk.img (until the next run), the screendumps
+screen-*.ppm and the extracted report under report/.
 """
 
 import argparse
