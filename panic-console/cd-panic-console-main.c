@@ -59,6 +59,7 @@ main(gint argc, gchar **argv)
 	g_autofree gchar *renderer = NULL;
 	g_autofree gchar *cmdline = NULL;
 	g_autofree gchar *config = NULL;
+	g_autofree gchar *udev_queue = NULL;
 	gint vt_timeout = CD_VT_TIMEOUT_MS;
 	gint display_wait = CD_PANIC_CONSOLE_DISPLAY_WAIT_MS;
 	const GOptionEntry entries[] = {
@@ -139,7 +140,8 @@ main(gint argc, gchar **argv)
 		  0,
 		  G_OPTION_ARG_INT,
 		  &display_wait,
-		  "How long to wait for /dev/dri/card0 to appear (default: 5000)",
+		  "How long to wait for /dev/dri/card0 to appear (default: 5000; up to 3 times "
+		  "as long while udev has events queued)",
 		  "MS" },
 		{ "cmdline",
 		  0,
@@ -147,6 +149,14 @@ main(gint argc, gchar **argv)
 		  G_OPTION_ARG_FILENAME,
 		  &cmdline,
 		  "Read the kernel command line from FILE, not /proc/cmdline (for tests)",
+		  "FILE" },
+		{ "udev-queue",
+		  0,
+		  G_OPTION_FLAG_HIDDEN,
+		  G_OPTION_ARG_FILENAME,
+		  &udev_queue,
+		  "Take FILE's existence for udev's busy queue, not " CD_PANIC_CONSOLE_UDEV_QUEUE
+		  " (for tests)",
 		  "FILE" },
 		{ "config",
 		  0,
@@ -193,6 +203,8 @@ main(gint argc, gchar **argv)
 			settings.cmdline_path = cmdline;
 		if (config != NULL)
 			settings.config_path = config;
+		if (udev_queue != NULL)
+			settings.udev_queue_path = udev_queue;
 		if (input != NULL)
 			settings.input = input;
 		settings.font_path = font_path;
@@ -203,10 +215,9 @@ main(gint argc, gchar **argv)
 			return cd_panic_console_check(&settings);
 		return cd_panic_console_run(&settings);
 	}
-	if (check || renderer != NULL || cmdline != NULL || config != NULL)
-		return cd_panic_usage_error(
-			"--check, --renderer, --cmdline and --config are for the live mode, not "
-			"--render");
+	if (check || renderer != NULL || cmdline != NULL || config != NULL || udev_queue != NULL)
+		return cd_panic_usage_error("--check, --renderer, --cmdline, --config and "
+					    "--udev-queue are for the live mode, not --render");
 	if (size == NULL)
 		return cd_panic_usage_error("--render needs --size WxH");
 	if ((input == NULL) == (dmesg == NULL))

@@ -83,6 +83,7 @@ cd_panic_console_settings_init(CdPanicConsoleSettings *settings)
 	settings->renderer = CD_RENDERER_AUTO;
 	settings->vt_timeout_ms = CD_VT_TIMEOUT_MS;
 	settings->display_wait_ms = CD_PANIC_CONSOLE_DISPLAY_WAIT_MS;
+	settings->udev_queue_path = CD_PANIC_CONSOLE_UDEV_QUEUE;
 }
 
 /* one line per event on stderr: the journal, and the serial console the tests read */
@@ -132,7 +133,11 @@ cd_panic_console_check(const CdPanicConsoleSettings *settings)
  * The capture kernel's DRM driver may still be loading: wait for its card, bounded. Its
  * node appears before the driver has finished registering (open() gives ENODEV meanwhile)
  * and a card may show no connected output for a moment: until the deadline every failure
- * is tried again, and only the last round's reasons are logged.
+ * is tried again, and only the last round's reasons are logged. Past the deadline the
+ * wait goes on while udev still has events queued, up to
+ * CD_PANIC_CONSOLE_DISPLAY_WAIT_BUSY_FACTOR times the deadline: udev loads the driver, and
+ * on a slow machine (Linux 6.12's DRM modules under emulation) it comes after 5 s while a
+ * text console shown at once would lose the pixels and the QR code for the whole capture.
  */
 static gint
 cd_panic_console_compare_paths(gconstpointer a, gconstpointer b)
@@ -156,15 +161,29 @@ cd_panic_console_drm_cards(void)
 	return cards;
 }
 
+static gboolean
+cd_panic_console_udev_busy(CdPanicConsole *self)
+{
+	return self->settings->udev_queue_path != NULL &&
+	       access(self->settings->udev_queue_path, F_OK) == 0;
+}
+
 static CdDisplay *
 cd_panic_console_open_drm(CdPanicConsole *self)
 {
-	gint64 deadline =
-		g_get_monotonic_time() + (gint64)self->settings->display_wait_ms * 1000;
+	guint wait_ms = self->settings->display_wait_ms;
+	gint64 start = g_get_monotonic_time();
+	gint64 deadline = start + (gint64)wait_ms * 1000;
+	gint64 limit = start + (gint64)wait_ms * 1000 * CD_PANIC_CONSOLE_DISPLAY_WAIT_BUSY_FACTOR;
+	gboolean extended = FALSE;
 	g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func(g_free);
 
 	for (;;) {
+		/* asked before the cards are looked at: once the queue is empty, the card's
+		 * node is made, and this round sees it */
+		gboolean busy = cd_panic_console_udev_busy(self);
 		g_autoptr(GPtrArray) cards = cd_panic_console_drm_cards();
+		gint64 now;
 
 		g_ptr_array_set_size(reasons, 0);
 		for (guint i = 0; i < cards->len; i++) {
@@ -175,13 +194,25 @@ cd_panic_console_open_drm(CdPanicConsole *self)
 				return display;
 			g_ptr_array_add(reasons, g_strdup(error->message));
 		}
-		if (g_get_monotonic_time() >= deadline)
-			break;
+		now = g_get_monotonic_time();
+		if (now >= deadline) {
+			if (!busy || now >= limit)
+				break;
+			if (!extended) {
+				cd_panic_console_log(
+					"udev is still handling events after %u ms: waiting for "
+					"the display driver until its queue is empty, %u ms at most",
+					wait_ms,
+					wait_ms * CD_PANIC_CONSOLE_DISPLAY_WAIT_BUSY_FACTOR);
+				extended = TRUE;
+			}
+		}
 		g_usleep(50 * 1000);
 	}
 	if (reasons->len == 0) {
 		cd_panic_console_log("no DRM device appeared within %u ms",
-				     self->settings->display_wait_ms);
+				     extended ? (guint)((g_get_monotonic_time() - start) / 1000)
+					      : wait_ms);
 	}
 	for (guint i = 0; i < reasons->len; i++)
 		cd_panic_console_log("drm: %s", (const gchar *)g_ptr_array_index(reasons, i));

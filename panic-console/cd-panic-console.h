@@ -18,6 +18,11 @@ G_BEGIN_DECLS
 
 /* how long the capture kernel's DRM driver may take to appear as /dev/dri/card0 */
 #define CD_PANIC_CONSOLE_DISPLAY_WAIT_MS 5000
+/* while udev still has events queued (its workers load the drivers), the wait goes on, up to
+ * this many times the above: a slow machine's display driver may come later */
+#define CD_PANIC_CONSOLE_DISPLAY_WAIT_BUSY_FACTOR 3
+/* the file udev keeps while its event queue is not empty (what `udevadm settle` waits on) */
+#define CD_PANIC_CONSOLE_UDEV_QUEUE "/run/udev/queue"
 
 typedef struct {
 	const gchar *cmdline_path; /* /proc/cmdline */
@@ -28,6 +33,7 @@ typedef struct {
 	CdRenderer renderer;
 	guint vt_timeout_ms;
 	guint display_wait_ms;
+	const gchar *udev_queue_path; /* CD_PANIC_CONSOLE_UDEV_QUEUE */
 } CdPanicConsoleSettings;
 
 void

@@ -17,6 +17,7 @@ happens, the machine's VTs are put back as they were. Prints TAP.
 import array
 import fcntl
 import os
+import re
 import select
 import signal
 import socket
@@ -50,7 +51,7 @@ BROWN = 6
 
 VT_TIMEOUT_MS = 500
 HEADLINE = "sysrq triggered crash"
-TOTAL = 24
+TOTAL = 26
 
 
 def vt_state(fd):
@@ -251,6 +252,9 @@ def check(tap, panic_console, vmcore, tmp, tty0, original, held):
     brown_cmdline.write_text("crashdesk.panic_screen=brown\n")
     if os.path.exists("/dev/dri") or os.path.exists("/dev/fb0"):
         tap.result(True, "brown falls back to the text console # SKIP this machine has a display")
+        for name in ("udev busy: the wait for DRM goes on until its queue is empty",
+                     "udev busy for good: the wait for DRM ends at 3 x --display-wait"):
+            tap.result(True, f"{name} # SKIP this machine has a display")
     else:
         console = Console(base + ["--cmdline", str(brown_cmdline), "--display-wait", "300"], env)
         try:
@@ -263,6 +267,7 @@ def check(tap, panic_console, vmcore, tmp, tty0, original, held):
                        console.log())
         finally:
             console.stop()
+        check_udev_busy(tap, base, env, brown_cmdline, tmp)
 
     shell_cmdline = tmp / "cmdline-shell"
     shell_cmdline.write_text("crashdesk.panic_screen=text crashdesk.shell=1\n")
@@ -279,6 +284,50 @@ def check(tap, panic_console, vmcore, tmp, tty0, original, held):
         check_shell(tap, console, tty0, sock, tmp)
     finally:
         console.stop()
+
+
+def check_udev_busy(tap, base, env, cmdline, tmp):
+    """While udev has events queued (a driver may still be loading) the wait for a DRM
+    device goes on past --display-wait, until the queue is empty or 3 times as long."""
+    queue = tmp / "udev-queue"
+    queue.touch()
+    # emptied at 1.2 s: past --display-wait, well before 3 times it
+    emptied = threading.Timer(1.2, queue.unlink)
+    start = time.monotonic()
+    console = Console(base + ["--cmdline", str(cmdline), "--display-wait", "600",
+                              "--udev-queue", str(queue)], env)
+    emptied.start()
+    try:
+        drawn = console.wait_line("showing the panic on", 10)
+        elapsed = time.monotonic() - start
+        log = "\n".join(console.log())
+        m = re.search(r"no DRM device appeared within (\d+) ms", log)
+        tap.result(drawn is not None and ", text)" in drawn and elapsed >= 1.2
+                   and "udev is still handling events after 600 ms" in log
+                   and m is not None and 700 <= int(m.group(1)) < 1750,
+                   "udev busy: the wait for DRM goes on until its queue is empty",
+                   [f"drawn after {elapsed:.1f} s (the queue emptied at 1.2 s)",
+                    *console.log()])
+    finally:
+        emptied.cancel()
+        console.stop()
+
+    queue.touch()
+    start = time.monotonic()
+    console = Console(base + ["--cmdline", str(cmdline), "--display-wait", "300",
+                              "--udev-queue", str(queue)], env)
+    try:
+        drawn = console.wait_line("showing the panic on", 10)
+        elapsed = time.monotonic() - start
+        gave_up = console.wait_line("no DRM device appeared within", 1)
+        m = re.search(r"within (\d+) ms", gave_up or "")
+        tap.result(drawn is not None and ", text)" in drawn and m is not None
+                   and 900 <= int(m.group(1)) < 1500,
+                   "udev busy for good: the wait for DRM ends at 3 x --display-wait",
+                   [f"drawn after {elapsed:.1f} s", *console.log()])
+    finally:
+        console.stop()
+        queue.unlink(missing_ok=True)
 
 
 def type_into(number, text):

@@ -2,7 +2,10 @@
 
 The base (base-image.sh: debootstrap, systemd, Debian's kernel and initramfs, the
 libraries crashdesk links) is built once and cached as a tree, keyed by a hash of its
-recipe: suite, apt sources, package list and the script's bytes.  Each run copies the
+recipe: suite, apt sources, package list and the script's bytes.  Another kernel
+series' base (series-image.sh) is that tree with its kernel swapped for the series',
+cached beside it and keyed by the default base's hash, the series' kernel package
+and its script's bytes.  Each run copies the
 tree, installs crashdesk into it with `meson install` as a user would, enables its
 units, adds the test's control unit and writes the whole into a sparse raw ext4 disk
 image with `mkfs.ext4 -d` (no mounts; owners and modes are kept).
@@ -19,17 +22,20 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "vm"))
-from crashvm import (StepError, locked, make_sparse_disk, rmtree, run,  # noqa: E402
-                     sha256, shared_libraries)
+from crashvm import (DEFAULT_SERIES, SERIES, StepError, locked,  # noqa: E402
+                     make_sparse_disk, rmtree, run, sha256, shared_libraries)
 
 BASE_SCRIPT = HERE / "base-image.sh"
+SERIES_SCRIPT = HERE / "series-image.sh"
 GUEST_DIR = HERE / "guest"
 SUITE = "bookworm"
 # what a minimal system that boots itself with systemd needs, beside the libraries
-# crashdesk links (found with ldd and dpkg -S on the host's build)
+# crashdesk links (found with ldd and dpkg -S on the host's build) and the kernel
+# series' metapackage (crashvm.SERIES: linux-image-amd64 for Debian 12's own 6.1,
+# linux-image-6.12-amd64 from bookworm-security for 6.12, as the VM suite's)
 # console-setup-linux: the console fonts the panic screen draws with
 BASE_PACKAGES = ("systemd", "systemd-sysv", "udev", "kmod", "initramfs-tools",
-                 "linux-image-amd64", "console-setup-linux")
+                 "console-setup-linux")
 # the tools crashdesk must do without: none of them may be in the image
 FORBIDDEN_PACKAGES = ("kexec-tools", "makedumpfile")
 # room beside the system (about 0.6 GiB) for the report and its dump, which save
@@ -110,7 +116,8 @@ def runtime_packages(programs):
 
 def base_recipe(programs):
     mirror, sources = host_debian_sources()
-    packages = sorted(set(BASE_PACKAGES) | set(runtime_packages(programs)))
+    packages = sorted(set(BASE_PACKAGES) | {SERIES[DEFAULT_SERIES]} |
+                      set(runtime_packages(programs)))
     recipe = {
         "suite": SUITE,
         "mirror": mirror,
@@ -122,30 +129,62 @@ def base_recipe(programs):
     return recipe
 
 
-def ensure_base(cache, programs, log=print):
-    """cache/base/HASH/tree for the current recipe (programs: the built ones whose
-    libraries it must hold), built if missing (older recipes' trees are removed).
-    Returns (tree, recipe)."""
-    recipe = base_recipe(programs)
-    base = cache / "base"
+def base_dir(cache, series=DEFAULT_SERIES):
+    """cache/base for the default series, cache/base+SERIES for another (as the
+    VM suite names its cache entries): each series keeps its own base."""
+    return cache / ("base" if series == DEFAULT_SERIES else f"base+{series}")
+
+
+def series_recipe(parent, series):
+    """The recipe of series' base, made from the default base parent (its recipe)."""
+    recipe = {
+        "series": series,
+        "parent": parent["hash"],
+        "kernel_package": SERIES[series],
+        "script": sha256(SERIES_SCRIPT.read_bytes())[:16],
+    }
+    recipe["hash"] = sha256(json.dumps(recipe, sort_keys=True))[:16]
+    return recipe
+
+
+def ensure_base(cache, programs, log=print, series=DEFAULT_SERIES):
+    """base_dir/HASH/tree for the current recipe of the kernel series (programs:
+    the built ones whose libraries it must hold), built if missing (the series'
+    older recipes' trees are removed, the other series' are kept); another
+    series' base is made from the default one's, which is built first if
+    missing.  Returns (tree, recipe)."""
+    if series == DEFAULT_SERIES:
+        recipe = base_recipe(programs)
+    else:
+        parent_tree, parent = ensure_base(cache, programs, log)
+        recipe = series_recipe(parent, series)
+    base = base_dir(cache, series)
     final = base / recipe["hash"]
-    with locked(cache / "locks" / "base.lock"):
+    with locked(cache / "locks" / f"{base.name}.lock"):
         if (final / "recipe.json").is_file():
             return final / "tree", json.loads((final / "recipe.json").read_text())
-        step = "build the base image (debootstrap)"
+        step = ("build the base image (debootstrap)" if series == DEFAULT_SERIES else
+                f"build the base image of series {series}")
         if os.geteuid() != 0:
             raise StepError(step, "debootstrap and the image's owners need root")
         for old in base.glob("*") if base.is_dir() else ():
             rmtree(old)
         work = base / f"{recipe['hash']}.tmp"
         work.mkdir(parents=True)
-        (work / "sources.list").write_text(recipe["sources"])
-        log(f"building the base image {recipe['hash']}: debootstrap {SUITE} from "
-            f"{recipe['mirror']}, then {' '.join(recipe['packages'])}")
         start = time.monotonic()
         try:
-            run(step, ["sh", BASE_SCRIPT, work / "tree", SUITE, recipe["mirror"],
-                       work / "sources.list", *recipe["packages"]])
+            if series == DEFAULT_SERIES:
+                (work / "sources.list").write_text(recipe["sources"])
+                log(f"building the base image {recipe['hash']}: debootstrap {SUITE} "
+                    f"from {recipe['mirror']}, then {' '.join(recipe['packages'])}")
+                run(step, ["sh", BASE_SCRIPT, work / "tree", SUITE, recipe["mirror"],
+                           work / "sources.list", *recipe["packages"]])
+            else:
+                log(f"building the base image {recipe['hash']} of series {series}: "
+                    f"the base {parent['hash']} with {SERIES[series]} for its kernel")
+                run(step, ["cp", "-a", "--reflink=auto", parent_tree, work / "tree"])
+                run(step, ["sh", SERIES_SCRIPT, work / "tree", series,
+                           SERIES[series]])
         except StepError:
             # the script unmounts its /proc on every exit; a tree left behind is
             # removed here so that the next run starts afresh

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """crashdesk load, unload, status and test-crash on a real kernel (TAP).
 
-    check-load.py --crashdesk PATH --cache-dir DIR
+    check-load.py --crashdesk PATH --cache-dir DIR [--series SERIES]
 
-Boots Debian's kernel in QEMU twice with load-checks.sh as /init, which runs
-crashdesk's commands between markers on the serial console: once with
+Boots Debian's kernel of the series (crashvm.SERIES: 6.1, the default, or
+6.12) in QEMU twice with load-checks.sh as /init, which runs crashdesk's
+commands between markers on the serial console: once with
 crashkernel=128M (status before and after loading, load's errors: missing
 image and initrd, a bad configuration, a file that is no kernel, an initrd
 too big for the reservation, and under lockdown an image whose signature was
@@ -113,7 +114,7 @@ def expect(tap, steps, name, rc, *texts, absent=()):
 
 def check(args, tap):
     cache = Path(args.cache_dir).absolute()
-    version = crashvm.kernel_version()
+    version = crashvm.kernel_version(args.series)
     with crashvm.locked(cache / "locks" / "prepare.lock"):
         kernel_dir = crashvm.ensure_kernel(cache, version)
     work = cache / "load-checks"
@@ -122,6 +123,9 @@ def check(args, tap):
     (work / "initramfs.cpio").write_bytes(build_initramfs(kernel_dir, args.crashdesk))
 
     steps, console = boot(cache, work, kernel_dir, "crashkernel=128M")
+    # the series asked for runs, and every check below is made on it
+    tap.result(steps.get("release", (1, ""))[1].strip() == version,
+               f"the guest runs {version}", [steps.get("release")])
     tap.result(steps.get("reserved", (1, ""))[1].strip() == str(128 << 20),
                "crashkernel=128M reserves 128 MiB", [steps.get("reserved")])
     expect(tap, steps, "status", 3, "Not ready", "Loaded:          no",
@@ -176,13 +180,15 @@ def check(args, tap):
     crashvm.rmtree(work)
 
 
-TOTAL = 22
+TOTAL = 23
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--crashdesk", required=True, type=Path)
     parser.add_argument("--cache-dir", required=True, type=Path)
+    parser.add_argument("--series", choices=sorted(crashvm.SERIES),
+                        default=crashvm.DEFAULT_SERIES)
     args = parser.parse_args()
     sys.exit(crashvm.tap_main(TOTAL, check, args))
 

@@ -21,6 +21,7 @@ mount -t securityfs securityfs /sys/kernel/security 2> /dev/null
 
 cd=$(cat /etc/crashdesk-guest-tool)
 mark "STAGE: checks"
+step release uname -r
 step reserved cat /sys/kernel/kexec_crash_size
 step status "$cd" status
 step status-json "$cd" status --json
