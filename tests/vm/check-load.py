@@ -24,7 +24,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import crashvm  # noqa: E402
-from tap import Tap  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 INIT = HERE / "load-checks.sh"
