@@ -7,26 +7,19 @@
 set -eu
 tree=$1 suite=$2 mirror=$3 sources=$4
 shift 4
+# shellcheck source=tests/e2e/chroot-lib.sh
+. "$(dirname "$0")/chroot-lib.sh"
 
 debootstrap --variant=minbase "$suite" "$tree" "$mirror"
 
 # the host's Debian sources (updates and security too), so that the kernel is the one
 # linux-image-amd64 depends on today, as the VM suite's is
 cp "$sources" "$tree/etc/apt/sources.list"
-# nothing starts in the chroot
-printf '#!/bin/sh\nexit 101\n' > "$tree/usr/sbin/policy-rc.d"
-chmod 755 "$tree/usr/sbin/policy-rc.d"
-mount -t proc proc "$tree/proc"
-trap 'umount "$tree/proc"' EXIT
-in_tree() {
-    chroot "$tree" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"
-}
+chroot_begin "$tree"
 in_tree apt-get update -qq
 in_tree apt-get dist-upgrade -y -qq
 in_tree apt-get install -y -qq --no-install-recommends "$@"
-in_tree apt-get clean
-rm -f "$tree/usr/sbin/policy-rc.d"
-rm -rf "$tree"/var/lib/apt/lists/*
+chroot_end
 
 # the root is the first virtio disk; no fsck: the capture kernel mounts a file system
 # the crash left unclean, and the kernel's journal replay is all it needs

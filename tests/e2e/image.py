@@ -27,6 +27,8 @@ from crashvm import (DEFAULT_SERIES, SERIES, StepError, locked,  # noqa: E402
 
 BASE_SCRIPT = HERE / "base-image.sh"
 SERIES_SCRIPT = HERE / "series-image.sh"
+# what both source: its bytes are in both recipes
+CHROOT_LIB = HERE / "chroot-lib.sh"
 GUEST_DIR = HERE / "guest"
 SUITE = "bookworm"
 # what a minimal system that boots itself with systemd needs, beside the libraries
@@ -123,7 +125,7 @@ def base_recipe(programs):
         "mirror": mirror,
         "sources": sources,
         "packages": packages,
-        "script": sha256(BASE_SCRIPT.read_bytes())[:16],
+        "script": sha256(BASE_SCRIPT.read_bytes(), CHROOT_LIB.read_bytes())[:16],
     }
     recipe["hash"] = sha256(json.dumps(recipe, sort_keys=True))[:16]
     return recipe
@@ -141,7 +143,7 @@ def series_recipe(parent, series):
         "series": series,
         "parent": parent["hash"],
         "kernel_package": SERIES[series],
-        "script": sha256(SERIES_SCRIPT.read_bytes())[:16],
+        "script": sha256(SERIES_SCRIPT.read_bytes(), CHROOT_LIB.read_bytes())[:16],
     }
     recipe["hash"] = sha256(json.dumps(recipe, sort_keys=True))[:16]
     return recipe

@@ -6,18 +6,15 @@
 #   series-image.sh TREE SERIES KERNEL-PACKAGE
 set -eu
 tree=$1 series=$2 package=$3
+# shellcheck source=tests/e2e/chroot-lib.sh
+. "$(dirname "$0")/chroot-lib.sh"
 
-printf '#!/bin/sh\nexit 101\n' > "$tree/usr/sbin/policy-rc.d"
-chmod 755 "$tree/usr/sbin/policy-rc.d"
-mount -t proc proc "$tree/proc"
-trap 'umount "$tree/proc"' EXIT
-in_tree() {
-    chroot "$tree" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 "$@"
-}
+chroot_begin "$tree"
 in_tree apt-get update -qq
 in_tree apt-get install -y -qq --no-install-recommends "$package"
 # every other kernel goes (the default series' and its metapackage): the image has one,
 # the one its boot loader would pick
+# shellcheck disable=SC2016 # dpkg-query's format, not the shell's
 others=$(in_tree dpkg-query -W -f '${db:Status-Abbrev} ${Package}\n' 'linux-image-*' |
     awk -v keep="$package" -v prefix="linux-image-$series." \
         '$1 ~ /^.i/ && $2 != keep && index($2, prefix) != 1 { print $2 }')
@@ -25,6 +22,4 @@ if [ -n "$others" ]; then
     # shellcheck disable=SC2086
     in_tree apt-get purge -y -qq $others
 fi
-in_tree apt-get clean
-rm -f "$tree/usr/sbin/policy-rc.d"
-rm -rf "$tree"/var/lib/apt/lists/*
+chroot_end

@@ -232,23 +232,8 @@ def save_dump(args, vmcore, root, tap):
 def partial_pfns(path, page_size):
     """The pfns of pages the vmcore's PT_LOADs cover only in part, from the
     program headers alone: a page holding a bound of the segments' union."""
-    with open(path, "rb") as f:
-        ehdr = f.read(64)
-        phoff, = struct.unpack_from("<Q", ehdr, 32)
-        phentsize, phnum = struct.unpack_from("<HH", ehdr, 54)
-        f.seek(phoff)
-        table = f.read(phentsize * phnum)
-    ranges = sorted((paddr, paddr + memsz) for ptype, _, _, _, paddr, _, memsz, _
-                    in (struct.unpack_from("<IIQQQQQQ", table, i * phentsize)
-                        for i in range(phnum))
-                    if ptype == 1 and memsz > 0)
-    merged = []
-    for start, end in ranges:
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return {bound // page_size for start, end in merged
+    return {bound // page_size
+            for start, end in pageflags.vmcore_ram_ranges(path)
             for bound in (start, end - 1)
             if bound == start and start % page_size or
             bound == end - 1 and end % page_size}

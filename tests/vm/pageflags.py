@@ -151,9 +151,9 @@ def classify(flags):
     return out
 
 
-def vmcore_pfn_ranges(path, page_size):
-    """[first, end) pfn ranges the vmcore's PT_LOADs cover, whole or in
-    part, merged."""
+def vmcore_ram_ranges(path):
+    """[start, end) byte ranges of physical memory the vmcore's PT_LOADs
+    cover, merged, sorted."""
     with open(path, "rb") as f:
         ehdr = f.read(64)
         if ehdr[:4] != b"\x7fELF" or ehdr[4] != 2:
@@ -168,7 +168,7 @@ def vmcore_pfn_ranges(path, page_size):
     if len(table) < phentsize * phnum:
         raise SnapshotError(f"{path}: the program headers are cut")
     ranges = sorted(
-        (paddr // page_size, -(-(paddr + memsz) // page_size))
+        (paddr, paddr + memsz)
         for ptype, _, _, _, paddr, _, memsz, _ in
         (struct.unpack_from("<IIQQQQQQ", table, i * phentsize)
          for i in range(phnum))
@@ -179,6 +179,19 @@ def vmcore_pfn_ranges(path, page_size):
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
+    return [tuple(r) for r in merged]
+
+
+def vmcore_pfn_ranges(path, page_size):
+    """[first, end) pfn ranges the vmcore's PT_LOADs cover, whole or in
+    part, merged."""
+    merged = []
+    for start, end in vmcore_ram_ranges(path):
+        first, last = start // page_size, -(-end // page_size)
+        if merged and first <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], last)
+        else:
+            merged.append([first, last])
     return [tuple(r) for r in merged]
 
 
