@@ -116,7 +116,9 @@ def check(args, tap):
     version = crashvm.kernel_version(args.series)
     with crashvm.locked(cache / "locks" / "prepare.lock"):
         kernel_dir = crashvm.ensure_kernel(cache, version)
-    work = cache / "load-checks"
+    # one directory per series: vm-load and vm-load-6.12 run side by side, and
+    # QEMU dies of SIGBUS when the other run rewrites the initramfs it maps
+    work = cache / crashvm.entry_name("load-checks", None, args.series)
     crashvm.rmtree(work)
     work.mkdir(parents=True)
     (work / "initramfs.cpio").write_bytes(build_initramfs(kernel_dir, args.crashdesk))
