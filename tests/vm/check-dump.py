@@ -23,6 +23,7 @@ instead of running save, to try the checks on makedumpfile's output.
 """
 
 import argparse
+import functools
 import json
 import mmap
 import stat
@@ -262,12 +263,19 @@ def describe_pfns(snapshot, pfns):
     return [snapshot.describe(pfn) for pfn in pfns[:SHOW_PFNS]]
 
 
+@functools.lru_cache(maxsize=None)
+def read_snapshot(out, suffix=""):
+    """The page-flag snapshot in out, read and classified once per run: check
+    12 on 6.12 and the oracle's checks both ask for the last one."""
+    return pageflags.Snapshot(out, suffix)
+
+
 def droppable_in_snapshot(out, pfns):
     """(droppable, others): pfns split by what the page-flag snapshot in
     out shows them as; without a readable snapshot none is droppable (the
     oracle's own checks then fail and say why)."""
     try:
-        categories = pageflags.Snapshot(out).categories
+        categories = read_snapshot(out).categories
     except (pageflags.SnapshotError, OSError):
         return [], pfns
     droppable, others = [], []
@@ -290,8 +298,8 @@ def check_page_flags(kind, out, vmcore_path, page_size, present, tap):
              "every slab, page-table and reserved page of the crashed "
              f"kernel is in the dump (at most {ORACLE_TOLERANCE} not)")
     try:
-        last = pageflags.Snapshot(out)
-        first = pageflags.Snapshot(out, ".first")
+        last = read_snapshot(out)
+        first = read_snapshot(out, ".first")
         ranges = pageflags.vmcore_pfn_ranges(vmcore_path, page_size)
         console = (out / "console.log").read_text(errors="replace")
         percpu = crashvm.last_marker(console, "PERCPU-PAGES")
