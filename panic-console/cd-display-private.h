@@ -48,6 +48,12 @@ cd_pixel_format_convert_row(const CdPixelFormat *format,
 /* what MODE_CREATE_DUMB returned for a @width x @height, 32 bpp buffer, checked */
 gboolean
 cd_drm_check_dumb(guint width, guint height, guint32 pitch, guint64 size, GError **error);
+/*
+ * Whether the events read from a DRM device (@len bytes) hold the completion of the page
+ * flip asked with @user_data; each event's length is checked against what was read.
+ */
+gboolean
+cd_drm_events_have_flip(const guint8 *buf, gsize len, guint64 user_data);
 
 /*
  * What the text renderer writes: the palette set (entry 3 the background, 7 and 15 the

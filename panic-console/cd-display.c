@@ -43,6 +43,7 @@ cd_display_output_free(CdDisplayOutput *output)
 	if (output->priv_free != NULL && output->priv != NULL)
 		output->priv_free(output->priv);
 	g_clear_pointer(&output->canvas, cd_canvas_free);
+	g_free(output->frame_note);
 	g_free(output->name);
 	g_free(output);
 }
@@ -84,6 +85,37 @@ cd_display_free(CdDisplay *self)
 	g_free(self);
 }
 
+/* "; NOTE" when every output says the same, else "; NAME: NOTE, NAME: NOTE" */
+static void
+cd_display_describe_frames(CdDisplay *self, GString *str)
+{
+	gboolean same = TRUE;
+	const gchar *first = NULL;
+
+	for (guint i = 0; i < self->outputs->len; i++) {
+		CdDisplayOutput *output = g_ptr_array_index(self->outputs, i);
+		if (i == 0)
+			first = output->frame_note;
+		else
+			same &= g_strcmp0(first, output->frame_note) == 0;
+	}
+	if (self->outputs->len == 0 || (same && first == NULL))
+		return;
+	if (same) {
+		g_string_append_printf(str, "; %s", first);
+		return;
+	}
+	for (guint i = 0; i < self->outputs->len; i++) {
+		CdDisplayOutput *output = g_ptr_array_index(self->outputs, i);
+		g_string_append_printf(str,
+				       "%s%s: %s",
+				       i == 0 ? "; " : ", ",
+				       output->name,
+				       output->frame_note != NULL ? output->frame_note
+								  : "not drawn");
+	}
+}
+
 gchar *
 cd_display_describe(CdDisplay *self)
 {
@@ -100,7 +132,9 @@ cd_display_describe(CdDisplay *self)
 			g_string_append_printf(str, "%ux%u", output->width, output->height);
 		}
 	}
-	g_string_append_printf(str, ", %s)", cd_renderer_to_string(self->renderer));
+	g_string_append_printf(str, ", %s", cd_renderer_to_string(self->renderer));
+	cd_display_describe_frames(self, str);
+	g_string_append_c(str, ')');
 	return g_string_free(g_steal_pointer(&str), FALSE);
 }
 

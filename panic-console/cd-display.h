@@ -47,6 +47,9 @@ struct _CdDisplayOutput {
 	/* the page as last drawn, and where its parts went: redraws change the progress row */
 	CdCanvas *canvas;
 	CdPanicLayout layout;
+	/* what the device said of the first frame: "the driver confirmed the frame", or why
+	 * it did not; set by the renderer's first present */
+	gchar *frame_note;
 };
 
 typedef struct {
@@ -77,7 +80,11 @@ cd_display_show(CdDisplay *self, CdPanicPage *page, CdFont *font, GError **error
 gboolean
 cd_display_show_progress(CdDisplay *self, CdPanicPage *page, CdFont *font, GError **error);
 
-/* "card0 (1024x768, drm)", "card0 (1024x768 and 1920x1080, drm)", "tty2 (80x25, text)" */
+/*
+ * "card0 (1024x768, drm)", "card0 (1024x768 and 1920x1080, drm)", "tty2 (80x25, text)",
+ * and once a frame was shown, what the device said of it: "card0 (1024x768, drm; the
+ * driver confirmed the frame)"
+ */
 gchar *
 cd_display_describe(CdDisplay *self);
 

@@ -60,6 +60,7 @@ main(gint argc, gchar **argv)
 	g_autofree gchar *cmdline = NULL;
 	g_autofree gchar *config = NULL;
 	g_autofree gchar *udev_queue = NULL;
+	g_autofree gchar *fbdev = NULL;
 	gint vt_timeout = CD_VT_TIMEOUT_MS;
 	gint display_wait = CD_PANIC_CONSOLE_DISPLAY_WAIT_MS;
 	const GOptionEntry entries[] = {
@@ -126,7 +127,8 @@ main(gint argc, gchar **argv)
 		  0,
 		  G_OPTION_ARG_STRING,
 		  &renderer,
-		  "Show the panic with this renderer only (default: auto, DRM then fbdev then text)",
+		  "Show the panic with this renderer only (default: auto, DRM then fbdev then "
+		  "text)",
 		  "auto|drm|fbdev|text" },
 		{ "vt-timeout",
 		  0,
@@ -140,8 +142,8 @@ main(gint argc, gchar **argv)
 		  0,
 		  G_OPTION_ARG_INT,
 		  &display_wait,
-		  "How long to wait for /dev/dri/card0 to appear (default: 5000; up to 3 times "
-		  "as long while udev has events queued)",
+		  "How long to wait for /dev/dri/card0 (or /dev/fb0) to appear (default: 5000; "
+		  "up to 3 times as long while udev has events queued)",
 		  "MS" },
 		{ "cmdline",
 		  0,
@@ -156,6 +158,14 @@ main(gint argc, gchar **argv)
 		  G_OPTION_ARG_FILENAME,
 		  &udev_queue,
 		  "Take FILE's existence for udev's busy queue, not " CD_PANIC_CONSOLE_UDEV_QUEUE
+		  " (for tests)",
+		  "FILE" },
+		{ "fbdev",
+		  0,
+		  G_OPTION_FLAG_HIDDEN,
+		  G_OPTION_ARG_FILENAME,
+		  &fbdev,
+		  "Take FILE for the framebuffer device, not " CD_PANIC_CONSOLE_FBDEV
 		  " (for tests)",
 		  "FILE" },
 		{ "config",
@@ -205,6 +215,8 @@ main(gint argc, gchar **argv)
 			settings.config_path = config;
 		if (udev_queue != NULL)
 			settings.udev_queue_path = udev_queue;
+		if (fbdev != NULL)
+			settings.fbdev_path = fbdev;
 		if (input != NULL)
 			settings.input = input;
 		settings.font_path = font_path;
@@ -215,9 +227,11 @@ main(gint argc, gchar **argv)
 			return cd_panic_console_check(&settings);
 		return cd_panic_console_run(&settings);
 	}
-	if (check || renderer != NULL || cmdline != NULL || config != NULL || udev_queue != NULL)
-		return cd_panic_usage_error("--check, --renderer, --cmdline, --config and "
-					    "--udev-queue are for the live mode, not --render");
+	if (check || renderer != NULL || cmdline != NULL || config != NULL || udev_queue != NULL ||
+	    fbdev != NULL)
+		return cd_panic_usage_error(
+			"--check, --renderer, --cmdline, --config, --udev-queue "
+			"and --fbdev are for the live mode, not --render");
 	if (size == NULL)
 		return cd_panic_usage_error("--render needs --size WxH");
 	if ((input == NULL) == (dmesg == NULL))

@@ -29,12 +29,11 @@
 #include "cd-progress.h"
 #include "cd-vt.h"
 
-#define CD_PANIC_CONSOLE_VMCORE	  "/proc/vmcore"
-#define CD_PANIC_CONSOLE_CMDLINE  "/proc/cmdline"
-#define CD_PANIC_CONSOLE_DRM_DIR  "/dev/dri"
-#define CD_PANIC_CONSOLE_FBDEV	  "/dev/fb0"
-#define CD_PANIC_CONSOLE_KMSG	  "/dev/kmsg"
-#define CD_PANIC_CONSOLE_SHELL	  "/bin/sh"
+#define CD_PANIC_CONSOLE_VMCORE	 "/proc/vmcore"
+#define CD_PANIC_CONSOLE_CMDLINE "/proc/cmdline"
+#define CD_PANIC_CONSOLE_DRM_DIR "/dev/dri"
+#define CD_PANIC_CONSOLE_KMSG	 "/dev/kmsg"
+#define CD_PANIC_CONSOLE_SHELL	 "/bin/sh"
 /* the progress line changes at most this often on screen */
 #define CD_PANIC_CONSOLE_REDRAW_MS 250
 /* senders come one after another (save, then final-action); a few at once at most */
@@ -84,6 +83,7 @@ cd_panic_console_settings_init(CdPanicConsoleSettings *settings)
 	settings->vt_timeout_ms = CD_VT_TIMEOUT_MS;
 	settings->display_wait_ms = CD_PANIC_CONSOLE_DISPLAY_WAIT_MS;
 	settings->udev_queue_path = CD_PANIC_CONSOLE_UDEV_QUEUE;
+	settings->fbdev_path = CD_PANIC_CONSOLE_FBDEV;
 }
 
 /* one line per event on stderr: the journal, and the serial console the tests read */
@@ -130,14 +130,15 @@ cd_panic_console_check(const CdPanicConsoleSettings *settings)
 /* --- the display ----------------------------------------------------------- */
 
 /*
- * The capture kernel's DRM driver may still be loading: wait for its card, bounded. Its
- * node appears before the driver has finished registering (open() gives ENODEV meanwhile)
- * and a card may show no connected output for a moment: until the deadline every failure
- * is tried again, and only the last round's reasons are logged. Past the deadline the
- * wait goes on while udev still has events queued, up to
- * CD_PANIC_CONSOLE_DISPLAY_WAIT_BUSY_FACTOR times the deadline: udev loads the driver, and
- * on a slow machine (Linux 6.12's DRM modules under emulation) it comes after 5 s while a
- * text console shown at once would lose the pixels and the QR code for the whole capture.
+ * The capture kernel's display driver may still be loading: both pixel renderers wait for
+ * their device, bounded. A DRM card's node appears before the driver has finished
+ * registering (open() gives ENODEV meanwhile) and a card may show no connected output for
+ * a moment: until the deadline every failure is tried again, and only the last round's
+ * reasons are logged. Past the deadline the wait goes on while udev still has events
+ * queued, up to CD_PANIC_CONSOLE_DISPLAY_WAIT_BUSY_FACTOR times the deadline: udev loads
+ * the driver, and on a slow machine (Linux 6.12's DRM modules under emulation) it comes
+ * after 5 s while a text console shown at once would lose the pixels and the QR code for
+ * the whole capture.
  */
 static gint
 cd_panic_console_compare_paths(gconstpointer a, gconstpointer b)
@@ -168,8 +169,41 @@ cd_panic_console_udev_busy(CdPanicConsole *self)
 	       access(self->settings->udev_queue_path, F_OK) == 0;
 }
 
+/* the first card that opens; the others' reasons in @reasons, the cards seen counted */
 static CdDisplay *
-cd_panic_console_open_drm(CdPanicConsole *self)
+cd_panic_console_try_drm(GPtrArray *reasons, guint *seen)
+{
+	g_autoptr(GPtrArray) cards = cd_panic_console_drm_cards();
+
+	*seen = cards->len;
+	for (guint i = 0; i < cards->len; i++) {
+		g_autoptr(GError) error = NULL;
+		CdDisplay *display = cd_render_drm_open(g_ptr_array_index(cards, i), &error);
+		if (display != NULL)
+			return display;
+		g_ptr_array_add(reasons, g_strdup_printf("drm: %s", error->message));
+	}
+	return NULL;
+}
+
+static CdDisplay *
+cd_panic_console_try_fbdev(CdPanicConsole *self, GPtrArray *reasons, guint *seen)
+{
+	const gchar *path = self->settings->fbdev_path;
+	g_autoptr(GError) error = NULL;
+	CdDisplay *display;
+
+	*seen = g_file_test(path, G_FILE_TEST_EXISTS) ? 1 : 0;
+	if (*seen == 0)
+		return NULL;
+	display = cd_render_fbdev_open(path, &error);
+	if (display == NULL)
+		g_ptr_array_add(reasons, g_strdup_printf("fbdev: %s", error->message));
+	return display;
+}
+
+static CdDisplay *
+cd_panic_console_wait_display(CdPanicConsole *self, gboolean drm, gboolean fbdev)
 {
 	guint wait_ms = self->settings->display_wait_ms;
 	gint64 start = g_get_monotonic_time();
@@ -177,45 +211,53 @@ cd_panic_console_open_drm(CdPanicConsole *self)
 	gint64 limit = start + (gint64)wait_ms * 1000 * CD_PANIC_CONSOLE_DISPLAY_WAIT_BUSY_FACTOR;
 	gboolean extended = FALSE;
 	g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func(g_free);
+	guint cards = 0;
+	guint framebuffers = 0;
+	guint waited_ms;
 
 	for (;;) {
-		/* asked before the cards are looked at: once the queue is empty, the card's
-		 * node is made, and this round sees it */
+		/* asked before the devices are looked at: once the queue is empty, the
+		 * driver's nodes are made, and this round sees them */
 		gboolean busy = cd_panic_console_udev_busy(self);
-		g_autoptr(GPtrArray) cards = cd_panic_console_drm_cards();
-		gint64 now;
+		gint64 now = g_get_monotonic_time();
+		gboolean last = now >= deadline && (!busy || now >= limit);
+		CdDisplay *display = NULL;
 
 		g_ptr_array_set_size(reasons, 0);
-		for (guint i = 0; i < cards->len; i++) {
-			g_autoptr(GError) error = NULL;
-			CdDisplay *display =
-				cd_render_drm_open(g_ptr_array_index(cards, i), &error);
-			if (display != NULL)
-				return display;
-			g_ptr_array_add(reasons, g_strdup(error->message));
-		}
-		now = g_get_monotonic_time();
-		if (now >= deadline) {
-			if (!busy || now >= limit)
-				break;
-			if (!extended) {
-				cd_panic_console_log(
-					"udev is still handling events after %u ms: waiting for "
-					"the display driver until its queue is empty, %u ms at most",
-					wait_ms,
-					wait_ms * CD_PANIC_CONSOLE_DISPLAY_WAIT_BUSY_FACTOR);
-				extended = TRUE;
-			}
+		if (drm)
+			display = cd_panic_console_try_drm(reasons, &cards);
+		/*
+		 * With DRM wanted too, the framebuffer device is the fallback, taken only once
+		 * the wait for a DRM driver is over: a firmware framebuffer (efifb, vesafb) is
+		 * removed when the card's DRM driver loads, and what was drawn on it with it
+		 */
+		if (display == NULL && fbdev && (!drm || last))
+			display = cd_panic_console_try_fbdev(self, reasons, &framebuffers);
+		if (display != NULL)
+			return display;
+		if (last)
+			break;
+		if (now >= deadline && !extended) {
+			cd_panic_console_log(
+				"udev is still handling events after %u ms: waiting for "
+				"the display driver until its queue is empty, %u ms at "
+				"most",
+				wait_ms,
+				wait_ms * CD_PANIC_CONSOLE_DISPLAY_WAIT_BUSY_FACTOR);
+			extended = TRUE;
 		}
 		g_usleep(50 * 1000);
 	}
-	if (reasons->len == 0) {
-		cd_panic_console_log("no DRM device appeared within %u ms",
-				     extended ? (guint)((g_get_monotonic_time() - start) / 1000)
-					      : wait_ms);
+	waited_ms = extended ? (guint)((g_get_monotonic_time() - start) / 1000) : wait_ms;
+	if (drm && cards == 0)
+		cd_panic_console_log("drm: no DRM device appeared within %u ms", waited_ms);
+	if (fbdev && framebuffers == 0) {
+		cd_panic_console_log("fbdev: no framebuffer device (%s) appeared within %u ms",
+				     self->settings->fbdev_path,
+				     waited_ms);
 	}
 	for (guint i = 0; i < reasons->len; i++)
-		cd_panic_console_log("drm: %s", (const gchar *)g_ptr_array_index(reasons, i));
+		cd_panic_console_log("%s", (const gchar *)g_ptr_array_index(reasons, i));
 	return NULL;
 }
 
@@ -247,14 +289,11 @@ cd_panic_console_open_display(CdPanicConsole *self, CdRenderer renderer)
 {
 	CdDisplay *display = NULL;
 
-	if (renderer == CD_RENDERER_AUTO || renderer == CD_RENDERER_DRM)
-		display = cd_panic_console_open_drm(self);
-	if (display == NULL && (renderer == CD_RENDERER_AUTO || renderer == CD_RENDERER_FBDEV)) {
-		g_autoptr(GError) error = NULL;
-		display = cd_render_fbdev_open(CD_PANIC_CONSOLE_FBDEV, &error);
-		if (display == NULL)
-			cd_panic_console_log("fbdev: %s", error->message);
-	}
+	if (renderer != CD_RENDERER_TEXT)
+		display = cd_panic_console_wait_display(
+			self,
+			renderer == CD_RENDERER_AUTO || renderer == CD_RENDERER_DRM,
+			renderer == CD_RENDERER_AUTO || renderer == CD_RENDERER_FBDEV);
 	if (display == NULL && (renderer == CD_RENDERER_AUTO || renderer == CD_RENDERER_TEXT))
 		display = cd_panic_console_open_text(self);
 	return display;

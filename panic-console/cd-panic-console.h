@@ -16,13 +16,16 @@ G_BEGIN_DECLS
  * keep its progress line current from the progress socket until the final action.
  */
 
-/* how long the capture kernel's DRM driver may take to appear as /dev/dri/card0 */
+/* how long the capture kernel's display driver may take to appear as /dev/dri/card0 (or
+ * /dev/fb0 for the framebuffer renderer) */
 #define CD_PANIC_CONSOLE_DISPLAY_WAIT_MS 5000
 /* while udev still has events queued (its workers load the drivers), the wait goes on, up to
  * this many times the above: a slow machine's display driver may come later */
 #define CD_PANIC_CONSOLE_DISPLAY_WAIT_BUSY_FACTOR 3
 /* the file udev keeps while its event queue is not empty (what `udevadm settle` waits on) */
 #define CD_PANIC_CONSOLE_UDEV_QUEUE "/run/udev/queue"
+/* the framebuffer renderer's device */
+#define CD_PANIC_CONSOLE_FBDEV "/dev/fb0"
 
 typedef struct {
 	const gchar *cmdline_path; /* /proc/cmdline */
@@ -34,6 +37,7 @@ typedef struct {
 	guint vt_timeout_ms;
 	guint display_wait_ms;
 	const gchar *udev_queue_path; /* CD_PANIC_CONSOLE_UDEV_QUEUE */
+	const gchar *fbdev_path;      /* CD_PANIC_CONSOLE_FBDEV */
 } CdPanicConsoleSettings;
 
 void

@@ -11,6 +11,7 @@
 #include <drm_mode.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -30,6 +31,8 @@
 #define CD_DRM_MAX_OBJECTS 64
 #define CD_DRM_MAX_MODES   256
 #define CD_DRM_RETRIES	   4
+/* how long the first frame's flip may take to complete: a screen must show within this */
+#define CD_DRM_FLIP_TIMEOUT_MS 1000
 
 typedef struct {
 	gint fd;
@@ -46,6 +49,7 @@ typedef struct {
 	guint8 *map;
 	gsize map_size;
 	struct drm_mode_modeinfo mode;
+	gboolean flipped; /* the first frame was presented */
 } CdRenderDrmOutput;
 
 static const gchar *const cd_drm_connector_types[] = {
@@ -249,6 +253,118 @@ cd_drm_pick_crtc(gint fd,
 	return 0;
 }
 
+gboolean
+cd_drm_events_have_flip(const guint8 *buf, gsize len, guint64 user_data)
+{
+	gsize offset = 0;
+
+	while (len - offset >= sizeof(struct drm_event)) {
+		struct drm_event event;
+		struct drm_event_vblank vblank;
+
+		memcpy(&event, buf + offset, sizeof(event));
+		/* the kernel writes whole events; anything else ends the reading */
+		if (event.length < sizeof(event) || event.length > len - offset)
+			return FALSE;
+		if (event.type == DRM_EVENT_FLIP_COMPLETE && event.length >= sizeof(vblank)) {
+			memcpy(&vblank, buf + offset, sizeof(vblank));
+			if (vblank.user_data == user_data)
+				return TRUE;
+		}
+		offset += event.length;
+	}
+	return FALSE;
+}
+
+/* until the flip asked with @user_data completes, or the deadline */
+static gboolean
+cd_render_drm_wait_flip(gint fd, guint64 user_data, gint64 deadline, GError **error)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		guint64 buf[512]; /* 4 KiB, aligned for the events' 64-bit fields */
+		gint64 left = deadline - g_get_monotonic_time();
+		gssize n;
+		gint rc;
+
+		if (left <= 0) {
+			g_set_error(error,
+				    G_FILE_ERROR,
+				    G_FILE_ERROR_AGAIN,
+				    "no flip event within %u ms",
+				    CD_DRM_FLIP_TIMEOUT_MS);
+			return FALSE;
+		}
+		rc = poll(&pfd, 1, (gint)((left + 999) / 1000));
+		if (rc < 0 && errno != EINTR) {
+			cd_error_set_from_errno(error, errno, "poll");
+			return FALSE;
+		}
+		if (rc <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno != EINTR && errno != EAGAIN) {
+			cd_error_set_from_errno(error, errno, "reading the DRM events");
+			return FALSE;
+		}
+		if (n > 0 && cd_drm_events_have_flip((const guint8 *)buf, (gsize)n, user_data))
+			return TRUE;
+	}
+}
+
+/*
+ * The first frame is committed with a page flip to the buffer already on the CRTC, and
+ * the flip's completion event awaited: the commit is the driver's word that the frame
+ * went to the display. It also mends a driver whose first mode set after loading shows
+ * the wrong surface: QXL sizes its primary surface from the monitor configuration that
+ * the commit itself writes, so the first commit after the driver loaded, ours when the
+ * capture kernel's console had not yet set a mode, makes a 64x64 surface and the page
+ * drawn at 1024x768 never shows; the flip's commit sizes it again, from that
+ * configuration.
+ */
+static gboolean
+cd_render_drm_flip(CdRenderDrmOutput *out, GError **error)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)CD_DRM_FLIP_TIMEOUT_MS * 1000;
+	struct drm_mode_crtc_page_flip flip = {
+		.crtc_id = out->crtc_id,
+		.fb_id = out->fb_id,
+		.flags = DRM_MODE_PAGE_FLIP_EVENT,
+		.user_data = out->crtc_id,
+	};
+	gint rc;
+
+	/* busy while a commit before ours (the mode set's) is still completing */
+	while ((rc = cd_drm_ioctl(out->drm->fd, DRM_IOCTL_MODE_PAGE_FLIP, &flip)) == -EBUSY &&
+	       g_get_monotonic_time() < deadline)
+		g_usleep(5 * 1000);
+	if (rc < 0) {
+		cd_error_set_from_errno(error, -rc, "MODE_PAGE_FLIP");
+		return FALSE;
+	}
+	return cd_render_drm_wait_flip(out->drm->fd, out->crtc_id, deadline, error);
+}
+
+/* the rows that changed, for the drivers that copy on demand (virtual and USB displays) */
+static gboolean
+cd_render_drm_dirty(CdRenderDrmOutput *out, guint width, guint top, guint bottom, GError **error)
+{
+	struct drm_clip_rect clip = { .x1 = 0, .y1 = top, .x2 = width, .y2 = bottom };
+	struct drm_mode_fb_dirty_cmd dirty = {
+		.fb_id = out->fb_id,
+		.num_clips = 1,
+		.clips_ptr = (guintptr)&clip,
+	};
+	gint rc = cd_drm_ioctl(out->drm->fd, DRM_IOCTL_MODE_DIRTYFB, &dirty);
+
+	/* the others scan the buffer out as it is and have no such ioctl */
+	if (rc < 0 && rc != -ENOSYS && rc != -EINVAL && rc != -EOPNOTSUPP) {
+		cd_error_set_from_errno(error, -rc, "MODE_DIRTYFB");
+		return FALSE;
+	}
+	return TRUE;
+}
+
 static gboolean
 cd_render_drm_present(CdDisplayOutput *output,
 		      const CdCanvas *canvas,
@@ -259,20 +375,25 @@ cd_render_drm_present(CdDisplayOutput *output,
 	CdRenderDrmOutput *out = output->priv;
 	guint width = MIN(canvas->width, output->width);
 	guint height = MIN(MIN(canvas->height, output->height), top + rows);
-	struct drm_mode_fb_dirty_cmd dirty = { .fb_id = out->fb_id };
-	gint rc;
+	g_autoptr(GError) error_flip = NULL;
 
 	for (guint y = top; y < height; y++)
 		memcpy(out->map + (gsize)y * out->pitch,
 		       canvas->pixels + (gsize)y * canvas->width,
 		       (gsize)width * 4);
-	/* virtual and USB displays copy on demand; the others have no such ioctl */
-	rc = cd_drm_ioctl(out->drm->fd, DRM_IOCTL_MODE_DIRTYFB, &dirty);
-	if (rc < 0 && rc != -ENOSYS && rc != -EINVAL && rc != -EOPNOTSUPP) {
-		cd_error_set_from_errno(error, -rc, "MODE_DIRTYFB");
-		return FALSE;
+	if (out->flipped)
+		return cd_render_drm_dirty(out, width, top, height, error);
+
+	out->flipped = TRUE;
+	g_free(output->frame_note);
+	if (cd_render_drm_flip(out, &error_flip)) {
+		output->frame_note = g_strdup("the driver confirmed the frame");
+		return TRUE;
 	}
-	return TRUE;
+	/* shown all the same where the driver copies on demand; told, not fatal */
+	output->frame_note =
+		g_strdup_printf("the driver did not confirm the frame: %s", error_flip->message);
+	return cd_render_drm_dirty(out, width, 0, height, error);
 }
 
 /* one dumb buffer at the mode's size, mapped, shown on the CRTC */

@@ -244,6 +244,9 @@ cd_render_fbdev_present(CdDisplayOutput *output,
 					    canvas->pixels + (gsize)y * canvas->width,
 					    fb->map + fb->start + (gsize)y * fb->line_length,
 					    width);
+	/* the memory is the screen (or copied to it by the driver's deferred I/O) */
+	if (output->frame_note == NULL)
+		output->frame_note = g_strdup("a framebuffer device cannot confirm a frame");
 	return TRUE;
 }
 

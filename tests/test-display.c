@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <drm.h>
 #include <glib.h>
 #include <string.h>
 
@@ -365,6 +366,77 @@ test_describe(void)
 	g_assert_cmpstr(three, ==, "card0 (1024x768, 1920x1080 and 3840x2160, drm)");
 }
 
+/* what the devices said of the first frame: once when all agree, else output by output */
+static void
+test_describe_frames(void)
+{
+	g_autoptr(CdDisplay) display = cd_display_new(CD_RENDERER_DRM, "card0");
+	CdDisplayOutput *first = cd_display_add_output(display, "Virtual-1", 1024, 768);
+	CdDisplayOutput *second = cd_display_add_output(display, "Virtual-2", 800, 600);
+	g_autofree gchar *agreed = NULL;
+	g_autofree gchar *differ = NULL;
+
+	first->frame_note = g_strdup("the driver confirmed the frame");
+	second->frame_note = g_strdup("the driver confirmed the frame");
+	agreed = cd_display_describe(display);
+	g_assert_cmpstr(agreed,
+			==,
+			"card0 (1024x768 and 800x600, drm; the driver confirmed the frame)");
+	g_free(second->frame_note);
+	second->frame_note = NULL;
+	differ = cd_display_describe(display);
+	g_assert_cmpstr(differ,
+			==,
+			"card0 (1024x768 and 800x600, drm; Virtual-1: the driver confirmed the "
+			"frame, Virtual-2: not drawn)");
+}
+
+/* a vblank event as the kernel writes it, @length as claimed */
+static gsize
+drm_event_put(guint8 *buf, guint32 type, guint32 length, guint64 user_data)
+{
+	struct drm_event_vblank event = { 0 };
+
+	event.base.type = type;
+	event.base.length = length;
+	event.user_data = user_data;
+	memcpy(buf, &event, sizeof(event));
+	return sizeof(event);
+}
+
+/* the flip's completion found among the events read, lengths checked */
+static void
+test_drm_flip_events(void)
+{
+	guint64 storage[64] = { 0 };
+	guint8 *buf = (guint8 *)storage;
+	gsize len = 0;
+
+	/* a vblank event, then the flip of another CRTC, then ours */
+	len += drm_event_put(buf + len, DRM_EVENT_VBLANK, sizeof(struct drm_event_vblank), 41);
+	len += drm_event_put(buf + len,
+			     DRM_EVENT_FLIP_COMPLETE,
+			     sizeof(struct drm_event_vblank),
+			     40);
+	g_assert_false(cd_drm_events_have_flip(buf, len, 41));
+	len += drm_event_put(buf + len,
+			     DRM_EVENT_FLIP_COMPLETE,
+			     sizeof(struct drm_event_vblank),
+			     41);
+	g_assert_true(cd_drm_events_have_flip(buf, len, 41));
+	/* cut short: the last event is not whole */
+	g_assert_false(cd_drm_events_have_flip(buf, len - 1, 41));
+	/* a length of 0 would never end, one past the read bytes would read beyond them */
+	drm_event_put(buf, DRM_EVENT_FLIP_COMPLETE, 0, 41);
+	g_assert_false(cd_drm_events_have_flip(buf, len, 41));
+	drm_event_put(buf, DRM_EVENT_FLIP_COMPLETE, (guint32)len + 1, 41);
+	g_assert_false(cd_drm_events_have_flip(buf, len, 41));
+	/* a flip event too short to carry its user data is not taken for ours */
+	drm_event_put(buf, DRM_EVENT_FLIP_COMPLETE, sizeof(struct drm_event), 41);
+	g_assert_false(cd_drm_events_have_flip(buf, sizeof(struct drm_event), 41));
+	g_assert_false(cd_drm_events_have_flip(buf, 0, 41));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -379,5 +451,7 @@ main(int argc, char **argv)
 	g_test_add_func("/panic-console/display/progress-redraw", test_progress_redraw);
 	g_test_add_func("/panic-console/display/renderer-names", test_renderer_names);
 	g_test_add_func("/panic-console/display/describe", test_describe);
+	g_test_add_func("/panic-console/display/describe-frames", test_describe_frames);
+	g_test_add_func("/panic-console/drm/flip-events", test_drm_flip_events);
 	return g_test_run();
 }

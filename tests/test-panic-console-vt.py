@@ -51,7 +51,7 @@ BROWN = 6
 
 VT_TIMEOUT_MS = 500
 HEADLINE = "sysrq triggered crash"
-TOTAL = 26
+TOTAL = 28
 
 
 def vt_state(fd):
@@ -261,13 +261,15 @@ def check(tap, panic_console, vmcore, tmp, tty0, original, held):
             drawn = console.wait_line("showing the panic on", 10)
             log = "\n".join(console.log())
             tap.result(drawn is not None and ", text)" in drawn
-                       and "no DRM device appeared within 300 ms" in log
-                       and "fbdev: cannot open /dev/fb0" in log,
+                       and "drm: no DRM device appeared within 300 ms" in log
+                       and "fbdev: no framebuffer device (/dev/fb0) appeared within 300 ms"
+                       in log,
                        "brown without DRM or fbdev: each says why, the text console shows it",
                        console.log())
         finally:
             console.stop()
         check_udev_busy(tap, base, env, brown_cmdline, tmp)
+    check_fbdev_wait(tap, base, env, brown_cmdline, tmp)
 
     shell_cmdline = tmp / "cmdline-shell"
     shell_cmdline.write_text("crashdesk.panic_screen=text crashdesk.shell=1\n")
@@ -328,6 +330,51 @@ def check_udev_busy(tap, base, env, cmdline, tmp):
     finally:
         console.stop()
         queue.unlink(missing_ok=True)
+
+
+def check_fbdev_wait(tap, base, env, cmdline, tmp):
+    """The framebuffer renderer waits for its device as the DRM one does: --display-wait,
+    each round tried again; a device that never comes and one that comes but cannot be
+    drawn on are told apart."""
+    fb = tmp / "fb0"
+    fb.unlink(missing_ok=True)
+    start = time.monotonic()
+    console = Console(base + ["--cmdline", str(cmdline), "--renderer", "fbdev",
+                              "--display-wait", "400", "--fbdev", str(fb),
+                              "--udev-queue", str(tmp / "no-queue")], env)
+    try:
+        gave_up = console.wait_line("no display to show the panic on", 10)
+        elapsed = time.monotonic() - start
+        log = "\n".join(console.log())
+        tap.result(gave_up is not None and elapsed >= 0.4
+                   and f"fbdev: no framebuffer device ({fb}) appeared within 400 ms" in log
+                   and "drm:" not in log,
+                   "--renderer fbdev: waits --display-wait for a device that never comes",
+                   [f"gave up after {elapsed:.1f} s", *console.log()])
+    finally:
+        console.stop()
+
+    # the device node appears 0.3 s in, and is no framebuffer: tried until the deadline
+    appears = threading.Timer(0.3, fb.write_bytes, args=(b"not a framebuffer",))
+    start = time.monotonic()
+    console = Console(base + ["--cmdline", str(cmdline), "--renderer", "fbdev",
+                              "--display-wait", "800", "--fbdev", str(fb),
+                              "--udev-queue", str(tmp / "no-queue")], env)
+    appears.start()
+    try:
+        gave_up = console.wait_line("no display to show the panic on", 10)
+        elapsed = time.monotonic() - start
+        log = "\n".join(console.log())
+        tap.result(gave_up is not None and elapsed >= 0.8
+                   and f"fbdev: {fb}: FBIOGET_*SCREENINFO" in log
+                   and "appeared within" not in log,
+                   "--renderer fbdev: a device that appears while it waits is tried, and "
+                   "why it cannot be drawn on is told",
+                   [f"gave up after {elapsed:.1f} s", *console.log()])
+    finally:
+        appears.cancel()
+        console.stop()
+        fb.unlink(missing_ok=True)
 
 
 def type_into(number, text):

@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,17 +69,50 @@ BROWN = 0xaa5500
 WHITE = 0xffffff
 
 
-def qemu_command(kernel, initrd, disk, console, monitor, crashkernel, memory):
+# the display cards the panic screen is checked on (QEMU's -device), and the DRM
+# driver each gets in the guest: the standard VGA card, virtio's, and QXL (SPICE's,
+# many VM managers' choice)
+DISPLAYS = {"VGA": "bochs-drm", "virtio-vga": "virtio_gpu", "qxl-vga": "qxl"}
+DEFAULT_DISPLAY = "VGA"
+# the firmware: SeaBIOS, QEMU's own, or OVMF (UEFI: the kernel starts on efifb, which
+# the card's DRM driver replaces); QEMU boots -kernel through either
+OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
+OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
+FIRMWARES = ("bios", "uefi")
+DEFAULT_FIRMWARE = "bios"
+
+
+def firmware_options(firmware, out):
+    """QEMU's options for the firmware; OVMF's variable store is a copy in out."""
+    if firmware == "bios":
+        return []
+    variables = out / "OVMF_VARS.fd"
+    shutil.copyfile(OVMF_VARS, variables)
+    return ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
+            "-drive", f"if=pflash,format=raw,unit=1,file={variables}"]
+
+
+def qemu_command(kernel, initrd, disk, console, monitor, crashkernel, memory,
+                 display=DEFAULT_DISPLAY, firmware=(), append="", extra=()):
     # no -no-reboot: the capture kernel's reboot must start the machine again;
-    # -device VGA: the standard VGA card (bochs-drm) the panic screen draws on
+    # -device DISPLAY: the card the panic screen draws on
     return ["qemu-system-x86_64", "-machine", "q35", "-cpu", "max", "-smp", "1",
             "-m", f"{memory}M", "-nodefaults", "-display", "none", "-nic", "none",
-            "-device", "VGA",
+            "-device", display, *firmware,
             "-monitor", f"unix:{monitor},server=on,wait=off",
             "-kernel", kernel, "-initrd", initrd,
-            "-append", f"{APPEND} crashkernel={crashkernel}M",
+            "-append", f"{APPEND} crashkernel={crashkernel}M {append}".strip(),
             "-drive", f"file={disk},format=raw,if=virtio,discard=unmap",
-            "-serial", f"file:{console}"]
+            "-serial", f"file:{console}", *extra]
+
+
+def run_name(series, display, firmware):
+    """The run's directory under the cache's parent: run for the default cycle, and
+    run-6.12, run-qxl-vga, run-uefi-virtio-vga... for the others."""
+    parts = [series if series != DEFAULT_SERIES else None,
+             firmware if firmware != DEFAULT_FIRMWARE else None,
+             display if display != DEFAULT_DISPLAY else None]
+    return "-".join(["run"] + [p for p in parts if p])
 
 
 # what crashdesk-panic-console writes to the kernel log once the screen is drawn
@@ -156,7 +190,10 @@ def boot(cmd, console_path, monitor, out, timeout, log):
     stage as it is reached and taking the SCREENSHOTS; returns (Console, problem
     or None, {screenshot file: error or None})."""
     console = Console(console_path, log)
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    # QEMU's own messages (and its trace, with --qemu-arg=-trace...) in a file: a pipe
+    # nobody reads until the end would stop it once full
+    qemu_log = open(out / "qemu.log", "wb")
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qemu_log,
                             stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     problem = None
     shots = {}
@@ -174,10 +211,12 @@ def boot(cmd, console_path, monitor, out, timeout, log):
             problem = f"timed out after {timeout} s"
             break
         time.sleep(0.5)
-    out = proc.communicate()[0].decode(errors="replace").strip()
+    proc.wait()
+    qemu_log.close()
     console.poll()
     if problem is None and proc.returncode != 0:
-        problem = f"qemu exited with {proc.returncode}: {out}"
+        said = (out / "qemu.log").read_bytes()[-2000:].decode(errors="replace").strip()
+        problem = f"qemu exited with {proc.returncode}: {said}"
     return console, problem, shots
 
 
@@ -231,7 +270,7 @@ def prepare(args, out, log):
 def check(args, tap):
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("console.log", "disk.img", "stages.json"):
+    for name in ("console.log", "disk.img", "stages.json", "qemu.log"):
         (out / name).unlink(missing_ok=True)
     rmtree(out / "report")
 
@@ -253,14 +292,17 @@ def check(args, tap):
                 f"{sorted(p for p in made['packages'] if p.startswith('linux-image'))}"])
 
     log(f"booting it in QEMU: {args.memory} MiB, crashkernel={args.crashkernel}M, "
-        f"serial console in {console_path}")
+        f"-device {args.display} ({DISPLAYS[args.display]} in the guest), "
+        f"{args.firmware} firmware, serial console in {console_path}")
     for old in out.glob("screen-*.ppm"):
         old.unlink()
     # a unix socket's path is short: not under a build directory of any depth
     with tempfile.TemporaryDirectory(prefix="crashdesk-e2e-") as tmp:
         monitor = Path(tmp) / "monitor.sock"
         cmd = qemu_command(vmlinuz, initrd, out / "disk.img", console_path, monitor,
-                           args.crashkernel, args.memory)
+                           args.crashkernel, args.memory, args.display,
+                           firmware_options(args.firmware, out), args.append,
+                           args.qemu_arg)
         with boot_slot(args.cache_dir):
             console, problem, shots = boot(cmd, console_path, monitor, out,
                                            args.timeout, log)
@@ -488,14 +530,25 @@ def main():
     parser.add_argument("--cache-dir", required=True, type=Path)
     parser.add_argument("--series", choices=sorted(SERIES), default=DEFAULT_SERIES,
                         help=f"the image's kernel series (default {DEFAULT_SERIES})")
+    parser.add_argument("--display", choices=sorted(DISPLAYS), default=DEFAULT_DISPLAY,
+                        help=f"QEMU's display card (default {DEFAULT_DISPLAY})")
+    parser.add_argument("--firmware", choices=FIRMWARES, default=DEFAULT_FIRMWARE,
+                        help=f"SeaBIOS or OVMF (default {DEFAULT_FIRMWARE})")
     parser.add_argument("--out", type=Path)
+    # for looking into a failure: the kernel's debug options (the capture kernel's
+    # command line is the first one's, as crashdesk load makes it), QEMU's trace
+    parser.add_argument("--append", default="", metavar="ARGS",
+                        help="more kernel command line for the first boot")
+    parser.add_argument("--qemu-arg", action="append", default=[], metavar="ARG",
+                        help="one more QEMU argument (repeat; QEMU's output goes to "
+                             "OUT/qemu.log)")
     parser.add_argument("--crashkernel", type=int, default=CRASHKERNEL_MIB,
                         metavar="MIB")
     parser.add_argument("--memory", type=int, default=MEMORY_MIB, metavar="MIB")
     parser.add_argument("--timeout", type=int, default=TIMEOUT, metavar="S")
     args = parser.parse_args()
     args.cache_dir = args.cache_dir.absolute()
-    run = "run" if args.series == DEFAULT_SERIES else f"run-{args.series}"
+    run = run_name(args.series, args.display, args.firmware)
     args.out = (args.out or args.cache_dir.parent / run).absolute()
     return tap_main(TOTAL, check, args, missing="no system image")
 
