@@ -49,7 +49,8 @@ typedef struct {
 	guint8 *map;
 	gsize map_size;
 	struct drm_mode_modeinfo mode;
-	gboolean flipped; /* the first frame was presented */
+	gboolean flipped;   /* the first frame was presented */
+	gint64 mode_set_at; /* monotonic µs */
 } CdRenderDrmOutput;
 
 static const gchar *const cd_drm_connector_types[] = {
@@ -387,7 +388,10 @@ cd_render_drm_present(CdDisplayOutput *output,
 	out->flipped = TRUE;
 	g_free(output->frame_note);
 	if (cd_render_drm_flip(out, &error_flip)) {
-		output->frame_note = g_strdup("the driver confirmed the frame");
+		output->frame_note =
+			g_strdup_printf("the driver confirmed the frame, %" G_GINT64_FORMAT
+					" ms after the mode set",
+					(g_get_monotonic_time() - out->mode_set_at) / 1000);
 		return TRUE;
 	}
 	/* shown all the same where the driver copies on demand; told, not fatal */
@@ -485,6 +489,7 @@ cd_render_drm_output_new(CdRenderDrm *drm,
 		cd_render_drm_output_free(out);
 		return NULL;
 	}
+	out->mode_set_at = g_get_monotonic_time();
 	return out;
 }
 

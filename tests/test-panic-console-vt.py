@@ -337,44 +337,41 @@ def check_fbdev_wait(tap, base, env, cmdline, tmp):
     each round tried again; a device that never comes and one that comes but cannot be
     drawn on are told apart."""
     fb = tmp / "fb0"
+
+    def give_up(wait_ms):
+        """Run --renderer fbdev on fb until it gives up: (gave up, seconds, log)."""
+        start = time.monotonic()
+        console = Console(base + ["--cmdline", str(cmdline), "--renderer", "fbdev",
+                                  "--display-wait", str(wait_ms), "--fbdev", str(fb),
+                                  "--udev-queue", str(tmp / "no-queue")], env)
+        try:
+            gave_up = console.wait_line("no display to show the panic on", 10)
+            return gave_up is not None, time.monotonic() - start, console.log()
+        finally:
+            console.stop()
+
     fb.unlink(missing_ok=True)
-    start = time.monotonic()
-    console = Console(base + ["--cmdline", str(cmdline), "--renderer", "fbdev",
-                              "--display-wait", "400", "--fbdev", str(fb),
-                              "--udev-queue", str(tmp / "no-queue")], env)
-    try:
-        gave_up = console.wait_line("no display to show the panic on", 10)
-        elapsed = time.monotonic() - start
-        log = "\n".join(console.log())
-        tap.result(gave_up is not None and elapsed >= 0.4
-                   and f"fbdev: no framebuffer device ({fb}) appeared within 400 ms" in log
-                   and "drm:" not in log,
-                   "--renderer fbdev: waits --display-wait for a device that never comes",
-                   [f"gave up after {elapsed:.1f} s", *console.log()])
-    finally:
-        console.stop()
+    gave_up, elapsed, log = give_up(400)
+    tap.result(gave_up and elapsed >= 0.4
+               and f"fbdev: no framebuffer device ({fb}) appeared within 400 ms" in
+               "\n".join(log) and not any("drm:" in line for line in log),
+               "--renderer fbdev: waits --display-wait for a device that never comes",
+               [f"gave up after {elapsed:.1f} s", *log])
 
     # the device node appears 0.3 s in, and is no framebuffer: tried until the deadline
     appears = threading.Timer(0.3, fb.write_bytes, args=(b"not a framebuffer",))
-    start = time.monotonic()
-    console = Console(base + ["--cmdline", str(cmdline), "--renderer", "fbdev",
-                              "--display-wait", "800", "--fbdev", str(fb),
-                              "--udev-queue", str(tmp / "no-queue")], env)
     appears.start()
     try:
-        gave_up = console.wait_line("no display to show the panic on", 10)
-        elapsed = time.monotonic() - start
-        log = "\n".join(console.log())
-        tap.result(gave_up is not None and elapsed >= 0.8
-                   and f"fbdev: {fb}: FBIOGET_*SCREENINFO" in log
-                   and "appeared within" not in log,
-                   "--renderer fbdev: a device that appears while it waits is tried, and "
-                   "why it cannot be drawn on is told",
-                   [f"gave up after {elapsed:.1f} s", *console.log()])
+        gave_up, elapsed, log = give_up(800)
     finally:
         appears.cancel()
-        console.stop()
         fb.unlink(missing_ok=True)
+    tap.result(gave_up and elapsed >= 0.8
+               and f"fbdev: {fb}: FBIOGET_*SCREENINFO" in "\n".join(log)
+               and not any("appeared within" in line for line in log),
+               "--renderer fbdev: a device that appears while it waits is tried, and "
+               "why it cannot be drawn on is told",
+               [f"gave up after {elapsed:.1f} s", *log])
 
 
 def type_into(number, text):

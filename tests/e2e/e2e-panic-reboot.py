@@ -465,6 +465,7 @@ def check(args, tap):
                guest_show.get("crash", {}).get("kind") == "sysrq",
                "crashdesk show --json in the guest: the report, kind sysrq",
                ["show printed:"] + markers(text, "SHOW")[:40])
+    check_display(tap, capture, args.display)
     check_screens(tap, out, shots, release, report_id)
     total = time.monotonic() - start
     log(f"whole run {total:.1f} s")
@@ -480,6 +481,28 @@ def read_screen(out, shots, name):
         return screen.read_image(out / name), None
     except (OSError, ValueError) as e:
         return None, f"{name}: {e}"
+
+
+# the first frame on the screen within this of the mode set (issue: "within a second")
+FRAME_MS = 1000
+
+
+def check_display(tap, capture, display):
+    """The capture kernel's card got its DRM driver, and the panic console says it drew
+    on it with DRM, the driver confirming the frame within FRAME_MS of the mode set."""
+    driver = DISPLAYS[display]
+    # a kernel message itself (crashdesk-panic-console writes it to /dev/kmsg)
+    drawn = [line for line in capture.splitlines() if SCREEN_DRAWN in line]
+    initialized = re.search(rf"\[drm\] Initialized {re.escape(driver)} ", capture)
+    confirmed = re.search(r"showing the panic on card\d+ \(\d+x\d+, drm; the driver "
+                          r"confirmed the frame, (\d+) ms after the mode set\)",
+                          drawn[0] if len(drawn) == 1 else "")
+    tap.result(initialized is not None and confirmed is not None and
+               int(confirmed.group(1)) <= FRAME_MS,
+               f"capture kernel: {driver} drives the {display} card, and the panic console "
+               f"drew on it with DRM, the driver confirming the frame within {FRAME_MS} ms "
+               "of the mode set",
+               [f"{driver} initialized: {initialized is not None}", *drawn])
 
 
 def check_screens(tap, out, shots, release, report_id):
@@ -518,7 +541,7 @@ def crashdesk(args, *argv):
             proc.stderr.decode(errors="replace"))
 
 
-TOTAL = len(STAGES) + 18 + 6
+TOTAL = len(STAGES) + 18 + 7
 
 
 def main():

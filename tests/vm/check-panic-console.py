@@ -290,7 +290,7 @@ def check_run(tap, console, shots, artifacts):
     check_screen(tap, shots, artifacts, "fbdev", "fbdev", True)
     expect_step(tap, steps, "drm", 0, "drm: drawn on card0, the driver confirmed the frame",
                 r"showing the panic on card0 \(\d+x\d+, drm; the driver confirmed the "
-                r"frame\)")
+                r"frame, \d+ ms after the mode set\)")
     check_screen(tap, shots, artifacts, "drm", "drm", True)
     expect_step(tap, steps, "text", 0, "text: drawn on the text console of a VT",
                 r"showing the panic on tty\d+ \(\d+x\d+, text\)")
@@ -306,7 +306,7 @@ def check_run(tap, console, shots, artifacts):
                        "a VT held in VT_PROCESS mode: set back to VT_AUTO, drawn all the same",
                        "VT_PROCESS mode", "set it back to VT_AUTO",
                        r"showing the panic on card0 \(\d+x\d+, drm; the driver "
-                       r"confirmed the frame\)")
+                       r"confirmed the frame, \d+ ms after the mode set\)")
     check_screen(tap, shots, artifacts, "held", "held VT", False)
     out = expect_step(tap, steps, "save", 0, "crashdesk save saves the report meanwhile")
     report = out.strip().splitlines()[-1] if out.strip() else ""
