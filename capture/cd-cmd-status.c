@@ -58,11 +58,11 @@ cd_status_size(guint64 bytes)
 
 /* the reservation as the kernel made it from crashkernel=, with the fix, or NULL */
 static CdCrashkernelState *
-cd_status_read_reservation(const CdLoadPlan *plan, GPtrArray *lines)
+cd_status_read_reservation(const gchar *sysroot, const CdLoadPlan *plan, GPtrArray *lines)
 {
 	g_autoptr(GError) error = NULL;
 	/* the suggestion is for the images load would load, a small initrd of its own too */
-	CdCrashkernelState *state = cd_crashkernel_state_read("/",
+	CdCrashkernelState *state = cd_crashkernel_state_read(sysroot != NULL ? sysroot : "/",
 							      NULL,
 							      plan != NULL ? plan->kernel : NULL,
 							      plan == NULL	     ? NULL
@@ -86,7 +86,8 @@ cd_cmd_explain_reservation(const CdLoadPlan *plan)
 {
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
 	/* read for the lines it leaves; clang would call it unused */
-	G_GNUC_UNUSED g_autoptr(CdCrashkernelState) state = cd_status_read_reservation(plan, lines);
+	G_GNUC_UNUSED g_autoptr(CdCrashkernelState) state =
+		cd_status_read_reservation(NULL, plan, lines);
 
 	for (guint i = 0; i < lines->len; i++)
 		g_printerr("%s: %s\n", g_get_prgname(), (const gchar *)g_ptr_array_index(lines, i));
@@ -107,10 +108,14 @@ cd_status_join_lines(GPtrArray *lines)
 
 /* the reservation's lines, and what the kernel says is reserved and loaded */
 static void
-cd_status_reservation(CdStatus *st, const CdLoadPlan *plan, guint64 *reserved, gboolean *loaded)
+cd_status_reservation(CdStatus *st,
+		      const gchar *sysroot,
+		      const CdLoadPlan *plan,
+		      guint64 *reserved,
+		      gboolean *loaded)
 {
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(CdCrashkernelState) state = cd_status_read_reservation(plan, lines);
+	g_autoptr(CdCrashkernelState) state = cd_status_read_reservation(sysroot, plan, lines);
 	json_object *obj = json_object_new_object();
 
 	json_object_object_add(st->json, "reservation", obj);
@@ -392,7 +397,8 @@ cd_cmd_status(gint argc, gchar **argv)
 		{ "json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
 		CD_CMD_OPTION_CONFIG(&config_path),
 		{ "sysroot", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &sysroot,
-		  "Look for the reports under DIR as under / (for tests)", "DIR" },
+		  "Read the reservation and look for the reports under DIR as under / (for tests)",
+		  "DIR" },
 		{ NULL }
 	};
 	/* clang-format on */
@@ -421,7 +427,7 @@ cd_cmd_status(gint argc, gchar **argv)
 
 	g_string_append(text, "Capture kernel\n");
 	have_plan = cd_cmd_load_plan(config, NULL, NULL, FALSE, NULL, NULL, &plan, &plan_error);
-	cd_status_reservation(&st, have_plan ? &plan : NULL, &reserved, &loaded);
+	cd_status_reservation(&st, sysroot, have_plan ? &plan : NULL, &reserved, &loaded);
 	if (loaded) {
 		cd_status_line(&st, "Loaded:", "yes");
 	} else {

@@ -45,6 +45,7 @@ test_dmesg_write_tail(gconstpointer data)
 	CdDmesgResult result = { .tail_max = tail_max, .tail = tail };
 	gint fd = memfd_create("dmesg", MFD_CLOEXEC);
 	gsize len = strlen(expected);
+	g_autofree gchar *written = NULL;
 	guint64 lines = 0;
 	const gchar *want;
 
@@ -55,7 +56,12 @@ test_dmesg_write_tail(gconstpointer data)
 		lines += expected[i] == '\n';
 	g_assert_cmpuint(result.lines, ==, lines);
 	g_assert_cmpuint(result.bytes, ==, len);
+	/* what went to the file is vmcore-dmesg's text, byte for byte */
 	g_assert_cmpuint(lseek(fd, 0, SEEK_END), ==, len);
+	written = g_malloc(len + 1);
+	g_assert_cmpint(pread(fd, written, len, 0), ==, (gssize)len);
+	written[len] = '\0';
+	g_assert_cmpstr(written, ==, expected);
 	close(fd);
 
 	/* the tail: the last lines that fit whole in tail_max, or all of it */

@@ -33,15 +33,48 @@ if (cd "$dir" && systemd-analyze verify --man=no ./broken.service) >/dev/null 2>
 else
     ok "systemd-analyze verify refuses a unit whose program is missing"
 fi
+# every unit names a crashdesk man page, and one that runs a crashdesk program names that
+# program's own (a unit without Exec=, the target, is no exception): what is missing
+docs_missing() {
+    docs=$(sed -n 's/^Documentation=//p' "$1")
+    missing=
+    for program in $(sed -n 's#^Exec[A-Za-z]*=[^ ]*/\(crashdesk[a-z-]*\)\( .*\)\?$#\1#p' \
+        "$1" | sort -u); do
+        case $program in
+            crashdesk) page="crashdesk(1)" ;;
+            *) page="$program(8)" ;;
+        esac
+        case " $docs " in
+            *" man:$page "*) ;;
+            *) missing="$missing man:$page" ;;
+        esac
+    done
+    case " $docs" in
+        *" man:crashdesk"*) ;;
+        *) missing="$missing (no crashdesk man page)" ;;
+    esac
+    echo "$missing"
+}
 for unit in "$dir"/units/*; do
     name=$(basename "$unit")
-    if grep -q '^Exec.*crashdesk' "$unit" &&
-        ! grep -q "^Documentation=man:crashdesk\(-panic-console(8)\|-helper(8)\|(1)\)" "$unit"; then
-        not_ok "$name names its man page"
+    missing=$(docs_missing "$unit")
+    if [ -n "$missing" ]; then
+        not_ok "$name names its man page: missing$missing"
     else
         ok "$name names its man page"
     fi
 done
+# the check itself: a unit that runs crashdesk but names only crashdesk.conf(5), and a
+# target that names no page, are refused
+sed 's|^Documentation=.*|Documentation=man:crashdesk.conf(5)|' \
+    "$dir/units/crashdesk-load.service" >"$dir/undocumented.service"
+sed '/^Documentation=/d' "$dir/units/crashdesk-capture.target" >"$dir/undocumented.target"
+if [ "$(docs_missing "$dir/undocumented.service")" = " man:crashdesk(1)" ] &&
+    [ "$(docs_missing "$dir/undocumented.target")" = " (no crashdesk man page)" ]; then
+    ok "a unit without its program's man page, and a target without any, are refused"
+else
+    not_ok "a unit without its program's man page, and a target without any, are refused"
+fi
 
 # the helper answers every user: what it writes is root's alone, and it sees no process of
 # another (the names systemd-analyze knows, so a misspelling fails the verify above)
