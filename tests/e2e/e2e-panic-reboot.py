@@ -47,7 +47,7 @@ from crashvm import (DEFAULT_SERIES, SERIES, boot_slot, die_with_parent,  # noqa
 
 # Debian's 6.1 kernel with its own initramfs (MODULES=most) boots the root file
 # system into the capture target and saves with 256M; with 248M and less it runs
-# out of memory unpacking the initramfs (README.md).  384M: half again as much.
+# out of memory unpacking the initramfs (tests/e2e/README.md).  384M: half again as much.
 CRASHKERNEL_MIB = 384
 MEMORY_MIB = 1280
 # systemd names units, not their descriptions, in its status lines: the host
@@ -56,7 +56,7 @@ APPEND = "root=/dev/vda rw console=ttyS0 systemd.status_unit_format=name"
 TIMEOUT = 1500
 REPORT_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$")
 REPORT_FILES = ("dmesg.txt", "dump.kdump", "meta.json", "report.crash")
-# what an administrator enables (README.md), and the test's control unit
+# what an administrator enables (capture/README.md), and the test's control unit
 ENABLE = ("crashdesk-load.service", "crashdesk-pstore.service", "crashdesk-e2e.service")
 # the test's control unit and script (guest/), which only this image has
 CONTROL_FILES = {

@@ -321,7 +321,7 @@ def check_page_flags(kind, out, vmcore_path, page_size, present, tap):
     # command that is a whole program takes some
     forgiven = min(unflagged, percpu, CRASH_COMMAND_PAGES.get(kind, 0))
     missing = compared.missing_kernel
-    # the figures, for the record (README.md)
+    # the figures, for the record (tests/README.md)
     print(f"# page flags: {compared.kept} kept, "
           f"{sum(compared.dropped.values()) + compared.past_snapshot} "
           f"dropped ({compared.dropped_summary()}); {len(wrong)} dropped "
@@ -441,7 +441,7 @@ def check_kind(args, tap):
                    [f"{compared} pages equal before", failure or "no page"])
 
         kept = stored_pfns(open_dump(reference))
-        # the figures, for the record (README.md, the report)
+        # the figures, for the record (tests/README.md)
         print(f"# pages: crashdesk {len(pfns)}, makedumpfile -d "
               f"{DUMP_LEVEL} {len(kept)}; covered in part: "
               f"{len(partial)} in the vmcore, {partial_kept} kept")
