@@ -15,41 +15,6 @@
 
 /* crashdesk dmesg [--caller-id] [--raw] [FILE] */
 
-void
-cd_cmd_print_warnings(const gchar *name, GPtrArray *warnings)
-{
-	for (guint i = 0; i < warnings->len; i++)
-		g_printerr("%s: warning: %s\n",
-			   name,
-			   (const gchar *)g_ptr_array_index(warnings, i));
-}
-
-/* parses a command's options, saying what was wrong as "crashdesk CMD: ..." */
-gboolean
-cd_cmd_parse(GOptionContext *ctx, gint *argc, gchar ***argv)
-{
-	g_autoptr(GError) error = NULL;
-
-	if (!g_option_context_parse(ctx, argc, argv, &error)) {
-		g_printerr("%s: %s\n", g_get_prgname(), error->message);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-/* the same, for a command that takes options only */
-gboolean
-cd_cmd_parse_options_only(GOptionContext *ctx, gint *argc, gchar ***argv)
-{
-	if (!cd_cmd_parse(ctx, argc, argv))
-		return FALSE;
-	if (*argc > 1) {
-		g_printerr("%s: no arguments expected\n", g_get_prgname());
-		return FALSE;
-	}
-	return TRUE;
-}
-
 gint
 cd_cmd_dmesg(gint argc, gchar **argv)
 {

@@ -10,120 +10,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <stdio.h>
-#include <sys/reboot.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "cd-cmd.h"
 #include "cd-config.h"
 #include "cd-file.h"
 #include "cd-kexec.h"
-#include "cd-progress.h"
+#include "cd-load-plan.h"
 #include "cd-size.h"
-#include "cd-report-store.h"
 
-/* crashdesk load, unload, test-crash and final-action: the capture kernel's life */
-
-#define CD_PROC_CMDLINE	 "/proc/cmdline"
-#define CD_SYSRQ_TRIGGER "/proc/sysrq-trigger"
-#define CD_CONFIRM_WORD	 "crash"
-
-void
-cd_load_plan_clear(CdLoadPlan *plan)
-{
-	g_free(plan->kernel);
-	g_free(plan->initrd);
-	g_free(plan->cmdline);
-}
-
-/* the configuration, or NULL after saying why */
-CdConfig *
-cd_cmd_load_config(const gchar *path)
-{
-	g_autoptr(GError) error = NULL;
-	CdConfig *config =
-		cd_config_load(path != NULL ? path : CD_CONFIG_FILE, path != NULL, &error);
-
-	if (config == NULL) {
-		g_printerr("%s: %s\n", g_get_prgname(), error->message);
-		return NULL;
-	}
-	cd_cmd_print_warnings(g_get_prgname(), config->warnings);
-	return config;
-}
-
-gboolean
-cd_cmd_load_plan(const CdConfig *config,
-		 const gchar *kernel,
-		 const gchar *initrd,
-		 gboolean no_initrd,
-		 const gchar *cmdline,
-		 gchar **append,
-		 CdLoadPlan *plan,
-		 GError **error)
-{
-	struct utsname uts;
-	g_autofree gchar *running = NULL;
-
-	if (uname(&uts) != 0) {
-		cd_error_set_from_errno(error, errno, "uname");
-		return FALSE;
-	}
-	if (kernel != NULL)
-		plan->kernel = g_strdup(kernel);
-	else if (config->kernel != NULL)
-		plan->kernel = g_strdup(config->kernel);
-	else
-		plan->kernel = g_strdup_printf("/boot/vmlinuz-%s", uts.release);
-	if (initrd != NULL)
-		plan->initrd = g_strdup(initrd);
-	else if (no_initrd || config->no_initrd)
-		plan->initrd = NULL;
-	else if (config->initrd != NULL)
-		plan->initrd = g_strdup(config->initrd);
-	else
-		plan->initrd = g_strdup_printf("/boot/initrd.img-%s", uts.release);
-
-	if (cmdline != NULL) {
-		plan->cmdline = g_strdup(cmdline);
-	} else {
-		g_autoptr(GError) error_local = NULL;
-
-		running = cd_file_read_text(CD_PROC_CMDLINE, 64 * 1024, NULL, &error_local);
-		if (running == NULL) {
-			g_set_error(error,
-				    error_local->domain,
-				    error_local->code,
-				    "%s: %s",
-				    CD_PROC_CMDLINE,
-				    error_local->message);
-			return FALSE;
-		}
-		plan->cmdline = cd_kexec_capture_cmdline(g_strstrip(running), config, error);
-		if (plan->cmdline == NULL)
-			return FALSE;
-	}
-	for (guint i = 0; append != NULL && append[i] != NULL; i++) {
-		gchar *longer = g_strdup_printf("%s %s", plan->cmdline, append[i]);
-
-		g_free(plan->cmdline);
-		plan->cmdline = longer;
-	}
-	if (strlen(plan->cmdline) + 1 > CD_KEXEC_CMDLINE_MAX) {
-		g_set_error(error,
-			    CD_ERROR,
-			    CD_ERROR_INVALID_DATA,
-			    "the capture kernel's command line is %" G_GSIZE_FORMAT
-			    " bytes, more than the %u a kernel accepts",
-			    strlen(plan->cmdline) + 1,
-			    (guint)CD_KEXEC_CMDLINE_MAX);
-		return FALSE;
-	}
-	return TRUE;
-}
+/* crashdesk load and unload: the capture kernel loaded with kexec_file_load(2), or taken out */
 
 /* opens one of the images, saying which and how to choose another */
 static gint
@@ -291,19 +188,10 @@ cd_load_check_reservation(const CdLoadPlan *plan)
 		g_printerr("%s: no memory is reserved for a capture kernel (%s is 0)\n",
 			   g_get_prgname(),
 			   CD_KEXEC_CRASH_SIZE);
-		cd_cmd_explain_reservation(plan);
+		cd_load_plan_explain_reservation(plan);
 		return -1;
 	}
 	return (gint64)reserved;
-}
-
-static gboolean
-cd_cmd_require_root(const gchar *what)
-{
-	if (geteuid() == 0)
-		return TRUE;
-	g_printerr("%s: only root can %s: run it as root, e.g. with sudo\n", g_get_prgname(), what);
-	return FALSE;
 }
 
 gint
@@ -360,7 +248,7 @@ cd_cmd_load(gint argc, gchar **argv)
 	config = cd_cmd_load_config(config_path);
 	if (config == NULL)
 		return CD_EXIT_FAILURE;
-	if (!cd_cmd_load_plan(config, kernel, initrd, no_initrd, cmdline, append, &plan, &error)) {
+	if (!cd_load_plan_make(config, kernel, initrd, no_initrd, cmdline, append, &plan, &error)) {
 		g_printerr("%s: %s\n", g_get_prgname(), error->message);
 		return CD_EXIT_FAILURE;
 	}
@@ -477,208 +365,4 @@ cd_cmd_unload(gint argc, gchar **argv)
 	}
 	g_print("Unloaded the capture kernel: a crash now will not be captured.\n");
 	return CD_EXIT_OK;
-}
-
-/* asks for the word on the terminal; FALSE when it was not typed */
-static gboolean
-cd_test_crash_confirm(void)
-{
-	gchar answer[64] = { 0 };
-
-	g_print("Type '%s' to crash the kernel now, anything else to stop: ", CD_CONFIRM_WORD);
-	fflush(stdout);
-	if (fgets(answer, sizeof(answer), stdin) == NULL)
-		return FALSE;
-	g_strstrip(answer);
-	return g_strcmp0(answer, CD_CONFIRM_WORD) == 0;
-}
-
-gint
-cd_cmd_test_crash(gint argc, gchar **argv)
-{
-	g_autofree gchar *config_path = NULL;
-	gboolean yes = FALSE;
-	/* clang-format off */
-	const GOptionEntry entries[] = {
-		{ "yes", 'y', 0, G_OPTION_ARG_NONE, &yes,
-		  "Crash without asking", NULL },
-		CD_CMD_OPTION_CONFIG(&config_path),
-		{ NULL }
-	};
-	/* clang-format on */
-	g_autoptr(GOptionContext) ctx =
-		g_option_context_new("- crash the kernel now, to test that crashes are captured");
-	g_autoptr(CdConfig) config = NULL;
-	guint64 loaded = 0;
-	gint fd;
-
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!cd_cmd_parse_options_only(ctx, &argc, &argv))
-		return CD_EXIT_USAGE;
-	config = cd_cmd_load_config(config_path);
-	if (config == NULL)
-		return CD_EXIT_FAILURE;
-	if (!cd_cmd_require_root("crash the kernel"))
-		return CD_EXIT_FAILURE;
-	if (!cd_kexec_read_number(CD_KEXEC_CRASH_LOADED, &loaded) || loaded != 1) {
-		g_printerr(
-			"%s: refused: no capture kernel is loaded, so the crash would be lost "
-			"and the machine would only stop. Run 'crashdesk load' (or enable "
-			"crashdesk-load.service) first; 'crashdesk status' says what is missing.\n",
-			g_get_prgname());
-		return CD_EXIT_FAILURE;
-	}
-	g_print("This crashes the running kernel at once, through %s.\n"
-		"Programs lose what they have not saved; file systems are synced first.\n"
-		"The capture kernel will boot, save the crash under %s, then %s.\n",
-		CD_SYSRQ_TRIGGER,
-		CD_REPORT_ROOT_DEFAULT,
-		config->final_action == CD_FINAL_ACTION_REBOOT	   ? "reboot"
-		: config->final_action == CD_FINAL_ACTION_POWEROFF ? "power off"
-								   : "offer a shell");
-	if (!yes) {
-		if (!isatty(STDIN_FILENO)) {
-			g_printerr("%s: not on a terminal: confirm with --yes\n", g_get_prgname());
-			return CD_EXIT_FAILURE;
-		}
-		if (!cd_test_crash_confirm()) {
-			g_print("Not crashed.\n");
-			return CD_EXIT_FAILURE;
-		}
-	}
-	fflush(stdout);
-	sync();
-	fd = open(CD_SYSRQ_TRIGGER, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, "c", 1) != 1) {
-		g_printerr("%s: %s: %s\n", g_get_prgname(), CD_SYSRQ_TRIGGER, g_strerror(errno));
-		if (fd >= 0)
-			g_close(fd, NULL);
-		return CD_EXIT_FAILURE;
-	}
-	/* not reached when the kernel crashed */
-	g_close(fd, NULL);
-	g_printerr("%s: the kernel did not crash\n", g_get_prgname());
-	return CD_EXIT_FAILURE;
-}
-
-/* runs systemctl ARGS...; FALSE when it could not be run or failed */
-static gboolean
-cd_final_action_systemctl(const gchar *verb, const gchar *unit)
-{
-	const gchar *argv[] = { "systemctl", "--no-block", verb, unit, NULL };
-	g_autoptr(GError) error = NULL;
-	gint status = 0;
-
-	if (!g_spawn_sync(NULL,
-			  (gchar **)argv,
-			  NULL,
-			  G_SPAWN_SEARCH_PATH | G_SPAWN_CHILD_INHERITS_STDIN,
-			  NULL,
-			  NULL,
-			  NULL,
-			  NULL,
-			  &status,
-			  &error)) {
-		g_printerr("%s: systemctl: %s\n", g_get_prgname(), error->message);
-		return FALSE;
-	}
-	if (!g_spawn_check_wait_status(status, &error)) {
-		g_printerr("%s: systemctl %s: %s\n", g_get_prgname(), verb, error->message);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-gint
-cd_cmd_final_action(gint argc, gchar **argv)
-{
-	g_autofree gchar *config_path = NULL;
-	g_autofree gchar *action_str = NULL;
-	gint countdown = CD_PROGRESS_FINAL_SECONDS;
-	/* clang-format off */
-	const GOptionEntry entries[] = {
-		{ "action", 0, 0, G_OPTION_ARG_STRING, &action_str,
-		  "reboot, poweroff or shell (default: FinalAction=)", "ACTION" },
-		{ "countdown", 0, 0, G_OPTION_ARG_INT, &countdown,
-		  "Seconds the panic screen, if shown, counts down first (default 10)", "SECONDS" },
-		CD_CMD_OPTION_CONFIG(&config_path),
-		{ NULL }
-	};
-	/* clang-format on */
-	g_autoptr(GOptionContext) ctx = g_option_context_new(
-		"- in the capture kernel, after saving: reboot, power off or offer a shell");
-	g_autoptr(CdConfig) config = NULL;
-	g_autoptr(CdProgress) progress = NULL;
-	CdFinalAction action;
-	gboolean systemd = sd_booted() > 0;
-
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!cd_cmd_parse_options_only(ctx, &argc, &argv))
-		return CD_EXIT_USAGE;
-	config = cd_cmd_load_config(config_path);
-	if (config == NULL) {
-		/* a broken file must not leave the machine in the capture kernel */
-		config = cd_config_new();
-	}
-	action = config->final_action;
-	if (action_str != NULL && !cd_final_action_from_string(action_str, &action)) {
-		g_printerr("%s: --action %s: must be reboot, poweroff or shell\n",
-			   g_get_prgname(),
-			   action_str);
-		return CD_EXIT_USAGE;
-	}
-	if (countdown < 0 || countdown > 600) {
-		g_printerr("%s: --countdown %d is out of range (0 to 600)\n",
-			   g_get_prgname(),
-			   countdown);
-		return CD_EXIT_USAGE;
-	}
-	if (access(CD_PROC_VMCORE, F_OK) != 0) {
-		g_printerr("%s: refused: this is not a capture kernel (%s does not exist)\n",
-			   g_get_prgname(),
-			   CD_PROC_VMCORE);
-		return CD_EXIT_FAILURE;
-	}
-	if (!cd_cmd_require_root("end the capture"))
-		return CD_EXIT_FAILURE;
-	/* the panic screen, when one is shown, counts down so that its outcome can be read */
-	progress = cd_progress_connect(cd_progress_socket_path());
-	if (progress != NULL) {
-		g_printerr("%s: the panic screen counts down %d s to the %s\n",
-			   g_get_prgname(),
-			   countdown,
-			   cd_final_action_to_string(action));
-		cd_progress_send(progress,
-				 "final",
-				 "%s %d",
-				 cd_final_action_to_string(action),
-				 countdown);
-		if (!cd_progress_wait_go(progress, (countdown + 5) * 1000)) {
-			g_printerr("%s: the panic console did not answer: going on\n",
-				   g_get_prgname());
-		}
-	}
-	g_print("The capture is over: %s.\n", cd_final_action_to_string(action));
-	fflush(stdout);
-	sync();
-	switch (action) {
-	case CD_FINAL_ACTION_SHELL:
-		if (systemd && cd_final_action_systemctl("isolate", "emergency.target"))
-			return CD_EXIT_OK;
-		g_printerr("%s: no shell without systemd: rebooting\n", g_get_prgname());
-		break;
-	case CD_FINAL_ACTION_POWEROFF:
-		if (systemd && cd_final_action_systemctl("poweroff", NULL))
-			return CD_EXIT_OK;
-		reboot(RB_POWER_OFF);
-		break;
-	case CD_FINAL_ACTION_REBOOT:
-	default:
-		if (systemd && cd_final_action_systemctl("reboot", NULL))
-			return CD_EXIT_OK;
-		break;
-	}
-	reboot(RB_AUTOBOOT);
-	g_printerr("%s: reboot: %s\n", g_get_prgname(), g_strerror(errno));
-	return CD_EXIT_FAILURE;
 }

@@ -17,13 +17,13 @@
 
 #include "cd-cmd.h"
 #include "cd-config.h"
-#include "cd-crashkernel.h"
 #include "cd-dump-estimate.h"
 #include "cd-file.h"
 #include "cd-kexec.h"
-#include "cd-size.h"
+#include "cd-load-plan.h"
 #include "cd-report-meta.h"
 #include "cd-report-store.h"
+#include "cd-size.h"
 
 /* crashdesk status: would a crash now be captured, and if not, what to change */
 
@@ -56,43 +56,6 @@ cd_status_size(guint64 bytes)
 	return cd_size_format(bytes);
 }
 
-/* the reservation as the kernel made it from crashkernel=, with the fix, or NULL */
-static CdCrashkernelState *
-cd_status_read_reservation(const gchar *sysroot, const CdLoadPlan *plan, GPtrArray *lines)
-{
-	g_autoptr(GError) error = NULL;
-	/* the suggestion is for the images load would load, a small initrd of its own too */
-	CdCrashkernelState *state = cd_crashkernel_state_read(sysroot != NULL ? sysroot : "/",
-							      NULL,
-							      plan != NULL ? plan->kernel : NULL,
-							      plan == NULL	     ? NULL
-							      : plan->initrd != NULL ? plan->initrd
-										     : "",
-							      &error);
-
-	if (state == NULL) {
-		g_ptr_array_add(
-			lines,
-			g_strdup_printf("The reservation cannot be read: %s", error->message));
-		return NULL;
-	}
-	cd_crashkernel_state_append_text(state, lines);
-	return state;
-}
-
-/* for load's refusal: what is reserved, why not, and how to reserve it */
-void
-cd_cmd_explain_reservation(const CdLoadPlan *plan)
-{
-	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-	/* read for the lines it leaves; clang would call it unused */
-	G_GNUC_UNUSED g_autoptr(CdCrashkernelState) state =
-		cd_status_read_reservation(NULL, plan, lines);
-
-	for (guint i = 0; i < lines->len; i++)
-		g_printerr("%s: %s\n", g_get_prgname(), (const gchar *)g_ptr_array_index(lines, i));
-}
-
 static gchar *
 cd_status_join_lines(GPtrArray *lines)
 {
@@ -115,7 +78,7 @@ cd_status_reservation(CdStatus *st,
 		      gboolean *loaded)
 {
 	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(CdCrashkernelState) state = cd_status_read_reservation(sysroot, plan, lines);
+	g_autoptr(CdCrashkernelState) state = cd_load_plan_read_reservation(sysroot, plan, lines);
 	json_object *obj = json_object_new_object();
 
 	json_object_object_add(st->json, "reservation", obj);
@@ -426,7 +389,7 @@ cd_cmd_status(gint argc, gchar **argv)
 		return CD_EXIT_FAILURE;
 
 	g_string_append(text, "Capture kernel\n");
-	have_plan = cd_cmd_load_plan(config, NULL, NULL, FALSE, NULL, NULL, &plan, &plan_error);
+	have_plan = cd_load_plan_make(config, NULL, NULL, FALSE, NULL, NULL, &plan, &plan_error);
 	cd_status_reservation(&st, sysroot, have_plan ? &plan : NULL, &reserved, &loaded);
 	if (loaded) {
 		cd_status_line(&st, "Loaded:", "yes");

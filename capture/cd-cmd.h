@@ -21,13 +21,10 @@ G_BEGIN_DECLS
 
 /* the --config option of every command that reads crashdesk.conf(5) */
 #define CD_CMD_OPTION_CONFIG(path)                                                                 \
-	{ "config",                                                                                \
-	  0,                                                                                       \
-	  0,                                                                                       \
-	  G_OPTION_ARG_FILENAME,                                                                   \
-	  (path),                                                                                  \
-	  "Read this configuration file (default: " CD_CONFIG_FILE ")",                           \
-	  "FILE" }
+	{                                                                                          \
+		"config", 0, 0, G_OPTION_ARG_FILENAME, (path),                                     \
+			"Read this configuration file (default: " CD_CONFIG_FILE ")", "FILE"       \
+	}
 
 gint
 cd_cmd_dmesg(gint argc, gchar **argv);
@@ -50,30 +47,8 @@ cd_cmd_final_action(gint argc, gchar **argv);
 gint
 cd_cmd_status(gint argc, gchar **argv);
 
-/* what crashdesk load would load, from the options, the configuration and the running kernel */
-typedef struct {
-	gchar *kernel;
-	gchar *initrd; /* NULL: none */
-	gchar *cmdline;
-} CdLoadPlan;
-
-void
-cd_load_plan_clear(CdLoadPlan *plan);
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CdLoadPlan, cd_load_plan_clear)
-
-gboolean
-cd_cmd_load_plan(const CdConfig *config,
-		 const gchar *kernel,
-		 const gchar *initrd,
-		 gboolean no_initrd,
-		 const gchar *cmdline,
-		 gchar **append,
-		 CdLoadPlan *plan,
-		 GError **error);
 CdConfig *
 cd_cmd_load_config(const gchar *path);
-void
-cd_cmd_explain_reservation(const CdLoadPlan *plan);
 gint
 cd_cmd_estimate(gint argc, gchar **argv);
 
@@ -83,5 +58,7 @@ gboolean
 cd_cmd_parse(GOptionContext *ctx, gint *argc, gchar ***argv);
 gboolean
 cd_cmd_parse_options_only(GOptionContext *ctx, gint *argc, gchar ***argv);
+gboolean
+cd_cmd_require_root(const gchar *what);
 
 G_END_DECLS
