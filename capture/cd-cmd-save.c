@@ -7,341 +7,20 @@
 
 #include "config.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <sys/statvfs.h>
-#include <syslog.h>
-#include <systemd/sd-journal.h>
-#include <unistd.h>
 
-#include "cd-apport.h"
 #include "cd-cmd.h"
-#include "cd-crash-analysis.h"
 #include "cd-dmesg.h"
 #include "cd-dump-estimate.h"
 #include "cd-kdump-writer.h"
 #include "cd-progress.h"
-#include "cd-pstore.h"
-#include "cd-report-meta.h"
-#include "cd-report-store.h"
-#include "cd-text.h"
+#include "cd-report-publish.h"
 #include "cd-utsname.h"
 
-/* crashdesk save: the report from a vmcore; crashdesk pstore: the report from the log
- * the kernel left in pstore. Both write through the report store, so a report appears
- * whole or not at all, and both log one structured journal entry per report. */
-
-/* the journal catalog entry data/crashdesk.catalog describes */
-#define CD_JOURNAL_MESSAGE_ID_SAVED "da65dce897be4380975d591cef1057ab"
+/* crashdesk save: the report from a vmcore, and its dump */
 
 /* the end of the log kept in memory for the analysis and apport's VmCoreDmesg */
 #define CD_SAVE_TAIL_MAX (16 * 1024 * 1024)
-
-/* --sysroot, for tests: the installed layout under another directory than / */
-#define CD_SAVE_OPTION_SYSROOT(path)                                                               \
-	{                                                                                          \
-		"sysroot", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, (path),                 \
-			"Lay the reports out under DIR as under / (for tests)", "DIR"              \
-	}
-
-/* -1: from the configuration */
-typedef struct {
-	gint max_reports;
-	gint64 max_total_size;
-} CdSaveRetention;
-
-/* the report's pieces, from whichever source */
-typedef struct {
-	const gchar *source;
-	gint64 crash_time;
-	const gchar *release;
-	const gchar *version;
-	const gchar *machine;
-	const gchar *dmesg_tail; /* the end of the log, or all of it */
-	guint64 dmesg_lines;
-	guint64 dmesg_bytes;
-	GPtrArray *dmesg_warnings;
-	GPtrArray *warnings; /* nullable: meta.json's top-level warnings */
-	const gchar *dump_omitted_reason;
-	gboolean dump_written;
-} CdSaveInput;
-
-/* Debian's name for the architecture, as apport writes it */
-static const gchar *
-cd_save_debian_arch(const gchar *machine)
-{
-	static const gchar *const map[][2] = { { "x86_64", "amd64" },
-					       { "aarch64", "arm64" },
-					       { "i686", "i386" },
-					       { "loongarch64", "loong64" },
-					       { "ppc64le", "ppc64el" } };
-
-	for (gsize i = 0; machine != NULL && i < G_N_ELEMENTS(map); i++) {
-		if (g_strcmp0(machine, map[i][0]) == 0)
-			return map[i][1];
-	}
-	return machine;
-}
-
-static GBytes *
-cd_save_build_apport(const gchar *id,
-		     const CdSaveInput *in,
-		     CdCrashAnalysis *analysis,
-		     GError **error)
-{
-	g_autoptr(CdApportReport) report = cd_apport_report_new();
-	g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc(
-		in->crash_time >= 0 ? in->crash_time : g_get_real_time() / G_USEC_PER_SEC);
-	/* apport's Date is time.asctime() */
-	g_autofree gchar *date = g_date_time_format(when, "%a %b %e %H:%M:%S %Y");
-	g_autofree gchar *uname = g_strdup_printf("Linux %s %s",
-						  in->release != NULL ? in->release : "unknown",
-						  in->machine != NULL ? in->machine : "unknown");
-	g_autofree gchar *package =
-		in->release != NULL ? g_strdup_printf("linux-image-%s", in->release) : NULL;
-	const gchar *message = cd_crash_analysis_get_message(analysis);
-	/* report.crash is read by people and tools that print it: the log as it is stays in
-	 * dmesg.txt, here it is made visible (and so valid UTF-8, as apport's text must be) */
-	g_autofree gchar *dmesg =
-		cd_text_make_visible(in->dmesg_tail,
-				     -1,
-				     CD_TEXT_FLAG_KEEP_NEWLINES | CD_TEXT_FLAG_KEEP_TABS);
-
-	/* the crashed kernel's release, not the running one's as apport itself writes */
-	if (!cd_apport_report_set_text(report, "ProblemType", "KernelCrash", error) ||
-	    !cd_apport_report_set_text(report, "Date", date, error) ||
-	    !cd_apport_report_set_text(report, "Uname", uname, error) ||
-	    (in->machine != NULL && !cd_apport_report_set_text(report,
-							       "Architecture",
-							       cd_save_debian_arch(in->machine),
-							       error)) ||
-	    (package != NULL && !cd_apport_report_set_text(report, "Package", package, error)) ||
-	    (message != NULL && !cd_apport_report_set_text(report, "Title", message, error)) ||
-	    !cd_apport_report_set_text(report,
-				       "DuplicateSignature",
-				       cd_crash_analysis_get_signature(analysis),
-				       error) ||
-	    !cd_apport_report_set_text(report, "CrashdeskReportId", id, error) ||
-	    !cd_apport_report_set_text(report, "VmCoreDmesg", dmesg, error))
-		return NULL;
-	return cd_apport_report_to_bytes(report, error);
-}
-
-static void
-cd_save_log_journal(const gchar *root, const gchar *id, const CdSaveInput *in, CdCrashAnalysis *a)
-{
-	const gchar *message = cd_crash_analysis_get_message(a);
-	g_autoptr(GString) warnings = g_string_new(NULL);
-
-	/* one per line, as in meta.json's warnings */
-	for (guint i = 0; in->warnings != NULL && i < in->warnings->len; i++)
-		g_string_append_printf(warnings,
-				       "%s%s",
-				       i > 0 ? "\n" : "",
-				       (const gchar *)g_ptr_array_index(in->warnings, i));
-	/* in a capture kernel there may be no journald: the report itself is what counts */
-	sd_journal_send(
-		"MESSAGE=Saved the crash of kernel %s (%s: %s) as report %s; %s%s",
-		in->release != NULL ? in->release : "unknown",
-		cd_crash_analysis_get_kind(a),
-		message != NULL ? message : "no message",
-		id,
-		in->dump_written ? "the dump is saved" : "no dump: ",
-		in->dump_written ? "" : in->dump_omitted_reason,
-		"MESSAGE_ID=" CD_JOURNAL_MESSAGE_ID_SAVED,
-		"PRIORITY=%i",
-		LOG_CRIT,
-		"CRASHDESK_REPORT_ID=%s",
-		id,
-		"CRASHDESK_REPORT_DIR=%s/%s",
-		root,
-		id,
-		"CRASHDESK_SOURCE=%s",
-		in->source,
-		"CRASHDESK_KIND=%s",
-		cd_crash_analysis_get_kind(a),
-		"CRASHDESK_SIGNATURE=%s",
-		cd_crash_analysis_get_signature(a),
-		"CRASHDESK_KERNEL_RELEASE=%s",
-		in->release != NULL ? in->release : "unknown",
-		"CRASHDESK_DUMP=%s",
-		in->dump_written ? "saved" : "none",
-		"CRASHDESK_DUMP_REASON=%s",
-		in->dump_written || in->dump_omitted_reason == NULL ? "" : in->dump_omitted_reason,
-		"CRASHDESK_WARNINGS=%s",
-		warnings->str,
-		NULL);
-}
-
-/* --max-reports and --max-total-size, the same for save and pstore */
-static void
-cd_save_add_retention_entries(GOptionContext *ctx, CdSaveRetention *retention)
-{
-	/* clang-format off */
-	const GOptionEntry entries[] = {
-		{ "max-reports", 0, 0, G_OPTION_ARG_INT, &retention->max_reports,
-		  "Keep at most N reports, the newest (default MaxReports=, 50; 0: no limit)",
-		  "N" },
-		{ "max-total-size", 0, 0, G_OPTION_ARG_INT64, &retention->max_total_size,
-		  "Keep at most BYTES of reports, but always the newest (default "
-		  "MaxTotalSize=; 0: no limit)", "BYTES" },
-		{ NULL }
-	};
-	/* clang-format on */
-
-	g_option_context_add_main_entries(ctx, entries, NULL);
-}
-
-/* the oldest reports go first, never the newest; a failure here loses nothing */
-static void
-cd_save_apply_retention(CdReportStore *store,
-			const CdSaveRetention *retention,
-			const gchar *keep_id)
-{
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) removed =
-		cd_report_store_apply_retention(store,
-						(guint)MAX(retention->max_reports, 0),
-						(guint64)MAX(retention->max_total_size, 0),
-						keep_id,
-						&error);
-
-	if (removed == NULL) {
-		g_printerr("%s: warning: old reports not removed: %s\n",
-			   g_get_prgname(),
-			   error->message);
-		return;
-	}
-	for (guint i = 0; i < removed->len; i++) {
-		g_printerr("%s: removed the old report %s (retention: at most %d reports, "
-			   "%" G_GINT64_FORMAT " bytes; 0 is no limit)\n",
-			   g_get_prgname(),
-			   (const gchar *)g_ptr_array_index(removed, i),
-			   retention->max_reports,
-			   retention->max_total_size);
-	}
-}
-
-/* the pieces meta.json is built from, kept for its rewrite once the dump is done */
-typedef struct {
-	CdCrashAnalysis *analysis;
-	CdReportMetaInput meta;
-} CdSaveReport;
-
-static void
-cd_save_report_clear(CdSaveReport *report)
-{
-	g_clear_object(&report->analysis);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CdSaveReport, cd_save_report_clear)
-
-/* writes meta.json and report.crash and commits the report */
-static gboolean
-cd_save_finish(CdReportWriter *writer, const CdSaveInput *in, CdSaveReport *report, GError **error)
-{
-	const gchar *id = cd_report_writer_get_id(writer);
-	g_autoptr(GBytes) apport = NULL;
-	g_autofree gchar *meta = NULL;
-	gsize meta_len = 0;
-
-	report->analysis = cd_crash_analysis_new_from_text(in->dmesg_tail, strlen(in->dmesg_tail));
-	report->meta = (CdReportMetaInput){
-		.id = id,
-		.source = in->source,
-		.captured_at = g_get_real_time() / G_USEC_PER_SEC,
-		.crash_time = in->crash_time,
-		.release = in->release,
-		.version = in->version,
-		.machine = in->machine,
-		.analysis = report->analysis,
-		.dmesg_lines = in->dmesg_lines,
-		.dmesg_bytes = in->dmesg_bytes,
-		.dmesg_warnings = in->dmesg_warnings,
-		.dump_omitted_reason = in->dump_omitted_reason,
-		.warnings = in->warnings,
-	};
-	apport = cd_save_build_apport(id, in, report->analysis, error);
-	if (apport == NULL)
-		return FALSE;
-	if (!cd_report_writer_add_file(writer,
-				       CD_REPORT_FILE_APPORT,
-				       g_bytes_get_data(apport, NULL),
-				       g_bytes_get_size(apport),
-				       error))
-		return FALSE;
-	/* meta.json last: a report whose meta.json exists has everything else */
-	meta = cd_report_meta_build(&report->meta, &meta_len);
-	if (!cd_report_writer_add_file(writer, CD_REPORT_FILE_META, meta, meta_len, error))
-		return FALSE;
-	return cd_report_writer_commit(writer, error);
-}
-
-static void
-cd_save_announce(CdReportStore *store,
-		 CdReportWriter *writer,
-		 const CdSaveInput *in,
-		 CdSaveReport *report)
-{
-	const gchar *id = cd_report_writer_get_id(writer);
-
-	cd_save_log_journal(cd_report_store_get_root(store), id, in, report->analysis);
-	printf("%s/%s\n", cd_report_store_get_root(store), id);
-}
-
-/* what the store worked around (leftovers, the old layout): on stderr, which the units
- * send to the journal, and into @warnings for the report's meta.json and journal entry */
-static void
-cd_save_take_store_warnings(CdReportStore *store, GPtrArray *warnings)
-{
-	g_autoptr(GPtrArray) taken = cd_report_store_take_warnings(store);
-
-	cd_cmd_print_warnings(g_get_prgname(), taken);
-	for (guint i = 0; warnings != NULL && i < taken->len; i++)
-		g_ptr_array_add(warnings, g_strdup(g_ptr_array_index(taken, i)));
-}
-
-/* The report root: --dir as given, else the installed layout (under --sysroot, for
- * tests), whose hiding level the store keeps private and from which it moves the
- * reports of the old layout. */
-static CdReportStore *
-cd_save_open_store(const gchar *dir, const gchar *sysroot, GPtrArray *warnings, GError **error)
-{
-	g_autofree gchar *root = NULL;
-	CdReportStoreFlags flags = CD_REPORT_STORE_FLAG_CREATE;
-	g_autoptr(CdReportStore) store = NULL;
-
-	if (dir == NULL || g_strcmp0(dir, CD_REPORT_ROOT_DEFAULT) == 0) {
-		root = g_build_filename(sysroot != NULL ? sysroot : "/",
-					CD_REPORT_ROOT_DEFAULT,
-					NULL);
-		flags |= CD_REPORT_STORE_FLAG_HIDDEN;
-	} else {
-		root = g_strdup(dir);
-	}
-	store = cd_report_store_new(root, flags, error);
-	if (store == NULL)
-		return NULL;
-	if (cd_report_store_get_moved(store) > 0)
-		g_printerr("%s: moved the old layout's reports and leftovers (%u) into %s\n",
-			   g_get_prgname(),
-			   cd_report_store_get_moved(store),
-			   root);
-	cd_save_take_store_warnings(store, warnings);
-	return g_steal_pointer(&store);
-}
-
-static CdReportWriter *
-cd_save_begin(CdReportStore *store, gint64 time, GPtrArray *warnings, GError **error)
-{
-	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(time);
-	g_autofree gchar *id = cd_report_id_new(dt, NULL);
-	CdReportWriter *writer = cd_report_store_begin(store, id, error);
-
-	/* leftovers it removed or had to leave, which never cost the capture */
-	cd_save_take_store_warnings(store, warnings);
-	return writer;
-}
 
 /* --dump-level, --threads, --keep-free; -1: from the configuration */
 typedef struct {
@@ -351,33 +30,23 @@ typedef struct {
 	gint keep_free_percent;
 } CdSaveDumpOptions;
 
-/*
- * The configuration fills what the options left unset. In the capture kernel a broken
- * file must not cost the crash: its error is printed and the defaults are used.
- */
+/* the configuration fills what the options left unset */
 static void
 cd_save_apply_config(const gchar *config_path,
 		     CdSaveDumpOptions *dump_opts,
-		     CdSaveRetention *retention)
+		     CdPublishRetention *retention)
 {
-	g_autoptr(CdConfig) config = cd_cmd_load_config(config_path);
+	g_autoptr(CdConfig) config = cd_publish_load_config(config_path);
 
-	if (config == NULL) {
-		g_printerr("%s: using the default configuration\n", g_get_prgname());
-		config = cd_config_new();
-	}
-	if (dump_opts != NULL && dump_opts->dump_level < 0)
+	if (dump_opts->dump_level < 0)
 		dump_opts->dump_level = (gint)config->dump_level;
-	if (dump_opts != NULL && dump_opts->threads < 0)
+	if (dump_opts->threads < 0)
 		dump_opts->threads = (gint)config->threads;
-	if (dump_opts != NULL && dump_opts->keep_free < 0) {
+	if (dump_opts->keep_free < 0) {
 		dump_opts->keep_free = config->keep_free;
 		dump_opts->keep_free_percent = config->keep_free_percent;
 	}
-	if (retention->max_reports < 0)
-		retention->max_reports = (gint)config->max_reports;
-	if (retention->max_total_size < 0)
-		retention->max_total_size = (gint64)config->max_total_size;
+	cd_publish_retention_from_config(retention, config);
 }
 
 /* the space the dump may take: what is free less the reserve */
@@ -543,7 +212,7 @@ cd_cmd_save(gint argc, gchar **argv)
 	g_autofree gchar *sysroot = NULL;
 	gboolean no_dump = FALSE;
 	g_autofree gchar *config_path = NULL;
-	CdSaveRetention retention = { .max_reports = -1, .max_total_size = -1 };
+	CdPublishRetention retention = { .max_reports = -1, .max_total_size = -1 };
 	CdSaveDumpOptions dump_opts = {
 		.dump_level = -1,
 		.threads = -1,
@@ -556,7 +225,7 @@ cd_cmd_save(gint argc, gchar **argv)
 		  "The vmcore (default: " CD_PROC_VMCORE ")", "FILE" },
 		{ "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir,
 		  "The report root (default: " CD_REPORT_ROOT_DEFAULT ")", "DIR" },
-		CD_SAVE_OPTION_SYSROOT(&sysroot),
+		CD_PUBLISH_OPTION_SYSROOT(&sysroot),
 		{ "no-dump", 0, 0, G_OPTION_ARG_NONE, &no_dump,
 		  "Save the log and the analysis only, not the memory", NULL },
 		{ "dump-level", 0, 0, G_OPTION_ARG_INT, &dump_opts.dump_level,
@@ -582,12 +251,12 @@ cd_cmd_save(gint argc, gchar **argv)
 	g_autoptr(GString) tail = g_string_new(NULL);
 	CdDmesgResult result = { .tail_max = CD_SAVE_TAIL_MAX, .tail = tail };
 	g_autoptr(GPtrArray) meta_warnings = g_ptr_array_new_with_free_func(g_free);
-	CdSaveInput in = {
+	CdPublishInput in = {
 		.source = "kdump",
 		.dmesg_warnings = warnings,
 		.warnings = meta_warnings,
 	};
-	g_auto(CdSaveReport) report = { NULL };
+	g_auto(CdPublishReport) report = { NULL };
 	CdReportMetaDump dump = { NULL };
 	g_autofree gchar *omitted = NULL;
 	g_autoptr(CdProgress) progress = NULL;
@@ -596,7 +265,7 @@ cd_cmd_save(gint argc, gchar **argv)
 	gint fd;
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
-	cd_save_add_retention_entries(ctx, &retention);
+	cd_publish_add_retention_entries(ctx, &retention);
 	if (!cd_cmd_parse(ctx, &argc, &argv))
 		return CD_EXIT_USAGE;
 	if (argc > 1) {
@@ -646,13 +315,13 @@ cd_cmd_save(gint argc, gchar **argv)
 		crash_time = -1;
 	}
 
-	store = cd_save_open_store(dir, sysroot, meta_warnings, &error);
+	store = cd_publish_open_store(dir, sysroot, meta_warnings, &error);
 	if (store == NULL)
 		return cd_save_failed(progress, g_get_prgname(), error);
-	writer = cd_save_begin(store,
-			       crash_time >= 0 ? crash_time : g_get_real_time() / G_USEC_PER_SEC,
-			       meta_warnings,
-			       &error);
+	writer = cd_publish_begin(store,
+				  crash_time >= 0 ? crash_time : g_get_real_time() / G_USEC_PER_SEC,
+				  meta_warnings,
+				  &error);
 	if (writer == NULL)
 		return cd_save_failed(progress, g_get_prgname(), error);
 
@@ -680,7 +349,7 @@ cd_cmd_save(gint argc, gchar **argv)
 	/* until the dump is done, meta.json says what is true if the capture dies now */
 	in.dump_omitted_reason = no_dump ? "not requested (--no-dump)"
 					 : "the capture stopped before the dump was finished";
-	if (!cd_save_finish(writer, &in, &report, &error))
+	if (!cd_publish_finish(writer, &in, &report, &error))
 		return cd_save_failed(progress, g_get_prgname(), error);
 	if (!no_dump) {
 		g_autoptr(GPtrArray) dump_warnings = g_ptr_array_new_with_free_func(g_free);
@@ -720,154 +389,8 @@ cd_cmd_save(gint argc, gchar **argv)
 		}
 		dump_ok = in.dump_written;
 	}
-	cd_save_announce(store, writer, &in, &report);
+	cd_publish_announce(store, writer, &in, &report);
 	cd_progress_send(progress, "saved", "%s", cd_report_writer_get_id(writer));
-	cd_save_apply_retention(store, &retention, cd_report_writer_get_id(writer));
+	cd_publish_apply_retention(store, &retention, cd_report_writer_get_id(writer));
 	return warnings->len > 0 || !dump_ok ? CD_EXIT_PARTIAL : CD_EXIT_OK;
-}
-
-/* The record's time is the file's mtime, which a damaged backend or a wrong clock can set
- * to anything; a time a report id cannot carry (before 1970, after 9999) must not cost
- * the report nor leave the record to fail again at every boot */
-static gint64
-cd_save_pstore_crash_time(const CdPstoreCrash *crash,
-			  const gchar *pstore_dir,
-			  GPtrArray *meta_warnings)
-{
-	g_autoptr(GDateTime) dt = NULL;
-	gchar *warning;
-
-	/* GDateTime ends with 9999 */
-	if (crash->time >= 0)
-		dt = g_date_time_new_from_unix_utc(crash->time);
-	if (dt != NULL)
-		return crash->time;
-	/* as for a vmcore's CRASHTIME: the date is lost, never the capture */
-	warning = g_strdup_printf("the pstore record's time, %" G_GINT64_FORMAT
-				  " s since the epoch, is not a date a report can carry "
-				  "(1970 to 9999): the report is dated with the time of capture",
-				  crash->time);
-	g_printerr("%s: warning: %s\n", pstore_dir, warning);
-	g_ptr_array_add(meta_warnings, warning);
-	return -1;
-}
-
-gint
-cd_cmd_pstore(gint argc, gchar **argv)
-{
-	g_autofree gchar *pstore_dir = NULL;
-	g_autofree gchar *dir = NULL;
-	g_autofree gchar *sysroot = NULL;
-	g_autofree gchar *config_path = NULL;
-	CdSaveRetention retention = { .max_reports = -1, .max_total_size = -1 };
-	/* clang-format off */
-	const GOptionEntry entries[] = {
-		CD_CMD_OPTION_CONFIG(&config_path),
-		{ "pstore-dir", 'p', 0, G_OPTION_ARG_FILENAME, &pstore_dir,
-		  "Where pstore is mounted (default: " CD_PSTORE_DIR ")", "DIR" },
-		{ "dir", 'd', 0, G_OPTION_ARG_FILENAME, &dir,
-		  "The report root (default: " CD_REPORT_ROOT_DEFAULT ")", "DIR" },
-		CD_SAVE_OPTION_SYSROOT(&sysroot),
-		{ NULL }
-	};
-	/* clang-format on */
-	g_autoptr(GOptionContext) ctx =
-		g_option_context_new("- save the panic logs the kernel left in pstore");
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GPtrArray) crashes = NULL;
-	g_autoptr(GPtrArray) open_warnings = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(CdReportStore) store = NULL;
-	gint status = CD_EXIT_OK;
-
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	cd_save_add_retention_entries(ctx, &retention);
-	if (!cd_cmd_parse_options_only(ctx, &argc, &argv))
-		return CD_EXIT_USAGE;
-	cd_save_apply_config(config_path, NULL, &retention);
-	if (pstore_dir == NULL)
-		pstore_dir = g_strdup(CD_PSTORE_DIR);
-
-	crashes = cd_pstore_read(pstore_dir, warnings, &error);
-	cd_cmd_print_warnings(pstore_dir, warnings);
-	if (crashes == NULL) {
-		g_printerr("%s: %s\n", pstore_dir, error->message);
-		return CD_EXIT_FAILURE;
-	}
-	/* the installed layout is opened at every boot, records or not: that moves the
-	 * reports of the old layout, and whether it ran tells no one of a crash */
-	if (crashes->len == 0 && dir != NULL && g_strcmp0(dir, CD_REPORT_ROOT_DEFAULT) != 0)
-		return CD_EXIT_OK;
-	store = cd_save_open_store(dir, sysroot, open_warnings, &error);
-	if (store == NULL) {
-		g_printerr("%s: %s\n", g_get_prgname(), error->message);
-		return CD_EXIT_FAILURE;
-	}
-
-	/* oldest first, so that report ids keep the order of the crashes */
-	for (guint i = crashes->len; i > 0; i--) {
-		const CdPstoreCrash *crash = g_ptr_array_index(crashes, i - 1);
-		g_autoptr(GError) error_local = NULL;
-		g_autoptr(GPtrArray) meta_warnings = g_ptr_array_new_with_free_func(g_free);
-		gint64 crash_time = cd_save_pstore_crash_time(crash, pstore_dir, meta_warnings);
-		g_autoptr(CdReportWriter) writer = NULL;
-		g_auto(CdSaveReport) report = { NULL };
-		gsize len = strlen(crash->text);
-		/* what the summary and report.crash are made of: the log with nothing a
-		 * terminal would act on; dmesg.txt keeps the bytes as evidence */
-		g_autofree gchar *visible =
-			cd_text_make_visible(crash->text,
-					     (gssize)len,
-					     CD_TEXT_FLAG_KEEP_NEWLINES | CD_TEXT_FLAG_KEEP_TABS);
-		guint64 lines = 0;
-		CdSaveInput in = {
-			.source = "pstore",
-			.crash_time = crash_time,
-			.release = crash->release,
-			.version = crash->version,
-			.dmesg_tail = visible,
-			.dmesg_bytes = len,
-			.dmesg_warnings = crash->text_warnings,
-			.dump_omitted_reason = "pstore holds the log only",
-			.warnings = meta_warnings,
-		};
-
-		/* what opening the store worked around goes into the first report */
-		for (guint j = 0; j < open_warnings->len; j++)
-			g_ptr_array_add(meta_warnings,
-					g_strdup(g_ptr_array_index(open_warnings, j)));
-		g_ptr_array_set_size(open_warnings, 0);
-		writer = cd_save_begin(store,
-				       crash_time >= 0 ? crash_time
-						       : g_get_real_time() / G_USEC_PER_SEC,
-				       meta_warnings,
-				       &error_local);
-		if (writer == NULL) {
-			g_printerr("%s: %s\n", g_get_prgname(), error_local->message);
-			status = CD_EXIT_FAILURE;
-			continue;
-		}
-		for (gsize j = 0; j < len; j++)
-			lines += crash->text[j] == '\n';
-		in.dmesg_lines = lines;
-		if (!cd_report_writer_add_file(writer,
-					       CD_REPORT_FILE_DMESG,
-					       crash->text,
-					       len,
-					       &error_local) ||
-		    !cd_save_finish(writer, &in, &report, &error_local)) {
-			g_printerr("%s: %s\n", g_get_prgname(), error_local->message);
-			status = CD_EXIT_FAILURE;
-			continue;
-		}
-		cd_save_announce(store, writer, &in, &report);
-		/* only now that the report is on disk may the kernel's copy go */
-		if (!cd_pstore_crash_remove_files(crash, &error_local)) {
-			g_printerr("%s: %s\n", pstore_dir, error_local->message);
-			status = CD_EXIT_FAILURE;
-		}
-	}
-	/* the crashes just saved may be older than reports already kept: keep the newest */
-	cd_save_apply_retention(store, &retention, NULL);
-	return status;
 }
