@@ -8,6 +8,7 @@
 #include <glib.h>
 #include <json-c/json.h>
 
+#include "cd-cleanup.h"
 #include "cd-crash-analysis.h"
 #include "cd-error.h"
 
@@ -44,7 +45,6 @@ void
 cd_report_summary_free(CdReportSummary *summary);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CdReportSummary, cd_report_summary_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
 /* what a new meta.json says; every string nullable unless noted */
 /* what became of the dump, when one was written */

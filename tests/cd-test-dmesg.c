@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "cd-cleanup.h"
 #include "cd-test-dmesg.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put)
 
 /* what `crashdesk dmesg` prints of vmcore-dmesg's @text for a person: every byte but
  * printable ASCII, newline and tab as \xNN (vmcore-dmesg's own escapes are printable) */
