@@ -64,5 +64,8 @@ cd_render_text_escapes(GStrv lines, guint32 background, guint32 foreground);
 /* the rows of @lines that differ from @shown (as many lines), each rewritten and erased */
 gchar *
 cd_render_text_changes(GStrv shown, GStrv lines);
+/* the whole page on the text console, or with @changes only the rows that differ */
+gboolean
+cd_render_text_show(CdDisplay *self, CdPanicPage *page, gboolean changes, GError **error);
 
 G_END_DECLS
