@@ -155,11 +155,11 @@ cd_status_plan(CdStatus *st,
 	}
 	cd_status_line(st, "Command line:", "%s", plan->cmdline);
 	{
-		g_auto(GStrv) words = cd_kexec_split_cmdline(plan->cmdline);
+		g_auto(GStrv) words = cd_cmdline_split(plan->cmdline);
 
 		/* the capture kernel's, whether the running kernel's or the configuration's */
 		for (guint i = 0; words[i] != NULL; i++) {
-			if (cd_kexec_param_name_equal(words[i], "crashdesk.panic_screen")) {
+			if (cd_cmdline_param_name_equal(words[i], "crashdesk.panic_screen")) {
 				g_free(st->panic_screen);
 				st->panic_screen = g_strdup(strchr(words[i], '=') != NULL
 								    ? strchr(words[i], '=') + 1

@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "cd-cmdline.h"
 #include "cd-crashkernel.h"
 #include "cd-error.h"
 #include "cd-file.h"
@@ -419,25 +420,18 @@ cd_crashkernel_parse(const gchar *value, GError **error)
 	return g_steal_pointer(&ck);
 }
 
-/* calls @func for each crashkernel= word of @cmdline: a word that starts with it, split at
- * white space (the kernel finds the text anywhere, even after "--": so does this) */
+/* calls @func for each crashkernel= word of @cmdline, cut as next_arg() cuts them (the
+ * kernel finds the option anywhere, even after "--": so does this) */
 static void
 cd_crashkernel_foreach_word(const gchar *cmdline,
 			    void (*func)(const gchar *word, gsize len, gpointer user_data),
 			    gpointer user_data)
 {
-	const gchar *p = cmdline;
+	g_auto(GStrv) words = cd_cmdline_split(cmdline);
 
-	while (*p != '\0') {
-		const gchar *word;
-		while (g_ascii_isspace(*p))
-			p++;
-		word = p;
-		while (*p != '\0' && !g_ascii_isspace(*p))
-			p++;
-		if ((gsize)(p - word) >= strlen(CD_CRASHKERNEL_PREFIX) &&
-		    memcmp(word, CD_CRASHKERNEL_PREFIX, strlen(CD_CRASHKERNEL_PREFIX)) == 0)
-			func(word, (gsize)(p - word), user_data);
+	for (guint i = 0; words[i] != NULL; i++) {
+		if (g_str_has_prefix(words[i], CD_CRASHKERNEL_PREFIX))
+			func(words[i], strlen(words[i]), user_data);
 	}
 }
 
@@ -1265,7 +1259,7 @@ cd_crashkernel_is_word(const gchar *word)
 static gchar *
 cd_crashkernel_replace_words(const gchar *value, const gchar *option, gboolean drop_boot)
 {
-	g_auto(GStrv) words = g_strsplit_set(value, " \t\n", -1);
+	g_auto(GStrv) words = cd_cmdline_split(value);
 	g_autoptr(GPtrArray) out = g_ptr_array_new();
 	gboolean placed = FALSE;
 
@@ -1293,7 +1287,7 @@ cd_crashkernel_replace_words(const gchar *value, const gchar *option, gboolean d
 static gboolean
 cd_crashkernel_has_word(const gchar *value)
 {
-	g_auto(GStrv) words = g_strsplit_set(value, " \t\n", -1);
+	g_auto(GStrv) words = cd_cmdline_split(value);
 	for (guint i = 0; words[i] != NULL; i++) {
 		if (cd_crashkernel_is_word(words[i]))
 			return TRUE;

@@ -72,61 +72,11 @@ static const gchar *const cd_kexec_dropped[] = {
 	"cgroup_disable",
 };
 
-/*
- * The words of a kernel command line as the kernel's next_arg() cuts them: at spaces
- * outside double quotes, the quotes kept.
- */
-gchar **
-cd_kexec_split_cmdline(const gchar *cmdline)
-{
-	g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GString) word = g_string_new(NULL);
-	gboolean in_quote = FALSE;
-
-	for (const gchar *p = cmdline;; p++) {
-		if (*p == '\0' || (!in_quote && g_ascii_isspace(*p))) {
-			if (word->len > 0) {
-				g_ptr_array_add(words, g_strdup(word->str));
-				g_string_truncate(word, 0);
-			}
-			if (*p == '\0')
-				break;
-			continue;
-		}
-		if (*p == '"')
-			in_quote = !in_quote;
-		g_string_append_c(word, *p);
-	}
-	g_ptr_array_add(words, NULL);
-	return (gchar **)g_ptr_array_free(g_steal_pointer(&words), FALSE);
-}
-
-/* the kernel's parameq(): '-' and '_' are the same in a parameter's name */
-gboolean
-cd_kexec_param_name_equal(const gchar *word, const gchar *name)
-{
-	gsize i;
-
-	if (word[0] == '"')
-		word++;
-	for (i = 0; name[i] != '\0'; i++) {
-		gchar a = word[i] == '-' ? '_' : word[i];
-		gchar b = name[i] == '-' ? '_' : name[i];
-
-		/* "-s" is a word of its own, not a name with a dash */
-		if (i == 0 && name[0] == '-')
-			a = word[0], b = name[0];
-		if (a != b)
-			return FALSE;
-	}
-	return word[i] == '\0' || word[i] == '=' || word[i] == '"';
-}
-
 static gboolean
 cd_kexec_named_in(const gchar *word, const gchar *const *names, gsize n_names)
 {
 	for (gsize i = 0; i < n_names && names[i] != NULL; i++) {
-		if (cd_kexec_param_name_equal(word, names[i]))
+		if (cd_cmdline_param_name_equal(word, names[i]))
 			return TRUE;
 	}
 	return FALSE;
@@ -157,8 +107,8 @@ cd_kexec_append_word(GString *out, GPtrArray *seen, const gchar *word)
 gchar *
 cd_kexec_capture_cmdline(const gchar *running, const CdConfig *config, GError **error)
 {
-	g_auto(GStrv) words = cd_kexec_split_cmdline(running);
-	g_auto(GStrv) added = cd_kexec_split_cmdline(CD_KEXEC_CAPTURE_PARAMS);
+	g_auto(GStrv) words = cd_cmdline_split(running);
+	g_auto(GStrv) added = cd_cmdline_split(CD_KEXEC_CAPTURE_PARAMS);
 	g_autoptr(GString) out = g_string_new(NULL);
 	g_autoptr(GString) init_args = g_string_new(NULL);
 	g_autoptr(GPtrArray) seen = g_ptr_array_new();
@@ -176,7 +126,7 @@ cd_kexec_capture_cmdline(const gchar *running, const CdConfig *config, GError **
 		if (cd_kexec_named_in(words[i], cd_kexec_dropped, G_N_ELEMENTS(cd_kexec_dropped)) ||
 		    cd_kexec_named_in(words[i], remove, G_MAXSIZE))
 			continue;
-		if (cd_kexec_param_name_equal(words[i], "crashdesk.panic_screen"))
+		if (cd_cmdline_param_name_equal(words[i], "crashdesk.panic_screen"))
 			has_screen = TRUE;
 		if (after_dashes)
 			cd_kexec_append_word(init_args, seen_init, words[i]);
@@ -188,7 +138,7 @@ cd_kexec_capture_cmdline(const gchar *running, const CdConfig *config, GError **
 			cd_kexec_append_word(out, seen, added[i]);
 	}
 	for (guint i = 0; append[i] != NULL; i++) {
-		if (cd_kexec_param_name_equal(append[i], "crashdesk.panic_screen"))
+		if (cd_cmdline_param_name_equal(append[i], "crashdesk.panic_screen"))
 			has_screen = TRUE;
 		cd_kexec_append_word(out, seen, append[i]);
 	}

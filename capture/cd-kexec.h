@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "cd-cmdline.h"
 #include "cd-config.h"
 
 G_BEGIN_DECLS
@@ -22,10 +23,6 @@ G_BEGIN_DECLS
 	"irqpoll nr_cpus=1 reset_devices panic=10 noresume udev.children_max=2 "                   \
 	"cgroup_disable=memory"
 
-gchar **
-cd_kexec_split_cmdline(const gchar *cmdline);
-gboolean
-cd_kexec_param_name_equal(const gchar *word, const gchar *name);
 gchar *
 cd_kexec_capture_cmdline(const gchar *running, const CdConfig *config, GError **error);
 

@@ -63,14 +63,14 @@ cd_panic_options_from_cmdline(const gchar *path, CdPanicOptions *options)
 		g_printerr("%s: warning: %s\n", g_get_prgname(), error->message);
 		return;
 	}
-	words = cd_kexec_split_cmdline(g_strstrip(text));
+	words = cd_cmdline_split(g_strstrip(text));
 	for (guint i = 0; words[i] != NULL; i++) {
 		g_autofree gchar *value = NULL;
 
 		/* what follows "--" is init's, not the kernel's */
 		if (g_strcmp0(words[i], "--") == 0)
 			break;
-		if (cd_kexec_param_name_equal(words[i], "crashdesk.panic_screen")) {
+		if (cd_cmdline_param_name_equal(words[i], "crashdesk.panic_screen")) {
 			value = cd_panic_options_value(words[i]);
 			if (value == NULL || !cd_panic_screen_from_string(value, &options->screen)) {
 				g_printerr("%s: warning: %s: %s: must be off, brown or text\n",
@@ -78,7 +78,7 @@ cd_panic_options_from_cmdline(const gchar *path, CdPanicOptions *options)
 					   path,
 					   words[i]);
 			}
-		} else if (cd_kexec_param_name_equal(words[i], "crashdesk.shell")) {
+		} else if (cd_cmdline_param_name_equal(words[i], "crashdesk.shell")) {
 			value = cd_panic_options_value(words[i]);
 			if (!cd_panic_options_bool(value, &options->shell)) {
 				g_printerr("%s: warning: %s: %s: must be 1 or 0\n",

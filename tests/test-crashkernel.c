@@ -846,6 +846,28 @@ test_grub_replace(Fixture *fx, gconstpointer user_data)
 			"then run update-grub and reboot.");
 }
 
+/* a quoted parameter's spaces are the value's: the word is cut as the kernel cuts it and
+ * kept as it is, two spaces and all */
+static void
+test_grub_replace_quoted(Fixture *fx, gconstpointer user_data)
+{
+	g_autoptr(CdCrashkernelState) state = NULL;
+
+	put_machine(fx,
+		    "ro quiet crashkernel=128M\n",
+		    "  5f000000-66ffffff : Crash kernel\n",
+		    128 * MiB);
+	put(fx, "/boot/grub/grub.cfg", "");
+	put(fx,
+	    "/etc/default/grub",
+	    "GRUB_CMDLINE_LINUX_DEFAULT='quiet acpi_osi=\"Windows  2020\" crashkernel=128M'\n");
+	state = read_state(fx);
+	g_assert_cmpstr(
+		state->bootloader.replacement,
+		==,
+		"GRUB_CMDLINE_LINUX_DEFAULT='quiet acpi_osi=\"Windows  2020\" crashkernel=272M'");
+}
+
 /* kdump-tools' drop-in holds the option: that line changes, two words become one */
 static void
 test_grub_dropin(Fixture *fx, gconstpointer user_data)
@@ -1008,6 +1030,7 @@ main(int argc, char **argv)
 	ADD("state-empty", test_state_empty);
 	ADD("state-bad-files", test_state_bad_files);
 	ADD("grub-replace", test_grub_replace);
+	ADD("grub-replace-quoted", test_grub_replace_quoted);
 	ADD("grub-dropin", test_grub_dropin);
 	ADD("grub-overridden", test_grub_overridden);
 	ADD("kernel-install", test_kernel_install);

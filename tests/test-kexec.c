@@ -39,7 +39,7 @@ static void
 test_kexec_split(void)
 {
 	g_auto(GStrv) words =
-		cd_kexec_split_cmdline("  root=UUID=1 dyndbg=\"file x.c +p\" \"a b=c d\"  quiet\n");
+		cd_cmdline_split("  root=UUID=1 dyndbg=\"file x.c +p\" \"a b=c d\"  quiet\n");
 
 	g_assert_cmpuint(g_strv_length(words), ==, 4);
 	g_assert_cmpstr(words[0], ==, "root=UUID=1");
@@ -51,15 +51,15 @@ test_kexec_split(void)
 static void
 test_kexec_param_name(void)
 {
-	g_assert_true(cd_kexec_param_name_equal("crashkernel=256M", "crashkernel"));
-	g_assert_true(cd_kexec_param_name_equal("crashkernel", "crashkernel"));
-	g_assert_true(cd_kexec_param_name_equal("\"crashkernel=1G-:256M\"", "crashkernel"));
-	g_assert_true(cd_kexec_param_name_equal("udev.children-max=4", "udev.children_max"));
-	g_assert_false(cd_kexec_param_name_equal("crashkernel_x=1", "crashkernel"));
-	g_assert_false(cd_kexec_param_name_equal("crash=1", "crashkernel"));
-	g_assert_true(cd_kexec_param_name_equal("-s", "-s"));
-	g_assert_false(cd_kexec_param_name_equal("_s", "-s"));
-	g_assert_false(cd_kexec_param_name_equal("s", "-s"));
+	g_assert_true(cd_cmdline_param_name_equal("crashkernel=256M", "crashkernel"));
+	g_assert_true(cd_cmdline_param_name_equal("crashkernel", "crashkernel"));
+	g_assert_true(cd_cmdline_param_name_equal("\"crashkernel=1G-:256M\"", "crashkernel"));
+	g_assert_true(cd_cmdline_param_name_equal("udev.children-max=4", "udev.children_max"));
+	g_assert_false(cd_cmdline_param_name_equal("crashkernel_x=1", "crashkernel"));
+	g_assert_false(cd_cmdline_param_name_equal("crash=1", "crashkernel"));
+	g_assert_true(cd_cmdline_param_name_equal("-s", "-s"));
+	g_assert_false(cd_cmdline_param_name_equal("_s", "-s"));
+	g_assert_false(cd_cmdline_param_name_equal("s", "-s"));
 }
 
 static void
