@@ -304,7 +304,8 @@ def main():
                 meta_strings = ["meta is not JSON"]
             texts = [v for v in entry.values() if isinstance(v, str)]
             texts += [rep.get("meta", ""), rep.get("panic-text", ""),
-                      rep.get("report-crash", ""), rep.get("state", "")] + meta_strings
+                      rep.get("report-crash", "")] + meta_strings
+            texts += list(strings_of(rep.get("state", {})))
             bad = [h for t in texts for h in hidden_characters(t)]
             tap.result(entry and rep and not bad and "\\x1b[8mhidden" in entry["message"]
                        and "\\x1b]52;c;" in rep["panic-text"] and
