@@ -124,11 +124,11 @@ cd_file_pread_full(gint fd, guint64 offset, guint8 *buf, gsize len, gsize *got, 
  *
  * The one bounded read of a file: at most @max bytes of its start or of its end, never
  * more memory than that whatever the file's size. Only a regular file is read (a FIFO
- * or a device would block or never end). The size is taken once, by fstat(): a file
- * that shrinks meanwhile is an error ("changed while it was read") rather than a range
- * that is neither its start nor its end, and one that grows is read as it was, but a
- * head read then says it was cut (or fails, without @cut), since one more byte is
- * always asked for.
+ * or a device would block or never end). The size is taken by fstat() before and after
+ * the read: a file that shrinks meanwhile is an error ("changed while it was read")
+ * rather than a range that is neither its start nor its end, or that ends in zeros; a
+ * tail of a file that grew is an error too (it is not the end any more); a head of one
+ * says it was cut (or fails, without @cut).
  *
  * Returns: (transfer full): the bytes, followed by a NUL, or %NULL
  */
@@ -168,18 +168,24 @@ cd_file_read_range(gint fd, CdFileRange range, gsize max, gsize *len, gboolean *
 	buf = g_malloc(ask + 1);
 	if (!cd_file_pread_full(fd, from, (guint8 *)buf, ask, &got, error))
 		return NULL;
-	if (got < want) {
+	/* a second look at the size: a read that overlapped a truncation may end in zeros
+	 * (tmpfs reads a page that went as a hole) without being short */
+	if (fstat(fd, &st) < 0) {
+		cd_error_set_from_errno(error, errno, "cannot stat");
+		return NULL;
+	}
+	if (got < want || (guint64)st.st_size < from + want ||
+	    (range == CD_FILE_RANGE_TAIL && (guint64)st.st_size != size)) {
 		g_set_error(error,
 			    CD_ERROR,
 			    CD_ERROR_TRUNCATED,
-			    "changed while it was read (%" G_GSIZE_FORMAT
-			    " bytes of %" G_GSIZE_FORMAT " at offset %" G_GUINT64_FORMAT ")",
-			    got,
-			    want,
-			    from);
+			    "changed while it was read (%" G_GUINT64_FORMAT
+			    " bytes, then %" G_GUINT64_FORMAT ")",
+			    size,
+			    (guint64)st.st_size);
 		return NULL;
 	}
-	if (got > want) {
+	if (got > want || (guint64)st.st_size > size) {
 		/* grew: what was read is a start of it, not all of it */
 		if (cut == NULL) {
 			g_set_error_literal(error,
