@@ -29,18 +29,22 @@ cd_report_list_insert_nullable(GVariantDict *dict, const gchar *key, const gchar
 
 /**
  * cd_report_list_entry_new:
+ * @id: the report's id in the store
  * @summary: read from meta.json, its strings visible already
  * @state: (nullable): the report's state, %NULL when it could not be read
  *
  * Returns: (transfer floating): the a{sv} List sends for the report
  */
 GVariant *
-cd_report_list_entry_new(const CdReportSummary *summary, const CdReportState *state)
+cd_report_list_entry_new(const gchar *id,
+			 const CdReportSummary *summary,
+			 const CdReportState *state)
 {
 	GVariantDict dict;
 
 	g_variant_dict_init(&dict, NULL);
-	g_variant_dict_insert(&dict, "id", "s", summary->id);
+	/* the report's directory, the id a caller names it by */
+	g_variant_dict_insert(&dict, "id", "s", id);
 	g_variant_dict_insert(&dict,
 			      "time",
 			      "s",

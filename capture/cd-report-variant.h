@@ -16,7 +16,9 @@ G_BEGIN_DECLS
 #define CD_REPORT_LIST_MAX_MESSAGE 1024
 
 GVariant *
-cd_report_list_entry_new(const CdReportSummary *summary, const CdReportState *state);
+cd_report_list_entry_new(const gchar *id,
+			 const CdReportSummary *summary,
+			 const CdReportState *state);
 GVariant *
 cd_report_list_entry_new_damaged(const gchar *id, const gchar *problem);
 CdReportSummary *

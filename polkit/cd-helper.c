@@ -412,7 +412,7 @@ cd_helper_list_entry(CdReportStore *store, const gchar *id)
 		return cd_report_list_entry_new_damaged(id, problem);
 	}
 	state = cd_helper_read_state(store, id, NULL);
-	return cd_report_list_entry_new(s, state);
+	return cd_report_list_entry_new(id, s, state);
 }
 
 static void

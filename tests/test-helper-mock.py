@@ -344,6 +344,9 @@ def main():
             extra = [f"20261122-1415{40 + i}-c0ffee0{i}" for i in range(3)]
             for e in extra:
                 shutil.copytree(root / rid, root / e)
+                meta = json.loads((root / e / "meta.json").read_text())
+                meta["id"] = e
+                (root / e / "meta.json").write_text(json.dumps(meta))
             monitor = subprocess.Popen(
                 ["dbus-monitor", "--address", bus.address,
                  "type='method_call',interface='io.crashdesk.Reports1'"],
@@ -367,6 +370,15 @@ def main():
                        "one List call each (counted by dbus-monitor), the same output as "
                        "root's", [seen_calls] + [(o.returncode, o.stdout[-800:], o.stderr)
                                                  for o in listed + as_root])
+            # the client library (tests/test-helper-client.c) against this helper: its
+            # List and GetReport of every report, checked against the store itself
+            lib = subprocess.run([os.environ["CRASHDESK_TEST_HELPER_CLIENT"], "--tap"],
+                                 env=dict(bus.env, CRASHDESK_TEST_LIVE_ROOT=str(root)),
+                                 capture_output=True, text=True, timeout=120)
+            tap.result(lib.returncode == 0 and "ok 3 /helper-client/live" in lib.stdout,
+                       "the client library reads List and GetReport of 5 reports from "
+                       "the real helper as the store holds them",
+                       [lib.returncode, lib.stdout[-1500:], lib.stderr[-1500:]])
             for e in extra:
                 shutil.rmtree(root / e)
             shutil.rmtree(root / hid)
