@@ -207,6 +207,15 @@ def main():
             tap.result("result" in sub and lst["result"][0][0]["submissions"] == 1
                        and "bugs.debian.org/1" in (root / rid / "state.json").read_text(),
                        "RecordSubmission: kept in state.json", [sub, lst])
+            import jsonschema
+            schema = json.loads((Path(__file__).resolve().parent.parent / "capture" /
+                                 "state.schema.json").read_text())
+            written = json.loads((root / rid / "state.json").read_text())
+            errors = [e.message for e in jsonschema.Draft202012Validator(
+                schema, format_checker=jsonschema.FormatChecker()).iter_errors(written)]
+            tap.result(not errors and written.get("seen") is True,
+                       "state.json as the helper writes it validates against "
+                       "state.schema.json", [errors, written])
             rep = bus.call("GetReport", rid).get("result", [{}])[0]
             st = rep.get("state", {})
             subs = st.get("submissions") if isinstance(st, dict) else None
