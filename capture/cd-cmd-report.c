@@ -278,7 +278,7 @@ cd_cmd_print_tail(const gchar *text, gsize len)
 
 /* only the end of the log is shown: only the end is read, whatever the log's size */
 static void
-cd_cmd_show_tail(CdReportStore *store, const gchar *id)
+cd_cmd_show_log_end(CdReportStore *store, const gchar *id)
 {
 	g_autoptr(GError) error = NULL;
 	gboolean cut = FALSE;
@@ -453,6 +453,6 @@ cd_cmd_show(gint argc, gchar **argv)
 		return CD_EXIT_FAILURE;
 	}
 	cd_cmd_show_print(dir, s);
-	cd_cmd_show_tail(store, id);
+	cd_cmd_show_log_end(store, id);
 	return CD_EXIT_OK;
 }
