@@ -606,131 +606,32 @@ cd_apport_base64_decode(const gchar *text, gsize len, GByteArray *out, GError **
 	return TRUE;
 }
 
-static void
-cd_apport_set_header_cut(GError **error)
-{
-	g_set_error_literal(error, CD_ERROR, CD_ERROR_TRUNCATED, "the gzip header is cut short");
-}
-
-static guint32
-cd_apport_get_le32(const guint8 *p)
-{
-	return (guint32)p[0] | (guint32)p[1] << 8 | (guint32)p[2] << 16 | (guint32)p[3] << 24;
-}
-
-/* RFC 1952, one member; the header as any gzip writer makes it (a CompressedFile that
- * apport copies may carry FEXTRA, FCOMMENT or FHCRC) */
+/*
+ * RFC 1952, one member, read by zlib's gzip mode (cd_zlib_gunzip(): a CompressedFile
+ * that apport copies may carry FEXTRA, FCOMMENT or FHCRC, and zlib checks the header's
+ * CRC, the data's CRC32 and size). Apport before 2.28 wrote no trailer when the CRC
+ * was 0, as it is for an empty value: a member that ends where its trailer should
+ * begin is read again with the trailer it left out (CRC 0, size 0), which zlib then
+ * checks like any other.
+ */
 static GBytes *
 cd_apport_gunzip(const guint8 *z, gsize len, gsize limit, GError **error)
 {
+	g_autoptr(GError) error_local = NULL;
 	g_autofree guint8 *buf = NULL;
 	gsize buf_len = 0;
-	gsize used = 0;
-	gsize pos = 10;
-	gsize rest;
-	guint8 flags;
-	guint32 crc;
 
-	if (len < 10) {
-		cd_apport_set_header_cut(error);
-		return NULL;
-	}
-	flags = z[3];
-	if ((flags & 0xe0) != 0) {
-		g_set_error(error,
-			    CD_ERROR,
-			    CD_ERROR_INVALID_DATA,
-			    "reserved gzip header flags 0x%02x",
-			    flags);
-		return NULL;
-	}
-	if ((flags & 0x04) != 0) { /* FEXTRA */
-		gsize xlen;
-		if (len - pos < 2) {
-			cd_apport_set_header_cut(error);
-			return NULL;
-		}
-		xlen = z[pos] | z[pos + 1] << 8;
-		pos += 2;
-		if (len - pos < xlen) {
-			cd_apport_set_header_cut(error);
-			return NULL;
-		}
-		pos += xlen;
-	}
-	for (guint8 flag = 0x08; flag <= 0x10; flag <<= 1) { /* FNAME, then FCOMMENT */
-		const guint8 *nul;
-		if ((flags & flag) == 0)
-			continue;
-		nul = memchr(z + pos, '\0', len - pos);
-		if (nul == NULL) {
-			cd_apport_set_header_cut(error);
-			return NULL;
-		}
-		pos = nul - z + 1;
-	}
-	if ((flags & 0x02) != 0) { /* FHCRC: the low 16 bits of the header's CRC32 */
-		if (len - pos < 2) {
-			cd_apport_set_header_cut(error);
-			return NULL;
-		}
-		if ((crc32_z(0, z, pos) & 0xffff) != (guint32)(z[pos] | z[pos + 1] << 8)) {
-			g_set_error(error,
-				    CD_ERROR,
-				    CD_ERROR_INVALID_DATA,
-				    "gzip header CRC mismatch");
-			return NULL;
-		}
-		pos += 2;
-	}
+	if (cd_zlib_gunzip(z, len, limit, &buf, &buf_len, &error_local))
+		return g_bytes_new_take(g_steal_pointer(&buf), buf_len);
+	if (g_error_matches(error_local, CD_ERROR, CD_ERROR_TRUNCATED)) {
+		g_autofree guint8 *with_trailer = g_malloc0(len + 8);
 
-	if (!cd_zlib_inflate(z + pos,
-			     len - pos,
-			     -MAX_WBITS,
-			     limit,
-			     &used,
-			     &buf,
-			     &buf_len,
-			     NULL,
-			     error))
-		return NULL;
-	crc = crc32_z(0, buf, buf_len);
-	rest = len - pos - used;
-	if (rest == 0 && crc == 0) {
-		/* apport before 2.28 wrote no trailer when the CRC was 0: nothing to check */
-	} else if (rest < 8) {
-		g_set_error(error,
-			    CD_ERROR,
-			    CD_ERROR_TRUNCATED,
-			    "the gzip trailer is %" G_GSIZE_FORMAT " bytes, not 8",
-			    rest);
-		return NULL;
-	} else if (rest > 8) {
-		g_set_error(error,
-			    CD_ERROR,
-			    CD_ERROR_INVALID_DATA,
-			    "%" G_GSIZE_FORMAT " bytes after the gzip trailer",
-			    rest - 8);
-		return NULL;
-	} else if (cd_apport_get_le32(z + len - 8) != crc) {
-		g_set_error(error,
-			    CD_ERROR,
-			    CD_ERROR_INVALID_DATA,
-			    "gzip CRC mismatch: the trailer has 0x%08x, the data 0x%08x",
-			    cd_apport_get_le32(z + len - 8),
-			    crc);
-		return NULL;
-	} else if (cd_apport_get_le32(z + len - 4) != (guint32)(buf_len & 0xffffffff)) {
-		g_set_error(
-			error,
-			CD_ERROR,
-			CD_ERROR_INVALID_DATA,
-			"gzip size mismatch: the trailer has %u bytes, the data %" G_GSIZE_FORMAT,
-			cd_apport_get_le32(z + len - 4),
-			buf_len);
-		return NULL;
+		memcpy(with_trailer, z, len);
+		if (cd_zlib_gunzip(with_trailer, len + 8, limit, &buf, &buf_len, NULL))
+			return g_bytes_new_take(g_steal_pointer(&buf), buf_len);
 	}
-	return g_bytes_new_take(g_steal_pointer(&buf), buf_len);
+	g_propagate_error(error, g_steal_pointer(&error_local));
+	return NULL;
 }
 
 static GBytes *

@@ -50,18 +50,19 @@ cd_cmd_open_store(const gchar *dir)
 static CdReportSummary *
 cd_cmd_load_summary(CdReportStore *store, const gchar *id, GError **error)
 {
-	g_autoptr(GBytes) meta = cd_report_store_read_file(store,
-							   id,
-							   CD_REPORT_FILE_META,
-							   CD_REPORT_MAX_META_SIZE,
-							   error);
 	gsize len = 0;
-	const gchar *data;
+	g_autofree gchar *meta = cd_report_store_read_range(store,
+							    id,
+							    CD_REPORT_FILE_META,
+							    CD_FILE_RANGE_HEAD,
+							    CD_REPORT_MAX_META_SIZE,
+							    &len,
+							    NULL,
+							    error);
 
 	if (meta == NULL)
 		return NULL;
-	data = g_bytes_get_data(meta, &len);
-	return cd_report_summary_new_from_data(data, len, error);
+	return cd_report_summary_new_from_data(meta, len, error);
 }
 
 /* a field of a report, for the terminal or for JSON: never NULL, nothing to interpret */
@@ -128,18 +129,21 @@ cd_cmd_helper_denied(CdHelperClient *client, const GError *error)
 		g_printerr("%s: only administrators can see crash reports\n", g_get_prgname());
 }
 
-/* FALSE: no helper to ask, read the store directly (and be refused) as before */
+/*
+ * one call of List, which sends what is printed of every report. FALSE: no helper to
+ * ask, read the store directly (and be refused) as before
+ */
 static gboolean
 cd_cmd_list_via_helper(gboolean json, gint *status)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CdHelperClient) client = cd_helper_client_new(&error);
-	g_autoptr(GPtrArray) ids = NULL;
+	g_autoptr(GPtrArray) entries = NULL;
 	g_autoptr(json_object) array = json_object_new_array();
 
 	if (client != NULL)
-		ids = cd_helper_client_list(client, &error);
-	if (ids == NULL) {
+		entries = cd_helper_client_list(client, &error);
+	if (entries == NULL) {
 		if (cd_helper_client_error_is_unavailable(error))
 			return FALSE;
 		cd_cmd_helper_denied(client, error);
@@ -147,23 +151,20 @@ cd_cmd_list_via_helper(gboolean json, gint *status)
 		return TRUE;
 	}
 	*status = CD_EXIT_OK;
-	cd_cmd_list_header(json, ids->len, CD_REPORT_ROOT_DEFAULT);
-	for (guint i = 0; i < ids->len; i++) {
-		const gchar *id = g_ptr_array_index(ids, i);
-		g_autoptr(GError) error_local = NULL;
-		g_autoptr(CdReportSummary) s = NULL;
-		g_autofree gchar *meta =
-			cd_helper_client_get_report(client, id, NULL, &error_local);
+	cd_cmd_list_header(json, entries->len, CD_REPORT_ROOT_DEFAULT);
+	for (guint i = 0; i < entries->len; i++) {
+		CdHelperListEntry *entry = g_ptr_array_index(entries, i);
 
-		if (meta != NULL)
-			s = cd_report_summary_new_from_data(meta, strlen(meta), &error_local);
-		if (s == NULL) {
-			g_autofree gchar *message = cd_cmd_visible(error_local->message);
-			g_printerr("%s: report %s: %s\n", g_get_prgname(), id, message);
+		if (entry->summary == NULL) {
+			/* made visible by the client */
+			g_printerr("%s: report %s: %s\n",
+				   g_get_prgname(),
+				   entry->id,
+				   entry->problem);
 			*status = CD_EXIT_FAILURE;
 			continue;
 		}
-		cd_cmd_list_add(s, json, array);
+		cd_cmd_list_add(entry->summary, json, array);
 	}
 	if (json)
 		printf("%s\n", json_object_to_json_string_ext(array, JSON_C_TO_STRING_PRETTY));
@@ -255,40 +256,6 @@ cd_cmd_list(gint argc, gchar **argv)
 }
 
 static void
-cd_cmd_print_tail(const gchar *text, gsize len);
-
-static void
-cd_cmd_show_tail(CdReportStore *store, const gchar *id)
-{
-	gint fd = cd_report_store_open_file(store, id, CD_REPORT_FILE_DMESG, NULL);
-	g_autofree gchar *text = NULL;
-	struct stat st;
-	gsize len = 0;
-	off_t from;
-
-	if (fd < 0)
-		return;
-	/* only the end of the log is shown: read only the end, whatever the log's size */
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return;
-	}
-	from = st.st_size > CD_SHOW_TAIL_BYTES ? st.st_size - CD_SHOW_TAIL_BYTES : 0;
-	text = g_malloc(CD_SHOW_TAIL_BYTES);
-	while (len < (gsize)(st.st_size - from)) {
-		gssize n =
-			pread(fd, text + len, (gsize)(st.st_size - from) - len, from + (off_t)len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (gsize)n;
-	}
-	close(fd);
-	cd_cmd_print_tail(text, len);
-}
-
-static void
 cd_cmd_print_tail(const gchar *text, gsize len)
 {
 	g_autofree gchar *shown = NULL;
@@ -307,6 +274,33 @@ cd_cmd_print_tail(const gchar *text, gsize len)
 	printf("\nThe end of the crashed kernel's log (%s):\n", CD_REPORT_FILE_DMESG);
 	shown = cd_text_make_visible(start, text + len - start, CD_TEXT_FLAG_KEEP_NEWLINES);
 	fputs(shown, stdout);
+}
+
+/* only the end of the log is shown: only the end is read, whatever the log's size */
+static void
+cd_cmd_show_log_end(CdReportStore *store, const gchar *id)
+{
+	g_autoptr(GError) error = NULL;
+	gboolean cut = FALSE;
+	gsize len = 0;
+	g_autofree gchar *text = cd_report_store_read_range(store,
+							    id,
+							    CD_REPORT_FILE_DMESG,
+							    CD_FILE_RANGE_TAIL,
+							    CD_SHOW_TAIL_BYTES,
+							    &len,
+							    &cut,
+							    &error);
+
+	if (text == NULL) {
+		/* a report without its log (pstore kept none) shows none */
+		if (!g_error_matches(error, CD_ERROR, CD_ERROR_NOT_FOUND)) {
+			g_autofree gchar *message = cd_cmd_visible(error->message);
+			g_printerr("%s: %s\n", g_get_prgname(), message);
+		}
+		return;
+	}
+	cd_cmd_print_tail(text, len);
 }
 
 static void
@@ -360,12 +354,11 @@ cd_cmd_show_via_helper(const gchar *id, gboolean json, gint *status)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(CdHelperClient) client = cd_helper_client_new(&error);
 	g_autoptr(CdReportSummary) s = NULL;
-	g_autofree gchar *meta = NULL;
-	g_autofree gchar *panic = NULL;
+	g_autoptr(CdHelperReport) report = NULL;
 
 	if (client != NULL)
-		meta = cd_helper_client_get_report(client, id, &panic, &error);
-	if (meta == NULL) {
+		report = cd_helper_client_get_report(client, id, &error);
+	if (report == NULL) {
 		if (cd_helper_client_error_is_unavailable(error))
 			return FALSE;
 		*status = CD_EXIT_FAILURE;
@@ -379,18 +372,18 @@ cd_cmd_show_via_helper(const gchar *id, gboolean json, gint *status)
 	}
 	*status = CD_EXIT_OK;
 	if (json) {
-		cd_cmd_show_json(meta, strlen(meta));
+		cd_cmd_show_json(report->meta, strlen(report->meta));
 		return TRUE;
 	}
-	s = cd_report_summary_new_from_data(meta, strlen(meta), &error);
+	s = cd_report_summary_new_from_data(report->meta, strlen(report->meta), &error);
 	if (s == NULL) {
 		g_printerr("%s: report %s: %s\n", g_get_prgname(), id, error->message);
 		*status = CD_EXIT_FAILURE;
 		return TRUE;
 	}
 	cd_cmd_show_print(CD_REPORT_ROOT_DEFAULT, s);
-	if (panic != NULL && panic[0] != '\0')
-		cd_cmd_print_tail(panic, strlen(panic));
+	if (report->panic_text[0] != '\0')
+		cd_cmd_print_tail(report->panic_text, strlen(report->panic_text));
 	return TRUE;
 }
 
@@ -438,16 +431,20 @@ cd_cmd_show(gint argc, gchar **argv)
 		return CD_EXIT_FAILURE;
 	}
 	if (json) {
-		g_autoptr(GBytes) meta = cd_report_store_read_file(store,
-								   id,
-								   CD_REPORT_FILE_META,
-								   CD_REPORT_MAX_META_SIZE,
-								   &error);
+		gsize len = 0;
+		g_autofree gchar *meta = cd_report_store_read_range(store,
+								    id,
+								    CD_REPORT_FILE_META,
+								    CD_FILE_RANGE_HEAD,
+								    CD_REPORT_MAX_META_SIZE,
+								    &len,
+								    NULL,
+								    &error);
 		if (meta == NULL) {
 			g_printerr("%s: %s\n", g_get_prgname(), error->message);
 			return CD_EXIT_FAILURE;
 		}
-		cd_cmd_show_json(g_bytes_get_data(meta, NULL), g_bytes_get_size(meta));
+		cd_cmd_show_json(meta, len);
 		return CD_EXIT_OK;
 	}
 	s = cd_cmd_load_summary(store, id, &error);
@@ -456,6 +453,6 @@ cd_cmd_show(gint argc, gchar **argv)
 		return CD_EXIT_FAILURE;
 	}
 	cd_cmd_show_print(dir, s);
-	cd_cmd_show_tail(store, id);
+	cd_cmd_show_log_end(store, id);
 	return CD_EXIT_OK;
 }

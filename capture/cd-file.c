@@ -114,6 +114,97 @@ cd_file_pread_full(gint fd, guint64 offset, guint8 *buf, gsize len, gsize *got, 
 	return TRUE;
 }
 
+/**
+ * cd_file_read_range:
+ * @range: the start or the end of the file
+ * @max: the most bytes returned, less than %G_MAXSIZE
+ * @len: (out) (optional): the bytes returned, NUL not counted
+ * @cut: (out) (optional): set when the file is longer than what was returned; %NULL
+ *   when the whole file is needed: then a longer file is an error
+ *
+ * The one bounded read of a file: at most @max bytes of its start or of its end, never
+ * more memory than that whatever the file's size. Only a regular file is read (a FIFO
+ * or a device would block or never end). The size is taken by fstat() before and after
+ * the read: a file that shrinks meanwhile is an error ("changed while it was read")
+ * rather than a range that is neither its start nor its end, or that ends in zeros; a
+ * tail of a file that grew is an error too (it is not the end any more); a head of one
+ * says it was cut (or fails, without @cut).
+ *
+ * Returns: (transfer full): the bytes, followed by a NUL, or %NULL
+ */
+gchar *
+cd_file_read_range(gint fd, CdFileRange range, gsize max, gsize *len, gboolean *cut, GError **error)
+{
+	g_autofree gchar *buf = NULL;
+	struct stat st;
+	guint64 size;
+	guint64 from = 0;
+	gsize want;
+	gsize ask;
+	gsize got = 0;
+	gboolean longer;
+
+	g_return_val_if_fail(max < G_MAXSIZE, NULL);
+
+	if (!cd_file_check_regular(fd, &st, error))
+		return NULL;
+	size = (guint64)st.st_size;
+	longer = size > max;
+	if (longer && cut == NULL) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
+			    "larger than the %" G_GSIZE_FORMAT " bytes allowed (%" G_GUINT64_FORMAT
+			    " bytes)",
+			    max,
+			    size);
+		return NULL;
+	}
+	want = (gsize)MIN(size, (guint64)max);
+	if (range == CD_FILE_RANGE_TAIL)
+		from = size - want;
+	/* a head read asks for one byte more: a file grown since fstat() shows as longer */
+	ask = range == CD_FILE_RANGE_HEAD ? want + 1 : want;
+	buf = g_malloc(ask + 1);
+	if (!cd_file_pread_full(fd, from, (guint8 *)buf, ask, &got, error))
+		return NULL;
+	/* a second look at the size: a read that overlapped a truncation may end in zeros
+	 * (tmpfs reads a page that went as a hole) without being short */
+	if (fstat(fd, &st) < 0) {
+		cd_error_set_from_errno(error, errno, "cannot stat");
+		return NULL;
+	}
+	if (got < want || (guint64)st.st_size < from + want ||
+	    (range == CD_FILE_RANGE_TAIL && (guint64)st.st_size != size)) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_TRUNCATED,
+			    "changed while it was read (%" G_GUINT64_FORMAT
+			    " bytes, then %" G_GUINT64_FORMAT ")",
+			    size,
+			    (guint64)st.st_size);
+		return NULL;
+	}
+	if (got > want || (guint64)st.st_size > size) {
+		/* grew: what was read is a start of it, not all of it */
+		if (cut == NULL) {
+			g_set_error_literal(error,
+					    CD_ERROR,
+					    CD_ERROR_TRUNCATED,
+					    "changed while it was read (it grew)");
+			return NULL;
+		}
+		longer = TRUE;
+		got = want;
+	}
+	buf[got] = '\0';
+	if (len != NULL)
+		*len = got;
+	if (cut != NULL)
+		*cut = longer;
+	return g_steal_pointer(&buf);
+}
+
 void
 cd_file_windows_init(CdFileWindows *self, gint fd, guint64 file_size)
 {

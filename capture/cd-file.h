@@ -54,6 +54,20 @@ cd_file_windows_read(CdFileWindows *self,
 gboolean
 cd_file_pread_full(gint fd, guint64 offset, guint8 *buf, gsize len, gsize *got, GError **error);
 
+/* which part of a file cd_file_read_range() reads */
+typedef enum {
+	CD_FILE_RANGE_HEAD, /* its start: what is cut is after the range */
+	CD_FILE_RANGE_TAIL, /* its end: what is cut is before the range */
+} CdFileRange;
+
+gchar *
+cd_file_read_range(gint fd,
+		   CdFileRange range,
+		   gsize max,
+		   gsize *len,
+		   gboolean *cut,
+		   GError **error);
+
 gboolean
 cd_file_check_regular(gint fd, struct stat *st, GError **error);
 gint

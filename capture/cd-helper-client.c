@@ -18,17 +18,19 @@
 #include "cd-helper-client.h"
 #include "cd-helper-error.h"
 #include "cd-report-store.h"
+#include "cd-report-variant.h"
+#include "cd-reports-dbus.h"
 
 /*
- * synchronous calls to crashdesk-helper on the system bus. On a terminal polkit may
- * ask for the password: like pkexec and systemctl, the CLI runs pkttyagent for its own
- * process while it calls, and stops it afterwards.
+ * synchronous calls to crashdesk-helper through the proxy generated from
+ * io.crashdesk.Reports1.xml, which alone names the methods and their types; the
+ * replies become typed structures here (cd-report-variant.c, cd-report-state.c read
+ * what they hold). On a terminal polkit may ask for the password: like pkexec and
+ * systemctl, the client runs pkttyagent for its own process while it calls, and stops
+ * it afterwards.
  */
 
-#define CD_HELPER_NAME	    "io.crashdesk.Reports1"
-#define CD_HELPER_PATH	    "/io/crashdesk/Reports1"
-#define CD_HELPER_INTERFACE "io.crashdesk.Reports1"
-#define CD_PKTTYAGENT	    "/usr/bin/pkttyagent"
+#define CD_PKTTYAGENT "/usr/bin/pkttyagent"
 /* long enough for a person to type a password */
 #define CD_HELPER_CALL_TIMEOUT_MS (5 * 60 * 1000)
 
@@ -55,7 +57,7 @@ cd_helper_client_error_quark(void)
 }
 
 struct _CdHelperClient {
-	GDBusConnection *connection;
+	CdDbusReports1 *proxy;
 	gboolean interactive;
 	pid_t agent;
 };
@@ -128,6 +130,42 @@ cd_helper_client_stop_agent(pid_t pid)
 }
 
 /**
+ * cd_helper_client_new_for_connection:
+ * @connection: the bus the helper is on
+ * @interactive: whether polkit may ask for a password (pkttyagent is started for it)
+ *
+ * Returns: (transfer full): a client, or %NULL
+ */
+CdHelperClient *
+cd_helper_client_new_for_connection(GDBusConnection *connection,
+				    gboolean interactive,
+				    GError **error)
+{
+	g_autoptr(CdDbusReports1) proxy = NULL;
+	CdHelperClient *self;
+
+	/* no properties, no signals, no start: nothing is asked of the helper until a call */
+	proxy = cd_dbus_reports1_proxy_new_sync(
+		connection,
+		G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
+			G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS |
+			G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START_AT_CONSTRUCTION,
+		cd_reports_dbus_bus_name(),
+		cd_reports_dbus_object_path(),
+		NULL,
+		error);
+	if (proxy == NULL)
+		return NULL;
+	/* registered before the first reply can carry one of the helper's error names */
+	(void)cd_helper_client_error_quark();
+	self = g_new0(CdHelperClient, 1);
+	self->proxy = g_steal_pointer(&proxy);
+	self->interactive = interactive;
+	self->agent = self->interactive ? cd_helper_client_start_agent() : -1;
+	return self;
+}
+
+/**
  * cd_helper_client_new:
  *
  * Connects to the system bus; on a terminal, polkit may ask for a password there.
@@ -136,17 +174,10 @@ CdHelperClient *
 cd_helper_client_new(GError **error)
 {
 	g_autoptr(GDBusConnection) connection = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
-	CdHelperClient *self;
 
 	if (connection == NULL)
 		return NULL;
-	/* registered before the first reply can carry one of the helper's error names */
-	(void)cd_helper_client_error_quark();
-	self = g_new0(CdHelperClient, 1);
-	self->connection = g_steal_pointer(&connection);
-	self->interactive = isatty(STDIN_FILENO);
-	self->agent = self->interactive ? cd_helper_client_start_agent() : -1;
-	return self;
+	return cd_helper_client_new_for_connection(connection, isatty(STDIN_FILENO), error);
 }
 
 /**
@@ -167,7 +198,7 @@ cd_helper_client_free(CdHelperClient *self)
 	if (self == NULL)
 		return;
 	cd_helper_client_stop_agent(self->agent);
-	g_object_unref(self->connection);
+	g_object_unref(self->proxy);
 	g_free(self);
 }
 
@@ -185,93 +216,167 @@ cd_helper_client_options(CdHelperClient *self)
 	return g_variant_builder_end(&b);
 }
 
-static GVariant *
-cd_helper_client_call(CdHelperClient *self,
-		      const gchar *method,
-		      GVariant *params,
-		      const gchar *reply_type,
-		      GError **error)
+static void
+cd_helper_client_strip(GError **error)
 {
-	GVariant *reply =
-		g_dbus_connection_call_sync(self->connection,
-					    CD_HELPER_NAME,
-					    CD_HELPER_PATH,
-					    CD_HELPER_INTERFACE,
-					    method,
-					    params,
-					    G_VARIANT_TYPE(reply_type),
-					    G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
-					    CD_HELPER_CALL_TIMEOUT_MS,
-					    NULL,
-					    error);
-	if (reply == NULL && error != NULL)
+	if (error != NULL && *error != NULL)
 		g_dbus_error_strip_remote_error(*error);
-	return reply;
+}
+
+void
+cd_helper_list_entry_free(CdHelperListEntry *entry)
+{
+	if (entry == NULL)
+		return;
+	g_free(entry->id);
+	cd_report_summary_free(entry->summary);
+	g_free(entry->problem);
+	g_free(entry);
+}
+
+void
+cd_helper_report_free(CdHelperReport *report)
+{
+	if (report == NULL)
+		return;
+	g_free(report->meta);
+	g_free(report->panic_text);
+	g_free(report->report_crash);
+	cd_report_state_free(report->state);
+	g_free(report);
+}
+
+/**
+ * cd_helper_client_parse_list:
+ * @reports: List's reply, an aa{sv}
+ *
+ * A damaged report is an entry with its problem; an entry without a valid id is left
+ * out, since it can be neither shown nor named.
+ *
+ * Returns: (transfer container) (element-type CdHelperListEntry): oldest first
+ */
+GPtrArray *
+cd_helper_client_parse_list(GVariant *reports, GError **error)
+{
+	g_autoptr(GPtrArray) entries =
+		g_ptr_array_new_with_free_func((GDestroyNotify)cd_helper_list_entry_free);
+	GVariantIter iter;
+	GVariant *value;
+
+	if (!g_variant_is_of_type(reports, G_VARIANT_TYPE("aa{sv}"))) {
+		g_set_error_literal(error, CD_ERROR, CD_ERROR_INVALID_DATA, "List sent no aa{sv}");
+		return NULL;
+	}
+	g_variant_iter_init(&iter, reports);
+	while ((value = g_variant_iter_next_value(&iter)) != NULL) {
+		g_autoptr(GVariant) owned = value;
+		g_autoptr(GError) error_local = NULL;
+		CdHelperListEntry *entry;
+		const gchar *id = NULL;
+
+		if (!g_variant_lookup(value, "id", "&s", &id) || !cd_report_id_is_valid(id))
+			continue;
+		entry = g_new0(CdHelperListEntry, 1);
+		entry->id = g_strdup(id);
+		entry->summary = cd_report_list_entry_parse(value,
+							    &entry->seen,
+							    &entry->submissions,
+							    &error_local);
+		if (entry->summary == NULL)
+			entry->problem = g_strdup(error_local->message);
+		g_ptr_array_add(entries, entry);
+	}
+	return g_steal_pointer(&entries);
 }
 
 /**
  * cd_helper_client_list:
  *
- * Returns: (transfer container) (element-type utf8): the report ids, oldest first
+ * One call of List: every report with what `crashdesk list` prints of it.
+ *
+ * Returns: (transfer container) (element-type CdHelperListEntry): oldest first
  */
 GPtrArray *
 cd_helper_client_list(CdHelperClient *self, GError **error)
 {
-	g_autoptr(GVariant) reply = NULL;
-	g_autoptr(GVariantIter) iter = NULL;
-	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
-	GVariant *entry;
+	g_autoptr(GVariant) reports = NULL;
 
-	reply = cd_helper_client_call(self,
-				      "List",
-				      g_variant_new("(@a{sv})", cd_helper_client_options(self)),
-				      "(aa{sv})",
-				      error);
-	if (reply == NULL)
+	if (!cd_dbus_reports1_call_list_sync(self->proxy,
+					     cd_helper_client_options(self),
+					     G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+					     CD_HELPER_CALL_TIMEOUT_MS,
+					     &reports,
+					     NULL,
+					     error)) {
+		cd_helper_client_strip(error);
 		return NULL;
-	g_variant_get(reply, "(aa{sv})", &iter);
-	while ((entry = g_variant_iter_next_value(iter)) != NULL) {
-		const gchar *id = NULL;
-		/* an id is printed and sent back: only one of the form the helper checks */
-		if (g_variant_lookup(entry, "id", "&s", &id) && cd_report_id_is_valid(id))
-			g_ptr_array_add(ids, g_strdup(id));
-		g_variant_unref(entry);
 	}
-	return g_steal_pointer(&ids);
+	return cd_helper_client_parse_list(reports, error);
+}
+
+/**
+ * cd_helper_client_parse_report:
+ * @report: GetReport's reply, an a{sv}
+ *
+ * Returns: (transfer full): the report, or %NULL when the reply lacks meta or its state
+ *   is not one
+ */
+CdHelperReport *
+cd_helper_client_parse_report(GVariant *report, GError **error)
+{
+	g_autoptr(CdHelperReport) self = g_new0(CdHelperReport, 1);
+	g_autoptr(GVariant) state = NULL;
+
+	if (!g_variant_is_of_type(report, G_VARIANT_TYPE_VARDICT) ||
+	    !g_variant_lookup(report, "meta", "s", &self->meta)) {
+		g_set_error_literal(error,
+				    CD_ERROR,
+				    CD_ERROR_INVALID_DATA,
+				    "the helper sent no meta");
+		return NULL;
+	}
+	if (!g_variant_lookup(report, "panic-text", "s", &self->panic_text))
+		self->panic_text = g_strdup("");
+	if (!g_variant_lookup(report, "report-crash", "s", &self->report_crash))
+		self->report_crash = g_strdup("");
+	(void)g_variant_lookup(report, "panic-text-truncated", "b", &self->panic_text_truncated);
+	(void)g_variant_lookup(report,
+			       "report-crash-truncated",
+			       "b",
+			       &self->report_crash_truncated);
+	state = g_variant_lookup_value(report, "state", G_VARIANT_TYPE_VARDICT);
+	self->state = state != NULL ? cd_report_state_new_from_variant(state, error)
+				    : cd_report_state_new();
+	if (self->state == NULL) {
+		g_prefix_error(error, "the helper sent a state that is not one: ");
+		return NULL;
+	}
+	return g_steal_pointer(&self);
 }
 
 /**
  * cd_helper_client_get_report:
- * @panic_text: (out) (optional): the end of the crashed kernel's log
  *
- * Returns: the report's meta.json
+ * Returns: (transfer full): the report's texts and state, or %NULL
  */
-gchar *
-cd_helper_client_get_report(CdHelperClient *self,
-			    const gchar *id,
-			    gchar **panic_text,
-			    GError **error)
+CdHelperReport *
+cd_helper_client_get_report(CdHelperClient *self, const gchar *id, GError **error)
 {
-	g_autoptr(GVariant) reply = NULL;
-	g_autoptr(GVariant) dict = NULL;
-	gchar *meta = NULL;
+	g_autoptr(GVariant) report = NULL;
 
-	reply = cd_helper_client_call(
-		self,
-		"GetReport",
-		g_variant_new("(s@a{sv})", id, cd_helper_client_options(self)),
-		"(a{sv})",
-		error);
-	if (reply == NULL)
-		return NULL;
-	dict = g_variant_get_child_value(reply, 0);
-	if (!g_variant_lookup(dict, "meta", "s", &meta)) {
-		g_set_error(error, G_DBUS_ERROR, G_DBUS_ERROR_FAILED, "the helper sent no meta");
+	if (!cd_dbus_reports1_call_get_report_sync(
+		    self->proxy,
+		    id,
+		    cd_helper_client_options(self),
+		    G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION,
+		    CD_HELPER_CALL_TIMEOUT_MS,
+		    &report,
+		    NULL,
+		    error)) {
+		cd_helper_client_strip(error);
 		return NULL;
 	}
-	if (panic_text != NULL && !g_variant_lookup(dict, "panic-text", "s", panic_text))
-		*panic_text = g_strdup("");
-	return meta;
+	return cd_helper_client_parse_report(report, error);
 }
 
 gboolean

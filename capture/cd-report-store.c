@@ -19,6 +19,7 @@
 
 #include "cd-file.h"
 #include "cd-text.h"
+#include "cd-report-state.h"
 #include "cd-report-store.h"
 
 /* The report root and the reports in it, the one implementation of the on-disk format
@@ -1022,55 +1023,38 @@ cd_report_store_open_file(CdReportStore *self, const gchar *id, const gchar *nam
 }
 
 /**
- * cd_report_store_read_file:
- * @max_size: the largest file accepted
+ * cd_report_store_read_range:
+ * @range: the file's start or its end
+ * @max: the most bytes read
+ * @len: (out) (optional): the bytes returned
+ * @cut: (out) (optional): whether the file is longer than what was returned; %NULL
+ *   when the whole file is needed, a longer one being an error
  *
- * Returns: (transfer full): the whole file, NUL-terminated beyond its size, or %NULL
+ * A file of a report, bounded (cd_file_read_range()). A missing file is
+ * %CD_ERROR_NOT_FOUND; every error names the file and the report.
+ *
+ * Returns: (transfer full): the bytes followed by a NUL, or %NULL
  */
-GBytes *
-cd_report_store_read_file(CdReportStore *self,
-			  const gchar *id,
-			  const gchar *name,
-			  gsize max_size,
-			  GError **error)
+gchar *
+cd_report_store_read_range(CdReportStore *self,
+			   const gchar *id,
+			   const gchar *name,
+			   CdFileRange range,
+			   gsize max,
+			   gsize *len,
+			   gboolean *cut,
+			   GError **error)
 {
 	gint fd = cd_report_store_open_file(self, id, name, error);
-	g_autofree gchar *buf = NULL;
-	struct stat st;
-	gsize got = 0;
+	gchar *data;
 
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) < 0 || (guint64)st.st_size > max_size) {
-		g_set_error(error,
-			    CD_ERROR,
-			    CD_ERROR_INVALID_DATA,
-			    "%s of report %s is larger than the %" G_GSIZE_FORMAT " bytes allowed",
-			    name,
-			    id,
-			    max_size);
-		close(fd);
-		return NULL;
-	}
-	buf = g_malloc((gsize)st.st_size + 1);
-	while (got < (gsize)st.st_size) {
-		gssize n = read(fd, buf + got, (gsize)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			cd_error_set_from_errno(error,
-						n < 0 ? errno : EIO,
-						"cannot read %s of %s",
-						name,
-						id);
-			close(fd);
-			return NULL;
-		}
-		got += (gsize)n;
-	}
+	data = cd_file_read_range(fd, range, max, len, cut, error);
 	close(fd);
-	buf[got] = '\0';
-	return g_bytes_new_take(g_steal_pointer(&buf), got);
+	if (data == NULL)
+		g_prefix_error(error, "%s of report %s: ", name, id);
+	return data;
 }
 
 /**
@@ -1172,7 +1156,7 @@ cd_report_store_write_state(CdReportStore *self,
 
 	g_return_val_if_fail(CD_IS_REPORT_STORE(self), FALSE);
 
-	if (len > CD_REPORT_MAX_STATE_SIZE) {
+	if (len > CD_REPORT_STATE_MAX_SIZE) {
 		g_set_error(error,
 			    CD_ERROR,
 			    CD_ERROR_INVALID_DATA,

@@ -8,6 +8,7 @@
 #include <glib-object.h>
 
 #include "cd-error.h"
+#include "cd-file.h"
 
 G_BEGIN_DECLS
 
@@ -17,11 +18,10 @@ G_BEGIN_DECLS
 #define CD_REPORT_ROOT_DEFAULT "/var/crash/kernel/reports"
 
 /* named limits on what a report directory may hold when read back */
-#define CD_REPORT_MAX_META_SIZE	 (1024 * 1024)
-#define CD_REPORT_MAX_STATE_SIZE (64 * 1024)
-#define CD_REPORT_MAX_TEXT_SIZE	 (256 * 1024 * 1024)
-#define CD_REPORT_MAX_FILES	 64
-#define CD_REPORT_MAX_REPORTS	 10000
+#define CD_REPORT_MAX_META_SIZE (1024 * 1024)
+#define CD_REPORT_MAX_TEXT_SIZE (256 * 1024 * 1024)
+#define CD_REPORT_MAX_FILES	64
+#define CD_REPORT_MAX_REPORTS	10000
 
 /* the files of a report, see capture/REPORT-FORMAT.md */
 #define CD_REPORT_FILE_META   "meta.json"
@@ -70,12 +70,15 @@ GPtrArray *
 cd_report_store_list(CdReportStore *self, GError **error);
 gboolean
 cd_report_store_has(CdReportStore *self, const gchar *id);
-GBytes *
-cd_report_store_read_file(CdReportStore *self,
-			  const gchar *id,
-			  const gchar *name,
-			  gsize max_size,
-			  GError **error);
+gchar *
+cd_report_store_read_range(CdReportStore *self,
+			   const gchar *id,
+			   const gchar *name,
+			   CdFileRange range,
+			   gsize max,
+			   gsize *len,
+			   gboolean *cut,
+			   GError **error);
 gint
 cd_report_store_open_file(CdReportStore *self, const gchar *id, const gchar *name, GError **error);
 guint64

@@ -112,3 +112,42 @@ cd_zlib_inflate(const guint8 *in,
 	*out_len = used;
 	return TRUE;
 }
+
+/**
+ * cd_zlib_gunzip:
+ * @limit: the most bytes the member may inflate to
+ * @out: (out) (transfer full): the output, NUL-terminated past its size
+ *
+ * One gzip member (RFC 1952) from untrusted bytes, read by zlib's own gzip mode: the
+ * header with whatever optional fields a gzip writer put there (FEXTRA, FNAME,
+ * FCOMMENT, and FHCRC, which zlib checks), the deflate stream, and the trailer's CRC32
+ * and size, which zlib checks too. Nothing may follow the member. Errors say what
+ * zlib found ("incorrect data check", "unknown header flags set", "cut short").
+ */
+gboolean
+cd_zlib_gunzip(const guint8 *in,
+	       gsize in_len,
+	       gsize limit,
+	       guint8 **out,
+	       gsize *out_len,
+	       GError **error)
+{
+	g_autofree guint8 *buf = NULL;
+	gsize used = 0;
+	gsize len = 0;
+
+	/* 16 + MAX_WBITS: zlib reads the gzip header and trailer itself */
+	if (!cd_zlib_inflate(in, in_len, 16 + MAX_WBITS, limit, &used, &buf, &len, NULL, error))
+		return FALSE;
+	if (used != in_len) {
+		g_set_error(error,
+			    CD_ERROR,
+			    CD_ERROR_INVALID_DATA,
+			    "%" G_GSIZE_FORMAT " bytes after the gzip member",
+			    in_len - used);
+		return FALSE;
+	}
+	*out = g_steal_pointer(&buf);
+	*out_len = len;
+	return TRUE;
+}

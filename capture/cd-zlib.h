@@ -22,4 +22,12 @@ cd_zlib_inflate(const guint8 *in,
 		gboolean *over_limit,
 		GError **error);
 
+gboolean
+cd_zlib_gunzip(const guint8 *in,
+	       gsize in_len,
+	       gsize limit,
+	       guint8 **out,
+	       gsize *out_len,
+	       GError **error);
+
 G_END_DECLS

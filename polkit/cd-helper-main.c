@@ -17,6 +17,7 @@
 #include "cd-helper-auth.h"
 #include "cd-helper.h"
 #include "cd-report-store.h"
+#include "cd-reports-dbus.h"
 
 /* crashdesk-helper: io.crashdesk.Reports1 on the system bus, started by D-Bus */
 
@@ -128,7 +129,7 @@ main(int argc, char **argv)
 	}
 	cd_helper_set_idle_timeout(helper, (guint)idle_timeout);
 	owner_id = g_bus_own_name_on_connection(connection,
-						CD_HELPER_DBUS_NAME,
+						cd_reports_dbus_bus_name(),
 						G_BUS_NAME_OWNER_FLAGS_NONE,
 						NULL,
 						cd_helper_main_name_lost_cb,

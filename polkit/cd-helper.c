@@ -20,8 +20,10 @@
 #include "cd-helper.h"
 #include "cd-json-visible.h"
 #include "cd-report-meta.h"
+#include "cd-report-state.h"
 #include "cd-report-store.h"
-#include "cd-reports-generated.h"
+#include "cd-report-variant.h"
+#include "cd-reports-dbus.h"
 #include "cd-text.h"
 #include "cd-utf8.h"
 
@@ -258,110 +260,85 @@ cd_helper_json_from_bytes(const gchar *data, gsize len, gboolean *parsed)
 	return text;
 }
 
-/* reads at most @max bytes of a file of the report: its start, or its end if @tail */
+/*
+ * at most CD_HELPER_MAX_TEXT bytes of a file of the report for a person: its start, or
+ * its end if @tail; NULL with CD_ERROR_NOT_FOUND when the report has no such file
+ */
 static gchar *
-cd_helper_read_bounded(CdReportStore *store,
-		       const gchar *id,
-		       const gchar *name,
-		       gboolean tail,
-		       gboolean *truncated,
-		       GError **error)
+cd_helper_read_text(CdReportStore *store,
+		    const gchar *id,
+		    const gchar *name,
+		    gboolean tail,
+		    gboolean *truncated,
+		    GError **error)
 {
-	gint fd = cd_report_store_open_file(store, id, name, error);
-	g_autofree gchar *buf = NULL;
-	struct stat st;
-	gsize want;
 	gsize len = 0;
-	off_t from;
+	g_autofree gchar *data =
+		cd_report_store_read_range(store,
+					   id,
+					   name,
+					   tail ? CD_FILE_RANGE_TAIL : CD_FILE_RANGE_HEAD,
+					   CD_HELPER_MAX_TEXT,
+					   &len,
+					   truncated,
+					   error);
 
-	*truncated = FALSE;
-	if (fd < 0)
+	if (data == NULL)
 		return NULL;
-	if (fstat(fd, &st) < 0) {
-		g_set_error(error,
-			    G_FILE_ERROR,
-			    g_file_error_from_errno(errno),
-			    "cannot stat %s of %s",
-			    name,
-			    id);
-		close(fd);
-		return NULL;
-	}
-	want = (gsize)MIN((guint64)st.st_size, (guint64)CD_HELPER_MAX_TEXT);
-	*truncated = (guint64)st.st_size > want;
-	from = tail ? st.st_size - (off_t)want : 0;
-	buf = g_malloc(want + 1);
-	if (!cd_file_pread_full(fd, (guint64)from, (guint8 *)buf, want, &len, error)) {
-		g_prefix_error(error, "%s of %s: ", name, id);
-		close(fd);
-		return NULL;
-	}
-	close(fd);
-	return cd_helper_text_from_bytes(buf, len, tail, truncated);
+	return cd_helper_text_from_bytes(data, len, tail, truncated);
 }
 
-/* the report's state.json, or an empty state; never NULL unless the store failed */
-static json_object *
+/*
+ * the report's state (capture/cd-report-state.c), or an empty one when it has none or
+ * a damaged one: the helper is its only writer, and the next change starts it afresh.
+ * NULL only when the report is gone or the store failed.
+ */
+static CdReportState *
 cd_helper_read_state(CdReportStore *store, const gchar *id, GError **error)
 {
 	g_autoptr(GError) error_local = NULL;
-	g_autoptr(GBytes) bytes = cd_report_store_read_file(store,
-							    id,
-							    CD_REPORT_FILE_STATE,
-							    CD_REPORT_MAX_STATE_SIZE,
-							    &error_local);
-	json_object *obj;
+	g_autofree gchar *data = NULL;
+	CdReportState *state;
+	gsize len = 0;
 
-	if (bytes == NULL) {
+	data = cd_report_store_read_range(store,
+					  id,
+					  CD_REPORT_FILE_STATE,
+					  CD_FILE_RANGE_HEAD,
+					  CD_REPORT_STATE_MAX_SIZE,
+					  &len,
+					  NULL,
+					  &error_local);
+	if (data == NULL) {
 		if (!cd_report_store_has(store, id)) {
 			g_set_error(error, CD_ERROR, CD_ERROR_NOT_FOUND, "no report %s", id);
 			return NULL;
 		}
-		if (!g_error_matches(error_local, CD_ERROR, CD_ERROR_NOT_FOUND) &&
-		    !g_error_matches(error_local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+		if (g_error_matches(error_local, CD_ERROR, CD_ERROR_NOT_FOUND))
+			return cd_report_state_new();
+		if (error_local->domain != CD_ERROR) {
 			g_propagate_error(error, g_steal_pointer(&error_local));
 			return NULL;
 		}
-		return json_object_new_object();
+		g_warning("%s, ignoring it", error_local->message);
+		return cd_report_state_new();
 	}
-	obj = json_tokener_parse(g_bytes_get_data(bytes, NULL));
-	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
-		/* the helper is its only writer: a damaged one is started afresh */
-		g_warning("state of %s is not a JSON object, ignoring it", id);
-		json_object_put(obj);
-		return json_object_new_object();
+	state = cd_report_state_new_from_data(data, len, &error_local);
+	if (state == NULL) {
+		g_warning("%s of report %s: %s, ignoring it",
+			  CD_REPORT_FILE_STATE,
+			  id,
+			  error_local->message);
+		return cd_report_state_new();
 	}
-	return obj;
+	return state;
 }
 
 static gboolean
-cd_helper_state_get_seen(json_object *state)
-{
-	json_object *seen = NULL;
-
-	return json_object_object_get_ex(state, "seen", &seen) &&
-	       json_object_is_type(seen, json_type_boolean) && json_object_get_boolean(seen);
-}
-
-static json_object *
-cd_helper_state_get_submissions(json_object *state)
-{
-	json_object *subs = NULL;
-
-	if (json_object_object_get_ex(state, "submissions", &subs) &&
-	    json_object_is_type(subs, json_type_array))
-		return subs;
-	return NULL;
-}
-
-static gboolean
-cd_helper_write_state(CdReportStore *store, const gchar *id, json_object *state, GError **error)
+cd_helper_write_state(CdReportStore *store, const gchar *id, CdReportState *state, GError **error)
 {
 	gsize len = 0;
-	const gchar *text = json_object_to_json_string_length(
-		state,
-		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE,
-		&len);
+	g_autofree gchar *text = cd_report_state_to_data(state, &len);
 
 	return cd_report_store_write_state(store, id, text, len, error);
 }
@@ -387,9 +364,9 @@ cd_helper_run_get_summary(CdHelperCall *call, CdReportStore *store)
 		return;
 	}
 	for (guint i = 0; i < ids->len; i++) {
-		g_autoptr(json_object) state =
+		g_autoptr(CdReportState) state =
 			cd_helper_read_state(store, g_ptr_array_index(ids, i), NULL);
-		if (state == NULL || !cd_helper_state_get_seen(state))
+		if (state == NULL || !state->seen)
 			fresh++;
 	}
 	cd_dbus_reports1_complete_get_summary(call->helper->skeleton,
@@ -400,56 +377,42 @@ cd_helper_run_get_summary(CdHelperCall *call, CdReportStore *store)
 							   : "");
 }
 
+/* meta.json of a report, read and checked (cd_report_summary_new_from_data) */
+static CdReportSummary *
+cd_helper_read_summary(CdReportStore *store, const gchar *id, GError **error)
+{
+	gsize len = 0;
+	g_autofree gchar *meta = cd_report_store_read_range(store,
+							    id,
+							    CD_REPORT_FILE_META,
+							    CD_FILE_RANGE_HEAD,
+							    CD_REPORT_MAX_META_SIZE,
+							    &len,
+							    NULL,
+							    error);
+
+	if (meta == NULL)
+		return NULL;
+	return cd_report_summary_new_from_data(meta, len, error);
+}
+
+/* what `crashdesk list` prints of a report, or why it cannot (cd-report-variant.c) */
 static GVariant *
 cd_helper_list_entry(CdReportStore *store, const gchar *id)
 {
-	g_autoptr(GBytes) meta = NULL;
 	g_autoptr(CdReportSummary) s = NULL;
-	g_autoptr(json_object) state = NULL;
+	g_autoptr(CdReportState) state = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autofree gchar *message = NULL;
-	const gchar *full;
-	json_object *subs;
-	GVariantDict dict;
 
-	meta = cd_report_store_read_file(store,
-					 id,
-					 CD_REPORT_FILE_META,
-					 CD_REPORT_MAX_META_SIZE,
-					 &error);
-	if (meta != NULL)
-		s = cd_report_summary_new_from_data(g_bytes_get_data(meta, NULL),
-						    g_bytes_get_size(meta),
-						    &error);
+	s = cd_helper_read_summary(store, id, &error);
 	if (s == NULL) {
+		g_autofree gchar *problem =
+			cd_text_make_visible(error->message, -1, CD_TEXT_FLAG_NONE);
 		g_warning("report %s: %s", id, error->message);
-		return NULL;
+		return cd_report_list_entry_new_damaged(id, problem);
 	}
 	state = cd_helper_read_state(store, id, NULL);
-	subs = state != NULL ? cd_helper_state_get_submissions(state) : NULL;
-	/* the summary's strings are visible already (cd_report_summary_new_from_data) */
-	full = s->message != NULL ? s->message : "";
-	message = g_strndup(full, cd_utf8_prefix_length(full, strlen(full), CD_HELPER_MAX_MESSAGE));
-
-	g_variant_dict_init(&dict, NULL);
-	g_variant_dict_insert(&dict, "id", "s", id);
-	g_variant_dict_insert(&dict,
-			      "time",
-			      "s",
-			      s->crash_time != NULL ? s->crash_time : s->captured_at);
-	g_variant_dict_insert(&dict, "kind", "s", s->kind);
-	g_variant_dict_insert(&dict, "message", "s", message);
-	g_variant_dict_insert(&dict, "release", "s", s->release != NULL ? s->release : "");
-	g_variant_dict_insert(&dict,
-			      "dump-size",
-			      "t",
-			      s->dump_file != NULL ? s->dump_bytes : (guint64)0);
-	g_variant_dict_insert(&dict, "seen", "b", state != NULL && cd_helper_state_get_seen(state));
-	g_variant_dict_insert(&dict,
-			      "submissions",
-			      "u",
-			      subs != NULL ? (guint32)json_object_array_length(subs) : 0);
-	return g_variant_dict_end(&dict);
+	return cd_report_list_entry_new(id, s, state);
 }
 
 static void
@@ -470,9 +433,9 @@ cd_helper_run_list(CdHelperCall *call, CdReportStore *store)
 		for (guint i = ids->len > CD_HELPER_MAX_LIST ? ids->len - CD_HELPER_MAX_LIST : 0;
 		     i < ids->len;
 		     i++) {
-			GVariant *entry = cd_helper_list_entry(store, g_ptr_array_index(ids, i));
-			if (entry != NULL)
-				g_variant_builder_add_value(&builder, entry);
+			g_variant_builder_add_value(
+				&builder,
+				cd_helper_list_entry(store, g_ptr_array_index(ids, i)));
 		}
 	}
 	cd_dbus_reports1_complete_list(call->helper->skeleton,
@@ -483,30 +446,31 @@ cd_helper_run_list(CdHelperCall *call, CdReportStore *store)
 static void
 cd_helper_run_get_report(CdHelperCall *call, CdReportStore *store)
 {
-	g_autoptr(GBytes) meta = NULL;
 	g_autoptr(GError) error = NULL;
-	g_autoptr(json_object) state = NULL;
+	g_autoptr(CdReportState) state = NULL;
+	g_autofree gchar *meta = NULL;
 	g_autofree gchar *meta_text = NULL;
-	g_autofree gchar *state_text = NULL;
 	g_autofree gchar *panic = NULL;
 	g_autofree gchar *apport = NULL;
 	gboolean panic_truncated = FALSE;
 	gboolean apport_truncated = FALSE;
 	gboolean parsed = FALSE;
+	gsize meta_len = 0;
 	GVariantDict dict;
 
-	meta = cd_report_store_read_file(store,
-					 call->id,
-					 CD_REPORT_FILE_META,
-					 CD_REPORT_MAX_META_SIZE,
-					 &error);
+	meta = cd_report_store_read_range(store,
+					  call->id,
+					  CD_REPORT_FILE_META,
+					  CD_FILE_RANGE_HEAD,
+					  CD_REPORT_MAX_META_SIZE,
+					  &meta_len,
+					  NULL,
+					  &error);
 	if (meta == NULL) {
 		cd_helper_return_store_error(call, store, error);
 		return;
 	}
-	meta_text = cd_helper_json_from_bytes(g_bytes_get_data(meta, NULL),
-					      g_bytes_get_size(meta),
-					      &parsed);
+	meta_text = cd_helper_json_from_bytes(meta, meta_len, &parsed);
 	if (!parsed)
 		g_warning("meta.json of %s is not JSON, sending it as text", call->id);
 	/* 1 MiB of control characters is 4 MiB and more once made visible: the bound of
@@ -520,12 +484,12 @@ cd_helper_run_get_report(CdHelperCall *call, CdReportStore *store)
 		cd_helper_return_error(call, CD_HELPER_ERROR_DAMAGED, msg);
 		return;
 	}
-	panic = cd_helper_read_bounded(store,
-				       call->id,
-				       CD_REPORT_FILE_DMESG,
-				       TRUE,
-				       &panic_truncated,
-				       &error);
+	panic = cd_helper_read_text(store,
+				    call->id,
+				    CD_REPORT_FILE_DMESG,
+				    TRUE,
+				    &panic_truncated,
+				    &error);
 	if (panic == NULL) {
 		/* a report without its log (pstore kept none) is still a report */
 		if (!g_error_matches(error, CD_ERROR, CD_ERROR_NOT_FOUND)) {
@@ -534,12 +498,12 @@ cd_helper_run_get_report(CdHelperCall *call, CdReportStore *store)
 		}
 		g_clear_error(&error);
 	}
-	apport = cd_helper_read_bounded(store,
-					call->id,
-					CD_REPORT_FILE_APPORT,
-					FALSE,
-					&apport_truncated,
-					&error);
+	apport = cd_helper_read_text(store,
+				     call->id,
+				     CD_REPORT_FILE_APPORT,
+				     FALSE,
+				     &apport_truncated,
+				     &error);
 	if (apport == NULL) {
 		if (!g_error_matches(error, CD_ERROR, CD_ERROR_NOT_FOUND)) {
 			cd_helper_return_store_error(call, store, error);
@@ -552,10 +516,6 @@ cd_helper_run_get_report(CdHelperCall *call, CdReportStore *store)
 		cd_helper_return_store_error(call, store, error);
 		return;
 	}
-	cd_json_make_visible(state);
-	state_text = g_strdup(json_object_to_json_string_ext(
-		state,
-		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 
 	g_variant_dict_init(&dict, NULL);
 	g_variant_dict_insert(&dict, "meta", "s", meta_text);
@@ -563,7 +523,7 @@ cd_helper_run_get_report(CdHelperCall *call, CdReportStore *store)
 	g_variant_dict_insert(&dict, "panic-text-truncated", "b", panic_truncated);
 	g_variant_dict_insert(&dict, "report-crash", "s", apport != NULL ? apport : "");
 	g_variant_dict_insert(&dict, "report-crash-truncated", "b", apport_truncated);
-	g_variant_dict_insert(&dict, "state", "s", state_text);
+	g_variant_dict_insert_value(&dict, "state", cd_report_state_to_variant(state));
 	cd_dbus_reports1_complete_get_report(call->helper->skeleton,
 					     call->invocation,
 					     g_variant_dict_end(&dict));
@@ -598,14 +558,14 @@ static void
 cd_helper_run_mark_seen(CdHelperCall *call, CdReportStore *store)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(json_object) state = cd_helper_read_state(store, call->id, &error);
+	g_autoptr(CdReportState) state = cd_helper_read_state(store, call->id, &error);
 
 	if (state == NULL) {
 		cd_helper_return_store_error(call, store, error);
 		return;
 	}
-	if (!cd_helper_state_get_seen(state)) {
-		json_object_object_add(state, "seen", json_object_new_boolean(TRUE));
+	if (!state->seen) {
+		state->seen = TRUE;
 		if (!cd_helper_write_state(store, call->id, state, &error)) {
 			cd_helper_return_store_error(call, store, error);
 			return;
@@ -633,63 +593,15 @@ cd_helper_run_delete(CdHelperCall *call, CdReportStore *store)
 	cd_dbus_reports1_complete_delete(call->helper->skeleton, call->invocation);
 }
 
-static gboolean
-cd_helper_tracker_is_valid(const gchar *tracker)
-{
-	gsize len = strlen(tracker);
-
-	if (len == 0 || len > CD_HELPER_MAX_TRACKER)
-		return FALSE;
-	for (gsize i = 0; i < len; i++) {
-		gchar c = tracker[i];
-		if (!g_ascii_islower(c) && !g_ascii_isdigit(c) && c != '.' && c != '_' && c != '-')
-			return FALSE;
-	}
-	return TRUE;
-}
-
-/*
- * a bug's address as a browser would open it: printable ASCII (a person reads it, an
- * IRI can be percent-encoded), parsed as a URI (GUri, strictly) with the scheme http
- * or https, a host, and no user information, which in https://good.example@evil/
- * would make evil the host while good.example reads like it
- */
-static gboolean
-cd_helper_url_is_valid(const gchar *url)
-{
-	g_autoptr(GUri) uri = NULL;
-	const gchar *scheme;
-	const gchar *host;
-
-	if (strlen(url) > CD_HELPER_MAX_URL)
-		return FALSE;
-	for (const guchar *p = (const guchar *)url; *p != '\0'; p++) {
-		if (*p <= 0x20 || *p >= 0x7f || *p == '\\')
-			return FALSE;
-	}
-	uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
-	if (uri == NULL)
-		return FALSE;
-	scheme = g_uri_get_scheme(uri);
-	host = g_uri_get_host(uri);
-	if (g_ascii_strcasecmp(scheme, "https") != 0 && g_ascii_strcasecmp(scheme, "http") != 0)
-		return FALSE;
-	if (host == NULL || host[0] == '\0' || g_uri_get_userinfo(uri) != NULL)
-		return FALSE;
-	return TRUE;
-}
-
 static void
 cd_helper_run_record_submission(CdHelperCall *call, CdReportStore *store)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(json_object) state = NULL;
+	g_autoptr(CdReportState) state = NULL;
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-	g_autofree gchar *time = g_date_time_format_iso8601(now);
-	json_object *subs;
-	json_object *entry;
 
-	if (!cd_helper_tracker_is_valid(call->tracker) || !cd_helper_url_is_valid(call->url)) {
+	if (!cd_report_state_tracker_is_valid(call->tracker) ||
+	    !cd_report_state_url_is_valid(call->url)) {
 		cd_helper_return_error(call,
 				       "org.freedesktop.DBus.Error.InvalidArgs",
 				       "invalid tracker or URL");
@@ -700,22 +612,18 @@ cd_helper_run_record_submission(CdHelperCall *call, CdReportStore *store)
 		cd_helper_return_store_error(call, store, error);
 		return;
 	}
-	subs = cd_helper_state_get_submissions(state);
-	if (subs == NULL) {
-		subs = json_object_new_array();
-		json_object_object_add(state, "submissions", subs);
-	}
-	if (json_object_array_length(subs) >= CD_HELPER_MAX_SUBMISSIONS) {
+	if (state->submissions->len >= CD_REPORT_STATE_MAX_SUBMISSIONS) {
 		cd_helper_return_error(call,
 				       "org.freedesktop.DBus.Error.LimitsExceeded",
 				       "too many submissions recorded for this report");
 		return;
 	}
-	entry = json_object_new_object();
-	json_object_object_add(entry, "tracker", json_object_new_string(call->tracker));
-	json_object_object_add(entry, "url", json_object_new_string(call->url));
-	json_object_object_add(entry, "time", json_object_new_string(time));
-	json_object_array_add(subs, entry);
+	if (!cd_report_state_add_submission(state, call->tracker, call->url, now, &error)) {
+		cd_helper_return_error(call,
+				       "org.freedesktop.DBus.Error.InvalidArgs",
+				       error->message);
+		return;
+	}
 	if (!cd_helper_write_state(store, call->id, state, &error)) {
 		cd_helper_return_store_error(call, store, error);
 		return;
@@ -1170,7 +1078,7 @@ cd_helper_export(CdHelper *self, GDBusConnection *connection, GError **error)
 
 	if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(self->skeleton),
 					      connection,
-					      CD_HELPER_DBUS_PATH,
+					      cd_reports_dbus_object_path(),
 					      error))
 		return FALSE;
 	cd_helper_idle_restart(self);

@@ -9,9 +9,6 @@
 
 G_BEGIN_DECLS
 
-#define CD_HELPER_DBUS_NAME "io.crashdesk.Reports1"
-#define CD_HELPER_DBUS_PATH "/io/crashdesk/Reports1"
-
 #define CD_HELPER_ACTION_NOTIFY "io.crashdesk.reports.notify"
 #define CD_HELPER_ACTION_READ	"io.crashdesk.reports.read"
 #define CD_HELPER_ACTION_MANAGE "io.crashdesk.reports.manage"
@@ -23,11 +20,7 @@ G_BEGIN_DECLS
 #define CD_HELPER_MAX_IN_FLIGHT		 16
 #define CD_HELPER_MAX_IN_FLIGHT_PER_USER 4
 #define CD_HELPER_MAX_LIST		 1000
-#define CD_HELPER_MAX_MESSAGE		 1024
 #define CD_HELPER_MAX_TEXT		 (4 * 1024 * 1024)
-#define CD_HELPER_MAX_TRACKER		 64
-#define CD_HELPER_MAX_URL		 2048
-#define CD_HELPER_MAX_SUBMISSIONS	 100
 /* how long a change of the store waits for its lock (a capture holds it) before Busy */
 #define CD_HELPER_LOCK_TIMEOUT_MS 3000
 

@@ -42,6 +42,9 @@ BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Config
   <!-- the mock polkitd runs as root -->
   <policy user="root">
     <allow own="org.freedesktop.PolicyKit1"/>
+    <!-- dbus-monitor, which counts the calls a command makes -->
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Monitoring"/>
   </policy>
   <policy context="default">
     <allow send_destination="org.freedesktop.PolicyKit1"/>

@@ -207,6 +207,24 @@ def main():
             tap.result("result" in sub and lst["result"][0][0]["submissions"] == 1
                        and "bugs.debian.org/1" in (root / rid / "state.json").read_text(),
                        "RecordSubmission: kept in state.json", [sub, lst])
+            import jsonschema
+            schema = json.loads((Path(__file__).resolve().parent.parent / "capture" /
+                                 "state.schema.json").read_text())
+            written = json.loads((root / rid / "state.json").read_text())
+            errors = [e.message for e in jsonschema.Draft202012Validator(
+                schema, format_checker=jsonschema.FormatChecker()).iter_errors(written)]
+            tap.result(not errors and written.get("seen") is True,
+                       "state.json as the helper writes it validates against "
+                       "state.schema.json", [errors, written])
+            rep = bus.call("GetReport", rid).get("result", [{}])[0]
+            st = rep.get("state", {})
+            subs = st.get("submissions") if isinstance(st, dict) else None
+            tap.result(isinstance(st, dict) and st.get("seen") is True and
+                       isinstance(subs, list) and len(subs) == 1 and
+                       subs[0].get("tracker") == "debian" and
+                       subs[0].get("url") == "https://bugs.debian.org/1" and
+                       subs[0].get("time", "").startswith("20"),
+                       "GetReport: the state typed, seen and the submission", [rep.get("state")])
             bad = [bus.call("RecordSubmission", rid, "Debian Bugs", "https://x/"),
                    bus.call("RecordSubmission", rid, "debian", "file:///etc/shadow"),
                    bus.call("RecordSubmission", rid, "debian", "https://x/\n"),
@@ -304,7 +322,8 @@ def main():
                 meta_strings = ["meta is not JSON"]
             texts = [v for v in entry.values() if isinstance(v, str)]
             texts += [rep.get("meta", ""), rep.get("panic-text", ""),
-                      rep.get("report-crash", ""), rep.get("state", "")] + meta_strings
+                      rep.get("report-crash", "")] + meta_strings
+            texts += list(strings_of(rep.get("state", {})))
             bad = [h for t in texts for h in hidden_characters(t)]
             tap.result(entry and rep and not bad and "\\x1b[8mhidden" in entry["message"]
                        and "\\x1b]52;c;" in rep["panic-text"] and
@@ -329,6 +348,48 @@ def main():
                        "crashdesk list, show and show --json, as root and through the "
                        "helper, print the same texts made visible (raw bytes checked)",
                        [bad] + [(o.returncode, o.stdout[-1500:], o.stderr) for o in outs])
+            # crashdesk list through the helper is one call of List, however many reports
+            # (it was List and then GetReport for each), and prints what root's list does
+            extra = [f"20261122-1415{40 + i}-c0ffee0{i}" for i in range(3)]
+            for e in extra:
+                shutil.copytree(root / rid, root / e)
+                meta = json.loads((root / e / "meta.json").read_text())
+                meta["id"] = e
+                (root / e / "meta.json").write_text(json.dumps(meta))
+            monitor = subprocess.Popen(
+                ["dbus-monitor", "--address", bus.address,
+                 "type='method_call',interface='io.crashdesk.Reports1'"],
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            time.sleep(1)
+            listed = [cli(bus, crashdesk, "list", user="nobody"),
+                      cli(bus, crashdesk, "list", "--json", user="nobody")]
+            time.sleep(1)
+            monitor.terminate()
+            seen_calls = [line.rsplit("member=", 1)[1].strip()
+                          for line in monitor.communicate()[0].splitlines()
+                          if line.startswith("method call") and "member=" in line]
+            as_root = [cli(bus, crashdesk, "list", "--dir", root),
+                       cli(bus, crashdesk, "list", "--json", "--dir", root)]
+            tap.result(seen_calls == ["List", "List"] and
+                       all(o.returncode == 0 for o in listed + as_root) and
+                       listed[0].stdout == as_root[0].stdout and
+                       json.loads(listed[1].stdout) == json.loads(as_root[1].stdout) and
+                       len(json.loads(listed[1].stdout)) == 5,
+                       "crashdesk list and list --json of 5 reports through the helper: "
+                       "one List call each (counted by dbus-monitor), the same output as "
+                       "root's", [seen_calls] + [(o.returncode, o.stdout[-800:], o.stderr)
+                                                 for o in listed + as_root])
+            # the client library (tests/test-helper-client.c) against this helper: its
+            # List and GetReport of every report, checked against the store itself
+            lib = subprocess.run([os.environ["CRASHDESK_TEST_HELPER_CLIENT"], "--tap"],
+                                 env=dict(bus.env, CRASHDESK_TEST_LIVE_ROOT=str(root)),
+                                 capture_output=True, text=True, timeout=120)
+            tap.result(lib.returncode == 0 and "ok 3 /helper-client/live" in lib.stdout,
+                       "the client library reads List and GetReport of 5 reports from "
+                       "the real helper as the store holds them",
+                       [lib.returncode, lib.stdout[-1500:], lib.stderr[-1500:]])
+            for e in extra:
+                shutil.rmtree(root / e)
             shutil.rmtree(root / hid)
             tap.result(first.poll() is None, "and the helper lives on", [first.poll()])
             if first.poll() is not None:  # the later cases need a helper

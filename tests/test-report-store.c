@@ -154,7 +154,8 @@ test_store_write_atomic(Fixture *f, gconstpointer data)
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) during = NULL;
 	g_autoptr(GPtrArray) after = NULL;
-	g_autoptr(GBytes) meta = NULL;
+	g_autofree gchar *meta = NULL;
+	gsize meta_len = 0;
 	g_autoptr(CdReportWriter) w =
 		cd_report_store_begin(store, "20261122-141530-0000000a", &error);
 	g_autofree gchar *dir = g_build_filename(f->root, "20261122-141530-0000000a", NULL);
@@ -181,13 +182,16 @@ test_store_write_atomic(Fixture *f, gconstpointer data)
 	g_assert_cmpint(st.st_mode & 07777, ==, 0700);
 	g_assert_cmpint(g_stat(file, &st), ==, 0);
 	g_assert_cmpint(st.st_mode & 07777, ==, 0600);
-	meta = cd_report_store_read_file(store,
-					 "20261122-141530-0000000a",
-					 CD_REPORT_FILE_META,
-					 CD_REPORT_MAX_META_SIZE,
-					 &error);
+	meta = cd_report_store_read_range(store,
+					  "20261122-141530-0000000a",
+					  CD_REPORT_FILE_META,
+					  CD_FILE_RANGE_HEAD,
+					  CD_REPORT_MAX_META_SIZE,
+					  &meta_len,
+					  NULL,
+					  &error);
 	g_assert_no_error(error);
-	g_assert_cmpmem(g_bytes_get_data(meta, NULL), g_bytes_get_size(meta), "{\"a\":1}", 7);
+	g_assert_cmpmem(meta, meta_len, "{\"a\":1}", 7);
 
 	/* never over an existing report */
 	g_clear_object(&w);
@@ -233,7 +237,7 @@ test_store_planted_links(Fixture *f, gconstpointer data)
 {
 	g_autoptr(CdReportStore) store = make_store(f);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) bytes = NULL;
+	g_autofree gchar *bytes = NULL;
 	g_autofree gchar *meta = NULL;
 	g_autofree gchar *fake = g_build_filename(f->root, "20261122-141530-000000cc", NULL);
 
@@ -241,11 +245,14 @@ test_store_planted_links(Fixture *f, gconstpointer data)
 	/* a link in place of a file of a report is not followed */
 	meta = g_build_filename(f->root, "20261122-141530-000000aa", CD_REPORT_FILE_STATE, NULL);
 	g_assert_cmpint(symlink("/etc/shadow", meta), ==, 0);
-	bytes = cd_report_store_read_file(store,
-					  "20261122-141530-000000aa",
-					  CD_REPORT_FILE_STATE,
-					  CD_REPORT_MAX_STATE_SIZE,
-					  &error);
+	bytes = cd_report_store_read_range(store,
+					   "20261122-141530-000000aa",
+					   CD_REPORT_FILE_STATE,
+					   CD_FILE_RANGE_HEAD,
+					   4096,
+					   NULL,
+					   NULL,
+					   &error);
 	g_assert_null(bytes);
 	g_assert_nonnull(error);
 	g_clear_error(&error);
@@ -261,7 +268,14 @@ test_store_planted_links(Fixture *f, gconstpointer data)
 	g_assert_nonnull(error);
 	g_clear_error(&error);
 	/* nor does an id with a path in it reach anything */
-	g_assert_null(cd_report_store_read_file(store, "../../../etc", "passwd", 4096, &error));
+	g_assert_null(cd_report_store_read_range(store,
+						 "../../../etc",
+						 "passwd",
+						 CD_FILE_RANGE_HEAD,
+						 4096,
+						 NULL,
+						 NULL,
+						 &error));
 	g_assert_error(error, CD_ERROR, CD_ERROR_INVALID_DATA);
 }
 
@@ -270,16 +284,37 @@ test_store_size_limit(Fixture *f, gconstpointer data)
 {
 	g_autoptr(CdReportStore) store = make_store(f);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) bytes = NULL;
+	g_autofree gchar *bytes = NULL;
+	g_autofree gchar *tail = NULL;
+	gboolean cut = FALSE;
+	gsize len = 0;
 
 	add_report(store, "20261122-141530-000000aa", 5000);
-	bytes = cd_report_store_read_file(store,
-					  "20261122-141530-000000aa",
-					  CD_REPORT_FILE_DMESG,
-					  4096,
-					  &error);
+	/* the whole file asked for: a larger one is an error naming it */
+	bytes = cd_report_store_read_range(store,
+					   "20261122-141530-000000aa",
+					   CD_REPORT_FILE_DMESG,
+					   CD_FILE_RANGE_HEAD,
+					   4096,
+					   NULL,
+					   NULL,
+					   &error);
 	g_assert_null(bytes);
 	g_assert_error(error, CD_ERROR, CD_ERROR_INVALID_DATA);
+	g_assert_nonnull(strstr(error->message, "dmesg.txt of report 20261122-141530-000000aa"));
+	g_clear_error(&error);
+	/* a part asked for: its end, and that the start was cut */
+	tail = cd_report_store_read_range(store,
+					  "20261122-141530-000000aa",
+					  CD_REPORT_FILE_DMESG,
+					  CD_FILE_RANGE_TAIL,
+					  4096,
+					  &len,
+					  &cut,
+					  &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(len, ==, 4096);
+	g_assert_true(cut);
 }
 
 static void
@@ -321,19 +356,35 @@ test_store_state(Fixture *f, gconstpointer data)
 {
 	g_autoptr(CdReportStore) store = make_store(f);
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GBytes) first = NULL;
-	g_autoptr(GBytes) second = NULL;
+	g_autofree gchar *first = NULL;
+	g_autofree gchar *second = NULL;
+	gsize len = 0;
 	const gchar *id = "20261122-141530-000000aa";
 
 	add_report(store, id, 10);
 	g_assert_true(cd_report_store_write_state(store, id, "{\"seen\":false}", 14, &error));
-	first = cd_report_store_read_file(store, id, CD_REPORT_FILE_STATE, 4096, &error);
+	first = cd_report_store_read_range(store,
+					   id,
+					   CD_REPORT_FILE_STATE,
+					   CD_FILE_RANGE_HEAD,
+					   4096,
+					   &len,
+					   NULL,
+					   &error);
 	g_assert_no_error(error);
-	g_assert_cmpmem(g_bytes_get_data(first, NULL), 14, "{\"seen\":false}", 14);
+	g_assert_cmpmem(first, len, "{\"seen\":false}", 14);
 	/* the one file that is replaced, atomically */
 	g_assert_true(cd_report_store_write_state(store, id, "{\"seen\":true}", 13, &error));
-	second = cd_report_store_read_file(store, id, CD_REPORT_FILE_STATE, 4096, &error);
-	g_assert_cmpmem(g_bytes_get_data(second, NULL), 13, "{\"seen\":true}", 13);
+	second = cd_report_store_read_range(store,
+					    id,
+					    CD_REPORT_FILE_STATE,
+					    CD_FILE_RANGE_HEAD,
+					    4096,
+					    &len,
+					    NULL,
+					    &error);
+	g_assert_no_error(error);
+	g_assert_cmpmem(second, len, "{\"seen\":true}", 13);
 	g_assert_false(
 		cd_report_store_write_state(store, "20261122-141530-000000ff", "{}", 2, &error));
 	g_assert_error(error, CD_ERROR, CD_ERROR_NOT_FOUND);
