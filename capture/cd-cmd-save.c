@@ -9,6 +9,7 @@
 
 #include <sys/statvfs.h>
 
+#include "cd-report-writer.h"
 #include "cd-cmd.h"
 #include "cd-dmesg.h"
 #include "cd-dump-estimate.h"

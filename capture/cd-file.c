@@ -361,3 +361,29 @@ cd_file_read_text(const gchar *path, gsize max, gsize *len, GError **error)
 	g_close(fd, NULL);
 	return text;
 }
+
+/* a name of an entry in a directory: no slash, not . or .. */
+gboolean
+cd_file_name_is_plain(const gchar *name)
+{
+	return name != NULL && name[0] != '\0' && strchr(name, '/') == NULL &&
+	       g_strcmp0(name, ".") != 0 && g_strcmp0(name, "..") != 0;
+}
+
+/* all of @data, through short writes and EINTR; @what names it in the error */
+gboolean
+cd_file_write_all(gint fd, const gchar *data, gsize len, const gchar *what, GError **error)
+{
+	while (len > 0) {
+		gssize n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			cd_error_set_from_errno(error, errno, "cannot write %s", what);
+			return FALSE;
+		}
+		data += n;
+		len -= (gsize)n;
+	}
+	return TRUE;
+}

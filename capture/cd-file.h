@@ -81,4 +81,9 @@ cd_file_read_fd_text(gint fd, gsize max, gsize *len, GError **error);
 gchar *
 cd_file_read_text(const gchar *path, gsize max, gsize *len, GError **error);
 
+gboolean
+cd_file_name_is_plain(const gchar *name);
+gboolean
+cd_file_write_all(gint fd, const gchar *data, gsize len, const gchar *what, GError **error);
+
 G_END_DECLS

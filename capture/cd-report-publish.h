@@ -11,6 +11,7 @@
 #include "cd-crash-analysis.h"
 #include "cd-report-meta.h"
 #include "cd-report-store.h"
+#include "cd-report-writer.h"
 
 G_BEGIN_DECLS
 

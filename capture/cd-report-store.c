@@ -7,19 +7,12 @@
 
 #include "config.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <glib/gstdio.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "cd-file.h"
 #include "cd-text.h"
 #include "cd-report-state.h"
+#include "cd-report-store-private.h"
 #include "cd-report-store.h"
 
 /* The report root and the reports in it, the one implementation of the on-disk format
@@ -38,33 +31,10 @@
  * Leftovers the store cannot remove are skipped and reported, never a reason to fail a
  * capture: the warnings are kept for the caller (cd_report_store_take_warnings()). */
 
-#define CD_REPORT_PARTIAL_PREFIX  ".partial-"
 #define CD_REPORT_DELETING_PREFIX ".deleting-"
 #define CD_REPORT_STATE_NEW	  ".state.json.new"
-/* files a writer adds to a published report: `.dump.kdump.partial`, `.meta.json.new` */
-#define CD_REPORT_LATE_PARTIAL_SUFFIX ".partial"
-#define CD_REPORT_LATE_NEW_SUFFIX     ".new"
-
-struct _CdReportStore {
-	GObject parent_instance;
-	gchar *root;
-	gint root_fd;
-	guint lock_timeout_ms; /* 0: wait for the lock as long as it takes */
-	GPtrArray *warnings;   /* of gchar*: what the store worked around, for the caller */
-	guint moved;	       /* entries of the old layout moved into the root */
-};
-
-struct _CdReportWriter {
-	GObject parent_instance;
-	CdReportStore *store;
-	gchar *id;
-	gchar *partial;
-	gint dir_fd;
-	gboolean committed;
-};
 
 G_DEFINE_TYPE(CdReportStore, cd_report_store, G_TYPE_OBJECT)
-G_DEFINE_TYPE(CdReportWriter, cd_report_writer, G_TYPE_OBJECT)
 
 /**
  * cd_report_id_is_valid:
@@ -112,13 +82,6 @@ cd_report_id_new(GDateTime *time, const gchar *suffix_hex)
 		id = g_strdup_printf("%s-%08x", stamp, g_random_int());
 	g_return_val_if_fail(cd_report_id_is_valid(id), NULL);
 	return g_steal_pointer(&id);
-}
-
-static gboolean
-cd_file_name_is_plain(const gchar *name)
-{
-	return name != NULL && name[0] != '\0' && strchr(name, '/') == NULL &&
-	       g_strcmp0(name, ".") != 0 && g_strcmp0(name, "..") != 0;
 }
 
 static void
@@ -339,8 +302,6 @@ cd_report_store_open_hiding(CdReportStore *self, const gchar *parent, GError **e
 
 static GPtrArray *
 cd_dir_list(gint dir_fd, guint max, const gchar *what, gboolean *truncated, GError **error);
-static gboolean
-cd_report_store_lock(CdReportStore *self, gboolean lock, GError **error);
 
 /* the entries of the old layout among the names in the hiding level */
 static guint
@@ -540,7 +501,7 @@ cd_report_store_get_root(CdReportStore *self)
 /* how often a bounded wait tries the lock again */
 #define CD_REPORT_STORE_LOCK_POLL_MS 10
 
-static gboolean
+gboolean
 cd_report_store_lock(CdReportStore *self, gboolean lock, GError **error)
 {
 	gint64 deadline = 0;
@@ -740,7 +701,7 @@ cd_remove_tree_at(gint dir_fd,
 }
 
 /* removes an entry of the root and all it holds, as a sweep of its own */
-static gboolean
+gboolean
 cd_report_store_remove_dir(CdReportStore *self, const gchar *name, GError **error)
 {
 	g_autofree gchar *path = g_build_filename(self->root, name, NULL);
@@ -828,7 +789,7 @@ cd_report_store_sweep_report(CdSweepLog *log, const gchar *id)
 /* Removes what writers and deletions that were stopped left, as much as it safely can
  * within the sweep's bounds; what stays is a warning, never a failure: it must not cost
  * the capture that comes next. */
-static void
+void
 cd_report_store_sweep_locked(CdReportStore *self, guint *removed)
 {
 	g_autoptr(GPtrArray) names = NULL;
@@ -1119,23 +1080,6 @@ cd_report_store_delete(CdReportStore *self, const gchar *id, GError **error)
 	return ok;
 }
 
-static gboolean
-cd_write_all(gint fd, const gchar *data, gsize len, const gchar *what, GError **error)
-{
-	while (len > 0) {
-		gssize n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			cd_error_set_from_errno(error, errno, "cannot write %s", what);
-			return FALSE;
-		}
-		data += n;
-		len -= (gsize)n;
-	}
-	return TRUE;
-}
-
 /**
  * cd_report_store_write_state:
  * @data: the new state.json
@@ -1178,7 +1122,7 @@ cd_report_store_write_state(CdReportStore *self,
 		close(dir_fd);
 		return FALSE;
 	}
-	ok = cd_write_all(fd, data, len, "state.json", error);
+	ok = cd_file_write_all(fd, data, len, "state.json", error);
 	if (ok && fsync(fd) < 0) {
 		cd_error_set_from_errno(error, errno, "cannot write the state of %s", id);
 		ok = FALSE;
@@ -1288,373 +1232,4 @@ cd_report_store_apply_retention(CdReportStore *self,
 	}
 	cd_report_store_lock(self, FALSE, NULL);
 	return ok ? g_steal_pointer(&removed) : NULL;
-}
-
-/* ---- writing one report ---- */
-
-static void
-cd_report_writer_finalize(GObject *object)
-{
-	CdReportWriter *self = CD_REPORT_WRITER(object);
-
-	if (self->dir_fd >= 0)
-		g_close(self->dir_fd, NULL);
-	/* not committed: the report must not appear, half or whole */
-	if (!self->committed && self->partial != NULL) {
-		g_autoptr(GError) error = NULL;
-		if (!cd_report_store_remove_dir(self->store, self->partial, &error))
-			g_warning("%s", error->message);
-	}
-	cd_report_store_lock(self->store, FALSE, NULL);
-	g_object_unref(self->store);
-	g_free(self->partial);
-	g_free(self->id);
-	G_OBJECT_CLASS(cd_report_writer_parent_class)->finalize(object);
-}
-
-static void
-cd_report_writer_class_init(CdReportWriterClass *klass)
-{
-	G_OBJECT_CLASS(klass)->finalize = cd_report_writer_finalize;
-}
-
-static void
-cd_report_writer_init(CdReportWriter *self)
-{
-	self->dir_fd = -1;
-}
-
-/**
- * cd_report_store_begin:
- * @id: the new report's id
- *
- * Starts a report: takes the store's lock (held until the writer is dropped, so that a
- * dump can follow the commit), removes the leftovers of writers that were killed, and
- * creates `.partial-<id>`. Dropping the writer without cd_report_writer_commit()
- * removes it.
- *
- * Returns: (transfer full): the writer, or %NULL
- */
-CdReportWriter *
-cd_report_store_begin(CdReportStore *self, const gchar *id, GError **error)
-{
-	g_autoptr(CdReportWriter) writer = NULL;
-	g_autofree gchar *partial = NULL;
-	struct stat st;
-
-	g_return_val_if_fail(CD_IS_REPORT_STORE(self), NULL);
-
-	if (!cd_report_id_is_valid(id)) {
-		g_set_error(error, CD_ERROR, CD_ERROR_INVALID_DATA, "invalid report id");
-		return NULL;
-	}
-	if (!cd_report_store_lock(self, TRUE, error))
-		return NULL;
-	/* from here the writer owns the lock: dropping it unlocks */
-	writer = g_object_new(CD_TYPE_REPORT_WRITER, NULL);
-	writer->store = g_object_ref(self);
-	/* what it cannot remove must not cost this capture: the caller takes the warnings */
-	cd_report_store_sweep_locked(self, NULL);
-	if (fstatat(self->root_fd, id, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		g_set_error(error, CD_ERROR, CD_ERROR_EXISTS, "report %s exists already", id);
-		return NULL;
-	}
-	partial = g_strconcat(CD_REPORT_PARTIAL_PREFIX, id, NULL);
-	if (mkdirat(self->root_fd, partial, 0700) < 0) {
-		cd_error_set_from_errno(error, errno, "cannot create %s/%s", self->root, partial);
-		return NULL;
-	}
-	writer->id = g_strdup(id);
-	writer->partial = g_steal_pointer(&partial);
-	writer->dir_fd = openat(self->root_fd,
-				writer->partial,
-				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (writer->dir_fd < 0) {
-		cd_error_set_from_errno(error,
-					errno,
-					"cannot open %s/%s",
-					self->root,
-					writer->partial);
-		return NULL;
-	}
-	return g_steal_pointer(&writer);
-}
-
-const gchar *
-cd_report_writer_get_id(CdReportWriter *self)
-{
-	g_return_val_if_fail(CD_IS_REPORT_WRITER(self), NULL);
-	return self->id;
-}
-
-/**
- * cd_report_writer_create_file:
- * @name: a file name of the report
- *
- * Creates a new file in the report, mode 0600; it must not exist (O_EXCL) and cannot be
- * a link (O_NOFOLLOW). Hand the descriptor back to cd_report_writer_finish_file().
- *
- * Returns: a descriptor open for writing, or -1
- */
-gint
-cd_report_writer_create_file(CdReportWriter *self, const gchar *name, GError **error)
-{
-	gint fd;
-
-	g_return_val_if_fail(CD_IS_REPORT_WRITER(self), -1);
-	g_return_val_if_fail(cd_file_name_is_plain(name), -1);
-	g_return_val_if_fail(!self->committed, -1);
-
-	fd = openat(self->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		cd_error_set_from_errno(error, errno, "cannot create %s", name);
-	return fd;
-}
-
-/**
- * cd_report_writer_finish_file:
- * @fd: (transfer full): from cd_report_writer_create_file()
- *
- * Flushes the file to disk and closes it.
- */
-gboolean
-cd_report_writer_finish_file(CdReportWriter *self, gint fd, GError **error)
-{
-	gboolean ok = TRUE;
-
-	if (fsync(fd) < 0) {
-		cd_error_set_from_errno(error, errno, "cannot write a file of report %s", self->id);
-		ok = FALSE;
-	}
-	if (close(fd) < 0 && ok) {
-		cd_error_set_from_errno(error, errno, "cannot write a file of report %s", self->id);
-		ok = FALSE;
-	}
-	return ok;
-}
-
-/**
- * cd_report_writer_add_file:
- *
- * Creates, writes and flushes a whole file of the report.
- */
-gboolean
-cd_report_writer_add_file(CdReportWriter *self,
-			  const gchar *name,
-			  const gchar *data,
-			  gsize len,
-			  GError **error)
-{
-	gint fd = cd_report_writer_create_file(self, name, error);
-
-	if (fd < 0)
-		return FALSE;
-	if (!cd_write_all(fd, data, len, name, error)) {
-		close(fd);
-		return FALSE;
-	}
-	return cd_report_writer_finish_file(self, fd, error);
-}
-
-/**
- * cd_report_writer_remove_file:
- *
- * Removes a file the writer created, such as a dump that did not fit.
- */
-gboolean
-cd_report_writer_remove_file(CdReportWriter *self, const gchar *name, GError **error)
-{
-	g_return_val_if_fail(CD_IS_REPORT_WRITER(self), FALSE);
-	g_return_val_if_fail(cd_file_name_is_plain(name), FALSE);
-
-	if (unlinkat(self->dir_fd, name, 0) < 0 && errno != ENOENT) {
-		cd_error_set_from_errno(error, errno, "cannot remove %s", name);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-/**
- * cd_report_writer_commit:
- *
- * Publishes the report: its directory is flushed, renamed from `.partial-<id>` to
- * `<id>` (never over an existing one) and the root is flushed, so that after a crash
- * of the machine itself the report is either all there or not at all.
- */
-gboolean
-cd_report_writer_commit(CdReportWriter *self, GError **error)
-{
-	CdReportStore *store = self->store;
-
-	g_return_val_if_fail(CD_IS_REPORT_WRITER(self), FALSE);
-	g_return_val_if_fail(!self->committed, FALSE);
-
-	if (fsync(self->dir_fd) < 0) {
-		cd_error_set_from_errno(error, errno, "cannot write report %s", self->id);
-		return FALSE;
-	}
-	if (renameat2(store->root_fd, self->partial, store->root_fd, self->id, RENAME_NOREPLACE) <
-	    0) {
-		if (errno == EEXIST)
-			g_set_error(error,
-				    CD_ERROR,
-				    CD_ERROR_EXISTS,
-				    "report %s exists already",
-				    self->id);
-		else
-			cd_error_set_from_errno(error, errno, "cannot publish report %s", self->id);
-		return FALSE;
-	}
-	self->committed = TRUE;
-	if (fsync(store->root_fd) < 0) {
-		cd_error_set_from_errno(error, errno, "cannot flush %s", store->root);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-/* ---- files added to a published report, while the writer holds the lock ---- */
-
-static gchar *
-cd_report_writer_partial_name(const gchar *name)
-{
-	return g_strdup_printf(".%s" CD_REPORT_LATE_PARTIAL_SUFFIX, name);
-}
-
-/**
- * cd_report_writer_create_late_file:
- * @name: a file name of the report, such as `dump.kdump`
- *
- * Creates `.<name>.partial` (read-write, mode 0600, O_EXCL, O_NOFOLLOW) in a report
- * already published, for a file too long in the making to hold the report back: the
- * dump. Publish it with cd_report_writer_publish_late_file() or drop it with
- * cd_report_writer_discard_late_file(); one left by a writer that was killed is removed
- * by the next writer, under the lock.
- *
- * Returns: a descriptor, or -1
- */
-gint
-cd_report_writer_create_late_file(CdReportWriter *self, const gchar *name, GError **error)
-{
-	g_autofree gchar *partial = NULL;
-	gint fd;
-
-	g_return_val_if_fail(CD_IS_REPORT_WRITER(self), -1);
-	g_return_val_if_fail(cd_file_name_is_plain(name), -1);
-	g_return_val_if_fail(self->committed, -1);
-
-	partial = cd_report_writer_partial_name(name);
-	fd = openat(self->dir_fd,
-		    partial,
-		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    0600);
-	if (fd < 0)
-		cd_error_set_from_errno(error,
-					errno,
-					"cannot create %s in report %s",
-					partial,
-					self->id);
-	return fd;
-}
-
-/**
- * cd_report_writer_publish_late_file:
- * @fd: the descriptor cd_report_writer_create_late_file() gave; closed here
- *
- * Flushes the file and renames it to @name, never over an existing file.
- */
-gboolean
-cd_report_writer_publish_late_file(CdReportWriter *self, const gchar *name, gint fd, GError **error)
-{
-	g_autofree gchar *partial = cd_report_writer_partial_name(name);
-
-	if (!cd_report_writer_finish_file(self, fd, error))
-		return FALSE;
-	if (renameat2(self->dir_fd, partial, self->dir_fd, name, RENAME_NOREPLACE) < 0) {
-		cd_error_set_from_errno(error,
-					errno,
-					"cannot publish %s in report %s",
-					name,
-					self->id);
-		return FALSE;
-	}
-	if (fsync(self->dir_fd) < 0) {
-		cd_error_set_from_errno(error, errno, "cannot write report %s", self->id);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-/**
- * cd_report_writer_discard_late_file:
- * @fd: the descriptor cd_report_writer_create_late_file() gave; closed here
- *
- * Removes the unfinished file: a dump that could not be written whole.
- */
-void
-cd_report_writer_discard_late_file(CdReportWriter *self, const gchar *name, gint fd)
-{
-	g_autofree gchar *partial = cd_report_writer_partial_name(name);
-
-	if (fd >= 0)
-		close(fd);
-	if (unlinkat(self->dir_fd, partial, 0) < 0 && errno != ENOENT)
-		g_warning("cannot remove %s in report %s: %s",
-			  partial,
-			  self->id,
-			  g_strerror(errno));
-	fsync(self->dir_fd);
-}
-
-/**
- * cd_report_writer_replace_file:
- *
- * Replaces a file of a published report atomically (`.<name>.new`, flushed, renamed over
- * it): how meta.json comes to say what became of the dump.
- */
-gboolean
-cd_report_writer_replace_file(CdReportWriter *self,
-			      const gchar *name,
-			      const gchar *data,
-			      gsize len,
-			      GError **error)
-{
-	g_autofree gchar *tmp = g_strdup_printf(".%s" CD_REPORT_LATE_NEW_SUFFIX, name);
-	gint fd;
-
-	g_return_val_if_fail(CD_IS_REPORT_WRITER(self), FALSE);
-	g_return_val_if_fail(cd_file_name_is_plain(name), FALSE);
-	g_return_val_if_fail(self->committed, FALSE);
-
-	unlinkat(self->dir_fd, tmp, 0);
-	fd = openat(self->dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		cd_error_set_from_errno(error,
-					errno,
-					"cannot create %s in report %s",
-					tmp,
-					self->id);
-		return FALSE;
-	}
-	if (!cd_write_all(fd, data, len, name, error)) {
-		close(fd);
-		unlinkat(self->dir_fd, tmp, 0);
-		return FALSE;
-	}
-	if (!cd_report_writer_finish_file(self, fd, error) ||
-	    renameat(self->dir_fd, tmp, self->dir_fd, name) < 0) {
-		if (error != NULL && *error == NULL)
-			cd_error_set_from_errno(error,
-						errno,
-						"cannot replace %s in report %s",
-						name,
-						self->id);
-		unlinkat(self->dir_fd, tmp, 0);
-		return FALSE;
-	}
-	if (fsync(self->dir_fd) < 0) {
-		cd_error_set_from_errno(error, errno, "cannot write report %s", self->id);
-		return FALSE;
-	}
-	return TRUE;
 }

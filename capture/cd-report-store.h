@@ -51,8 +51,6 @@ typedef enum {
 #define CD_TYPE_REPORT_STORE (cd_report_store_get_type())
 G_DECLARE_FINAL_TYPE(CdReportStore, cd_report_store, CD, REPORT_STORE, GObject)
 
-#define CD_TYPE_REPORT_WRITER (cd_report_writer_get_type())
-G_DECLARE_FINAL_TYPE(CdReportWriter, cd_report_writer, CD, REPORT_WRITER, GObject)
 
 CdReportStore *
 cd_report_store_new(const gchar *root, CdReportStoreFlags flags, GError **error);
@@ -99,39 +97,5 @@ cd_report_store_apply_retention(CdReportStore *self,
 				GError **error);
 gboolean
 cd_report_store_remove_leftovers(CdReportStore *self, guint *removed, GError **error);
-
-CdReportWriter *
-cd_report_store_begin(CdReportStore *self, const gchar *id, GError **error);
-gint
-cd_report_writer_create_file(CdReportWriter *self, const gchar *name, GError **error);
-gboolean
-cd_report_writer_add_file(CdReportWriter *self,
-			  const gchar *name,
-			  const gchar *data,
-			  gsize len,
-			  GError **error);
-gboolean
-cd_report_writer_finish_file(CdReportWriter *self, gint fd, GError **error);
-gboolean
-cd_report_writer_remove_file(CdReportWriter *self, const gchar *name, GError **error);
-gboolean
-cd_report_writer_commit(CdReportWriter *self, GError **error);
-gint
-cd_report_writer_create_late_file(CdReportWriter *self, const gchar *name, GError **error);
-gboolean
-cd_report_writer_publish_late_file(CdReportWriter *self,
-				   const gchar *name,
-				   gint fd,
-				   GError **error);
-void
-cd_report_writer_discard_late_file(CdReportWriter *self, const gchar *name, gint fd);
-gboolean
-cd_report_writer_replace_file(CdReportWriter *self,
-			      const gchar *name,
-			      const gchar *data,
-			      gsize len,
-			      GError **error);
-const gchar *
-cd_report_writer_get_id(CdReportWriter *self);
 
 G_END_DECLS

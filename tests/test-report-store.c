@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cd-report-store.h"
+#include "cd-report-writer.h"
 
 typedef struct {
 	gchar *tmp;
