@@ -47,24 +47,6 @@ cd_cmd_open_store(const gchar *dir)
 	return NULL;
 }
 
-static CdReportSummary *
-cd_cmd_load_summary(CdReportStore *store, const gchar *id, GError **error)
-{
-	gsize len = 0;
-	g_autofree gchar *meta = cd_report_store_read_range(store,
-							    id,
-							    CD_REPORT_FILE_META,
-							    CD_FILE_RANGE_HEAD,
-							    CD_REPORT_MAX_META_SIZE,
-							    &len,
-							    NULL,
-							    error);
-
-	if (meta == NULL)
-		return NULL;
-	return cd_report_summary_new_from_data(meta, len, error);
-}
-
 /* a field of a report, for the terminal or for JSON: never NULL, nothing to interpret */
 static gchar *
 cd_cmd_visible(const gchar *text)
@@ -236,7 +218,7 @@ cd_cmd_list(gint argc, gchar **argv)
 	for (guint i = 0; i < ids->len; i++) {
 		const gchar *id = g_ptr_array_index(ids, i);
 		g_autoptr(GError) error_local = NULL;
-		g_autoptr(CdReportSummary) s = cd_cmd_load_summary(store, id, &error_local);
+		g_autoptr(CdReportSummary) s = cd_report_summary_new_from_store(store, id, &error_local);
 
 		if (s == NULL) {
 			g_printerr("%s: report %s: %s\n",
@@ -432,14 +414,7 @@ cd_cmd_show(gint argc, gchar **argv)
 	}
 	if (json) {
 		gsize len = 0;
-		g_autofree gchar *meta = cd_report_store_read_range(store,
-								    id,
-								    CD_REPORT_FILE_META,
-								    CD_FILE_RANGE_HEAD,
-								    CD_REPORT_MAX_META_SIZE,
-								    &len,
-								    NULL,
-								    &error);
+		g_autofree gchar *meta = cd_report_store_read_meta(store, id, &len, &error);
 		if (meta == NULL) {
 			g_printerr("%s: %s\n", g_get_prgname(), error->message);
 			return CD_EXIT_FAILURE;
@@ -447,7 +422,7 @@ cd_cmd_show(gint argc, gchar **argv)
 		cd_cmd_show_json(meta, len);
 		return CD_EXIT_OK;
 	}
-	s = cd_cmd_load_summary(store, id, &error);
+	s = cd_report_summary_new_from_store(store, id, &error);
 	if (s == NULL) {
 		g_printerr("%s: report %s: %s\n", g_get_prgname(), id, error->message);
 		return CD_EXIT_FAILURE;

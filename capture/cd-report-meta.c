@@ -378,3 +378,14 @@ cd_report_summary_new_from_data(const gchar *data, gsize len, GError **error)
 		return NULL;
 	return g_steal_pointer(&s);
 }
+
+CdReportSummary *
+cd_report_summary_new_from_store(CdReportStore *store, const gchar *id, GError **error)
+{
+	gsize len = 0;
+	g_autofree gchar *meta = cd_report_store_read_meta(store, id, &len, error);
+
+	if (meta == NULL)
+		return NULL;
+	return cd_report_summary_new_from_data(meta, len, error);
+}

@@ -11,6 +11,7 @@
 #include "cd-cleanup.h"
 #include "cd-crash-analysis.h"
 #include "cd-error.h"
+#include "cd-report-store.h"
 
 G_BEGIN_DECLS
 
@@ -41,6 +42,9 @@ typedef struct {
 
 CdReportSummary *
 cd_report_summary_new_from_data(const gchar *data, gsize len, GError **error);
+/* the summary of the report @id in @store: its meta.json, read bounded and checked */
+CdReportSummary *
+cd_report_summary_new_from_store(CdReportStore *store, const gchar *id, GError **error);
 void
 cd_report_summary_free(CdReportSummary *summary);
 

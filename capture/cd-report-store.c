@@ -945,6 +945,19 @@ cd_report_store_open_report(CdReportStore *self, const gchar *id, GError **error
 	return fd;
 }
 
+gchar *
+cd_report_store_read_meta(CdReportStore *self, const gchar *id, gsize *len, GError **error)
+{
+	return cd_report_store_read_range(self,
+					  id,
+					  CD_REPORT_FILE_META,
+					  CD_FILE_RANGE_HEAD,
+					  CD_REPORT_MAX_META_SIZE,
+					  len,
+					  NULL,
+					  error);
+}
+
 /**
  * cd_report_store_open_file:
  * @id: a report id, validated here

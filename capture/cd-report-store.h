@@ -77,6 +77,9 @@ cd_report_store_read_range(CdReportStore *self,
 			   gsize *len,
 			   gboolean *cut,
 			   GError **error);
+/* a report's meta.json, whole, at most CD_REPORT_MAX_META_SIZE bytes */
+gchar *
+cd_report_store_read_meta(CdReportStore *self, const gchar *id, gsize *len, GError **error);
 gint
 cd_report_store_open_file(CdReportStore *self, const gchar *id, const gchar *name, GError **error);
 guint64

@@ -377,25 +377,6 @@ cd_helper_run_get_summary(CdHelperCall *call, CdReportStore *store)
 							   : "");
 }
 
-/* meta.json of a report, read and checked (cd_report_summary_new_from_data) */
-static CdReportSummary *
-cd_helper_read_summary(CdReportStore *store, const gchar *id, GError **error)
-{
-	gsize len = 0;
-	g_autofree gchar *meta = cd_report_store_read_range(store,
-							    id,
-							    CD_REPORT_FILE_META,
-							    CD_FILE_RANGE_HEAD,
-							    CD_REPORT_MAX_META_SIZE,
-							    &len,
-							    NULL,
-							    error);
-
-	if (meta == NULL)
-		return NULL;
-	return cd_report_summary_new_from_data(meta, len, error);
-}
-
 /* what `crashdesk list` prints of a report, or why it cannot (cd-report-variant.c) */
 static GVariant *
 cd_helper_list_entry(CdReportStore *store, const gchar *id)
@@ -404,7 +385,7 @@ cd_helper_list_entry(CdReportStore *store, const gchar *id)
 	g_autoptr(CdReportState) state = NULL;
 	g_autoptr(GError) error = NULL;
 
-	s = cd_helper_read_summary(store, id, &error);
+	s = cd_report_summary_new_from_store(store, id, &error);
 	if (s == NULL) {
 		g_autofree gchar *problem =
 			cd_text_make_visible(error->message, -1, CD_TEXT_FLAG_NONE);

@@ -326,38 +326,6 @@ test_cli_save_dump_huge(void)
 						NULL));
 }
 
-/* a machine's /proc and /sys as status reads them: 4 GiB of RAM, nothing reserved, and
- * with @kexec a kernel that could reserve (kexec_crash_size 0) */
-static gchar *
-status_tree_new(gboolean kexec)
-{
-	g_autofree gchar *root = g_dir_make_tmp("crashdesk-status-XXXXXX", NULL);
-	const gchar *files[][2] = {
-		{ "proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz root=/dev/vda ro quiet\n" },
-		{ "proc/iomem",
-		  "00000000-00000fff : Reserved\n"
-		  "00001000-0009fbff : System RAM\n"
-		  "00100000-bffdffff : System RAM\n"
-		  "100000000-13fffffff : System RAM\n" },
-		{ "proc/meminfo", "MemTotal:        4030000 kB\n" },
-		{ kexec ? "sys/kernel/kexec_crash_size" : NULL, "0\n" },
-		{ kexec ? "sys/kernel/kexec_crash_loaded" : NULL, "0\n" },
-	};
-
-	for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
-		g_autofree gchar *path = NULL;
-		g_autofree gchar *dir = NULL;
-
-		if (files[i][0] == NULL)
-			continue;
-		path = g_build_filename(root, files[i][0], NULL);
-		dir = g_path_get_dirname(path);
-		g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
-		g_assert_true(g_file_set_contents(path, files[i][1], -1, NULL));
-	}
-	return g_steal_pointer(&root);
-}
-
 /*
  * status on a machine with no reservation, from a tree of its /proc and /sys, with kexec
  * support and without: it must say what is missing and how to fix it, and exit 3; JSON
@@ -374,7 +342,7 @@ test_cli_status_unreserved(void)
 	g_assert_nonnull(strstr(text.err, "/nonexistent/crashdesk.conf: cannot open"));
 
 	for (guint kexec = 0; kexec < 2; kexec++) {
-		g_autofree gchar *tree = status_tree_new(kexec);
+		g_autofree gchar *tree = cd_test_machine_tree_new(kexec);
 		g_autofree gchar *rm = g_strdup_printf("rm -rf %s", tree);
 		g_auto(CdTestRun) plain = { 0 };
 		g_auto(CdTestRun) json = { 0 };
@@ -412,7 +380,7 @@ test_cli_status_unreserved(void)
 	/* the panic screen the capture kernel would get, from the configuration */
 	{
 		g_auto(CdTestRun) screen = { 0 };
-		g_autofree gchar *tree = status_tree_new(TRUE);
+		g_autofree gchar *tree = cd_test_machine_tree_new(TRUE);
 		g_autofree gchar *rm = g_strdup_printf("rm -rf %s", tree);
 		g_autofree gchar *conf = g_build_filename(tree, "crashdesk.conf", NULL);
 

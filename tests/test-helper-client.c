@@ -149,14 +149,7 @@ test_client_live(void)
 		gsize len = 0;
 
 		g_assert_cmpstr(e->id, ==, id);
-		meta = cd_report_store_read_range(store,
-						  id,
-						  CD_REPORT_FILE_META,
-						  CD_FILE_RANGE_HEAD,
-						  CD_REPORT_MAX_META_SIZE,
-						  &len,
-						  NULL,
-						  &error);
+		meta = cd_report_store_read_meta(store, id, &len, &error);
 		g_assert_no_error(error);
 		s = cd_report_summary_new_from_data(meta, len, &error);
 		g_assert_no_error(error);

@@ -85,40 +85,11 @@ test_load_plan_cmdline_bound(void)
 	g_assert_nonnull(strstr(error->message, "more than the"));
 }
 
-/* a machine's /proc and /sys: 4 GiB of RAM, nothing reserved, kexec support or not */
-static gchar *
-machine_tree_new(gboolean kexec)
-{
-	g_autofree gchar *root = g_dir_make_tmp("crashdesk-plan-XXXXXX", NULL);
-	const gchar *files[][2] = {
-		{ "proc/cmdline", "root=/dev/vda ro quiet\n" },
-		{ "proc/iomem",
-		  "00001000-0009fbff : System RAM\n"
-		  "00100000-bffdffff : System RAM\n"
-		  "100000000-13fffffff : System RAM\n" },
-		{ "proc/meminfo", "MemTotal:        4030000 kB\n" },
-		{ kexec ? "sys/kernel/kexec_crash_size" : NULL, "0\n" },
-	};
-
-	for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
-		g_autofree gchar *path = NULL;
-		g_autofree gchar *dir = NULL;
-
-		if (files[i][0] == NULL)
-			continue;
-		path = g_build_filename(root, files[i][0], NULL);
-		dir = g_path_get_dirname(path);
-		g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
-		g_assert_true(g_file_set_contents(path, files[i][1], -1, NULL));
-	}
-	return g_steal_pointer(&root);
-}
-
 static void
 test_load_plan_reservation(void)
 {
 	for (guint kexec = 0; kexec < 2; kexec++) {
-		g_autofree gchar *root = machine_tree_new(kexec);
+		g_autofree gchar *root = cd_test_machine_tree_new(kexec);
 		g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
 		g_autoptr(CdCrashkernelState) state =
 			cd_load_plan_read_reservation(root, NULL, lines);
