@@ -54,15 +54,14 @@ EXPECTED = {
     # sent from QEMU's monitor to a CPU idling in "sleep 600": the instruction
     # is where the NMI or machine check found it, not the handler's
     "nmi": ("nmi", r"^Uhhuh\. NMI received for unknown reason [0-9a-f]+ on CPU 0\.$",
-            "swapper/0", r"^native_safe_halt\+"),
+            "swapper/0", r"^(pv_)?native_safe_halt\+"),
     "mce": ("mce", r"^Machine check: Processor Context Corrupt$", None,
-            r"^native_safe_halt\+"),
+            r"^(pv_)?native_safe_halt\+"),
     "hung": ("hung_task", r"^INFO: task crashdesk-hung:\d+ blocked for more than "
              r"\d+ seconds\.$", "crashdesk-hung", None),
 }
 
-# The kinds sent from outside the kernel's code, crashed on the 6.1 series only
-# (tests/vm/meson.build)
+# The kinds sent from outside the kernel's code
 OUTSIDE = ("nmi", "mce", "hung")
 
 # What meta.json's backtrace must hold and must not of the kinds whose panic's
@@ -196,8 +195,7 @@ def check_kind(args, tap):
 
 def check_signatures(args, tap):
     signatures = {}
-    kinds = [k for k in EXPECTED
-             if k not in OUTSIDE or args.series == crashvm.DEFAULT_SERIES]
+    kinds = list(EXPECTED)
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
             out = args.cache_dir / "out-signatures" / crashvm.entry_name(
