@@ -41,6 +41,8 @@
 /* G and 19 flags in 6.x; a few more to spare, not enough to run into the release */
 #define CD_CRASH_TAINT_MAX	  24
 #define CD_CRASH_SIGNATURE_FRAMES 5
+/* __NEW_UTS_LEN */
+#define CD_CRASH_RELEASE_MAX 64
 
 typedef enum {
 	CD_CRASH_EV_PANIC,
@@ -54,6 +56,7 @@ typedef enum {
 	CD_CRASH_EV_HUNG_TASK,
 	CD_CRASH_EV_OOM,
 	CD_CRASH_EV_MCE,
+	CD_CRASH_EV_NMI,
 	CD_CRASH_EV_LAST,
 	/* lines that matter without starting a report of their own */
 	CD_CRASH_EV_NONE,
@@ -66,7 +69,7 @@ typedef enum {
 /* indexed by CdCrashEv up to CD_CRASH_EV_LAST */
 static const gchar *cd_crash_kinds[] = {
 	"panic",      "oops",	    "bug",	 "gpf", "divide_error", "warn",
-	"softlockup", "hardlockup", "hung_task", "oom", "mce",
+	"softlockup", "hardlockup", "hung_task", "oom", "mce",		"nmi",
 };
 
 typedef struct {
@@ -76,6 +79,7 @@ typedef struct {
 	gboolean valid;
 	gboolean die_line; /* the first line is "...: 0000 [#1] ...", its message ends at " [#" */
 	gboolean after_sysrq; /* just after "sysrq: Trigger a crash" */
+	const gchar *second;  /* the "Oops: 0002 [#1]" line of a "BUG: ..." report, or %NULL */
 } CdCrashEvent;
 
 typedef struct {
@@ -101,6 +105,17 @@ struct _CdCrashAnalysis {
 	GPtrArray *backtrace; /* of CdCrashFrame */
 	gdouble uptime;
 	gchar *signature;
+	/* what a screen shows: the lines as printed, made visible like every field */
+	gchar *release;
+	GStrv cause_lines;
+	gsize cause_start;
+	gsize cause_end;
+	gchar *task_line;
+	gchar *ip_line;
+	GPtrArray *top_frames; /* of CdCrashFrame, owned by backtrace */
+	/* the first frame after the registers an exception or NMI frame printed in the
+	 * trace: the interrupted context's; G_MAXUINT if the trace crossed none */
+	guint trace_regs_frame;
 	/* which fields a report has settled, so the panic's lines do not override them */
 	gboolean have_task;
 	gboolean have_taint;
@@ -120,6 +135,7 @@ cd_crash_frame_free(CdCrashFrame *frame)
 		return;
 	g_free(frame->symbol);
 	g_free(frame->module);
+	g_free(frame->text);
 	g_free(frame);
 }
 
@@ -136,6 +152,11 @@ cd_crash_analysis_finalize(GObject *object)
 	g_strfreev(self->modules);
 	g_ptr_array_unref(self->backtrace);
 	g_free(self->signature);
+	g_free(self->release);
+	g_strfreev(self->cause_lines);
+	g_free(self->task_line);
+	g_free(self->ip_line);
+	g_ptr_array_unref(self->top_frames);
 	G_OBJECT_CLASS(cd_crash_analysis_parent_class)->finalize(object);
 }
 
@@ -153,6 +174,8 @@ cd_crash_analysis_init(CdCrashAnalysis *self)
 	self->pid = -1;
 	self->uptime = -1;
 	self->backtrace = g_ptr_array_new_with_free_func((GDestroyNotify)cd_crash_frame_free);
+	self->top_frames = g_ptr_array_new();
+	self->trace_regs_frame = G_MAXUINT;
 }
 
 /* plain search; the needles are fixed strings that do not overlap themselves, so the
@@ -444,6 +467,13 @@ cd_crash_classify(const CdCrashLine *line)
 	if (cd_crash_line_find(line, "[Hardware Error]: CPU ") != NULL &&
 	    cd_crash_line_find(line, ": Machine Check") != NULL)
 		return CD_CRASH_EV_MCE;
+	/* arch/x86/kernel/nmi.c: an NMI no handler claimed (QEMU's "nmi", a button), a
+	 * PCI SERR or an I/O check; with unknown_nmi_panic or panic_on_unrecovered_nmi
+	 * nmi_panic() follows with "NMI: Not continuing" */
+	if (cd_crash_line_has_prefix(line, "Uhhuh. NMI received for unknown reason") ||
+	    cd_crash_line_has_prefix(line, "NMI: PCI system error") ||
+	    cd_crash_line_has_prefix(line, "NMI: IOCK error"))
+		return CD_CRASH_EV_NMI;
 
 	if (cd_crash_is_die_line(line, &msg_len)) {
 		const gchar *what = s;
@@ -569,6 +599,8 @@ cd_crash_parse_task_line(CdCrashAnalysis *self, const CdCrashLine *line)
 		return FALSE;
 	self->cpu = cpu_value;
 	self->pid = pid_value;
+	g_free(self->task_line);
+	self->task_line = cd_crash_dup(line->str, end);
 	comm = cd_crash_line_find(line, " Comm: ");
 	if (comm != NULL) {
 		const gchar *comm_end = NULL;
@@ -813,6 +845,8 @@ cd_crash_parse_ip(CdCrashAnalysis *self, const CdCrashLine *line)
 	    cd_crash_find(p, value_end - p, "+0x") == NULL)
 		return FALSE;
 	self->ip_symbol = cd_crash_dup(p, value_end);
+	g_free(self->ip_line);
+	self->ip_line = cd_crash_dup(line->str, end);
 	return TRUE;
 }
 
@@ -878,6 +912,7 @@ cd_crash_parse_frame(const CdCrashLine *line, CdCrashFrame **frame)
 	result = g_new0(CdCrashFrame, 1);
 	result->symbol = g_strndup(sym, sym_end - sym);
 	result->reliable = reliable;
+	result->text = cd_crash_dup(sym, end);
 
 	/* " [crashdesk_test]", or " [crashdesk_test 8ea1...]" with CONFIG_STACKTRACE_BUILD_ID */
 	while (p < end && *p == ' ')
@@ -918,6 +953,7 @@ cd_crash_parse_trace(CdCrashAnalysis *self, const gchar **pos, const gchar *end,
 {
 	CdCrashLine line;
 
+	self->trace_regs_frame = G_MAXUINT;
 	while (*lines < CD_CRASH_BLOCK_LINES && cd_crash_line_next(pos, end, &line)) {
 		CdCrashFrame *frame = NULL;
 		if (line.len == 0) {
@@ -933,6 +969,14 @@ cd_crash_parse_trace(CdCrashAnalysis *self, const gchar **pos, const gchar *end,
 			continue;
 		}
 		if (cd_crash_is_register_line(&line)) {
+			/* the registers of the frame the trace crossed: an NMI's is where the
+			 * CPU was, the one instruction a report without its own RIP has */
+			if (cd_crash_line_has_prefix(&line, "RIP: ") &&
+			    self->trace_regs_frame == G_MAXUINT) {
+				self->trace_regs_frame = self->backtrace->len;
+				if (self->ip_symbol == NULL)
+					cd_crash_parse_ip(self, &line);
+			}
 			(*lines)++;
 			continue;
 		}
@@ -974,7 +1018,7 @@ cd_crash_analysis_read_event(CdCrashAnalysis *self, const CdCrashEvent *ev, guin
 			cd_crash_parse_modules(self, &line);
 			want_modules = FALSE;
 		}
-		if (want_ip && cd_crash_parse_ip(self, &line))
+		if (want_ip && self->ip_symbol == NULL && cd_crash_parse_ip(self, &line))
 			want_ip = FALSE;
 		if (want_trace && (cd_crash_line_has_prefix(&line, "Call Trace:") ||
 				   cd_crash_line_has_prefix(&line, "Call trace:"))) {
@@ -1064,6 +1108,13 @@ static const gchar *cd_crash_reporting_frames[] = {
 /* the sanitizers' checks and reports: "__asan_load8", "kasan_report", "ubsan_epilogue" */
 static const gchar *cd_crash_reporting_prefixes[] = {
 	"__asan_", "__kasan_", "kasan_", "__ubsan_", "ubsan_", "__kfence_", "kfence_",
+};
+
+/* x86's NMI entry and handlers, when the trace of an NMI's panic has no register dump
+ * that says where they end */
+static const gchar *cd_crash_nmi_frames[] = {
+	"asm_exc_nmi",	  "exc_nmi", "end_repeat_nmi",	  "repeat_nmi",	    "nmi_handle",
+	"default_do_nmi", "do_nmi",  "unknown_nmi_error", "pci_serr_error", "io_check_error",
 };
 
 /* where every blocked task waits: the report is about what it waits for */
@@ -1202,6 +1253,33 @@ cd_crash_append_normalized(GString *out, const gchar *message, const gchar *kind
 	g_string_append_c(out, '\n');
 }
 
+/* the frames that say where the kernel was: named, reliable, none of the machinery that
+ * printed the report or, for an NMI, took the interrupt */
+static void
+cd_crash_analysis_find_top_frames(CdCrashAnalysis *self)
+{
+	gboolean nmi = g_strcmp0(self->kind, "nmi") == 0;
+
+	for (guint i = 0; i < self->backtrace->len; i++) {
+		CdCrashFrame *frame = g_ptr_array_index(self->backtrace, i);
+		g_autofree gchar *name = NULL;
+		if (!frame->reliable || g_str_has_prefix(frame->symbol, "0x"))
+			continue;
+		name = cd_crash_function_name(frame->symbol);
+		if (cd_crash_in_list(name,
+				     cd_crash_reporting_frames,
+				     G_N_ELEMENTS(cd_crash_reporting_frames)) ||
+		    cd_crash_has_list_prefix(name,
+					     cd_crash_reporting_prefixes,
+					     G_N_ELEMENTS(cd_crash_reporting_prefixes)))
+			continue;
+		if (nmi &&
+		    cd_crash_in_list(name, cd_crash_nmi_frames, G_N_ELEMENTS(cd_crash_nmi_frames)))
+			continue;
+		g_ptr_array_add(self->top_frames, frame);
+	}
+}
+
 static gchar *
 cd_crash_analysis_compute_signature(CdCrashAnalysis *self)
 {
@@ -1216,19 +1294,9 @@ cd_crash_analysis_compute_signature(CdCrashAnalysis *self)
 		g_autofree gchar *name = cd_crash_function_name(self->ip_symbol);
 		g_string_append_printf(str, "ip %s\n", name);
 	}
-	for (guint i = 0; i < self->backtrace->len && n < CD_CRASH_SIGNATURE_FRAMES; i++) {
-		CdCrashFrame *frame = g_ptr_array_index(self->backtrace, i);
-		g_autofree gchar *name = NULL;
-		if (!frame->reliable || g_str_has_prefix(frame->symbol, "0x"))
-			continue;
-		name = cd_crash_function_name(frame->symbol);
-		if (cd_crash_in_list(name,
-				     cd_crash_reporting_frames,
-				     G_N_ELEMENTS(cd_crash_reporting_frames)) ||
-		    cd_crash_has_list_prefix(name,
-					     cd_crash_reporting_prefixes,
-					     G_N_ELEMENTS(cd_crash_reporting_prefixes)))
-			continue;
+	for (guint i = 0; i < self->top_frames->len && n < CD_CRASH_SIGNATURE_FRAMES; i++) {
+		CdCrashFrame *frame = g_ptr_array_index(self->top_frames, i);
+		g_autofree gchar *name = cd_crash_function_name(frame->symbol);
 		if (hung_task && cd_crash_in_list(name,
 						  cd_crash_waiting_frames,
 						  G_N_ELEMENTS(cd_crash_waiting_frames)))
@@ -1237,6 +1305,84 @@ cd_crash_analysis_compute_signature(CdCrashAnalysis *self)
 		n++;
 	}
 	return g_compute_checksum_for_string(G_CHECKSUM_SHA256, str->str, (gssize)str->len);
+}
+
+/* the lines from @first to @second (or @first alone) as the cause a screen shows */
+static void
+cd_crash_analysis_set_cause(CdCrashAnalysis *self,
+			    const gchar *text,
+			    const gchar *end,
+			    const gchar *first,
+			    const gchar *second)
+{
+	g_autoptr(GStrvBuilder) builder = g_strv_builder_new();
+	const gchar *starts[] = { first, second };
+	CdCrashLine line = { 0 };
+
+	for (guint i = 0; i < G_N_ELEMENTS(starts) && starts[i] != NULL; i++) {
+		const gchar *pos = starts[i];
+		g_autofree gchar *str = NULL;
+		if (!cd_crash_line_next(&pos, end, &line))
+			break;
+		str = cd_crash_dup(line.str, cd_crash_line_end(&line));
+		g_strv_builder_add(builder, str);
+	}
+	g_strfreev(self->cause_lines);
+	self->cause_lines = g_strv_builder_end(builder);
+	self->cause_start = (gsize)(first - text);
+	self->cause_end = (gsize)(line.next - text);
+}
+
+/* "6.1.0-56-amd64" from "CPU: 0 PID: 86 Comm: insmod Tainted: G OE 6.1.0-56-amd64 #1":
+ * the word before the first that starts with '#' */
+static gchar *
+cd_crash_release_from_task_line(const gchar *line)
+{
+	g_auto(GStrv) words = g_strsplit(line, " ", -1);
+
+	for (guint i = 0; words[i] != NULL && words[i + 1] != NULL; i++) {
+		if (g_ascii_isdigit(words[i][0]) && strchr(words[i], '.') != NULL &&
+		    words[i + 1][0] == '#')
+			return g_strdup(words[i]);
+	}
+	return NULL;
+}
+
+/* what every reading ends with, whatever it found: the cause's lines, the release, the
+ * frames a screen and the signature use */
+static void
+cd_crash_analysis_finish(CdCrashAnalysis *self,
+			 const gchar *text,
+			 const gchar *end,
+			 const gchar *first,
+			 const gchar *second,
+			 const gchar *banner)
+{
+	/* the frames before an NMI's registers are the NMI's own handling: the crash is
+	 * where it interrupted the CPU */
+	if (g_strcmp0(self->kind, "nmi") == 0 && self->trace_regs_frame != G_MAXUINT &&
+	    self->trace_regs_frame < self->backtrace->len)
+		g_ptr_array_remove_range(self->backtrace, 0, self->trace_regs_frame);
+	if (first != NULL)
+		cd_crash_analysis_set_cause(self, text, end, first, second);
+	/* "Linux version 6.1.0-56-amd64 (debian-kernel@...) ...", else the task's line */
+	if (banner != NULL) {
+		const gchar *pos = banner;
+		CdCrashLine line;
+		if (cd_crash_line_next(&pos, end, &line)) {
+			const gchar *p = line.str + 14;
+			const gchar *line_end = cd_crash_line_end(&line);
+			const gchar *space = memchr(p, ' ', line_end - p);
+			if (space != NULL)
+				line_end = space;
+			if (line_end > p && line_end - p <= CD_CRASH_RELEASE_MAX)
+				self->release = cd_crash_dup(p, line_end);
+		}
+	}
+	if (self->release == NULL && self->task_line != NULL)
+		self->release = cd_crash_release_from_task_line(self->task_line);
+	cd_crash_analysis_find_top_frames(self);
+	self->signature = cd_crash_analysis_compute_signature(self);
 }
 
 /* which report a "Kernel panic - not syncing: @msg" is the end of */
@@ -1253,6 +1399,9 @@ cd_crash_panic_cause(const gchar *msg, const CdCrashEvent *cause)
 		return CD_CRASH_EV_HARDLOCKUP;
 	if (g_str_has_prefix(msg, "hung_task"))
 		return CD_CRASH_EV_HUNG_TASK;
+	/* "NMI: Not continuing", "NMI IOCK error: Not continuing" */
+	if (g_str_has_prefix(msg, "NMI") && strstr(msg, "Not continuing") != NULL)
+		return CD_CRASH_EV_NMI;
 	if (g_str_has_prefix(msg, "Out of memory") || strstr(msg, "deadlocked on memory") != NULL)
 		return CD_CRASH_EV_OOM;
 	/* "Fatal machine check", "Fatal local machine check", "Machine check from unknown
@@ -1288,6 +1437,8 @@ cd_crash_analysis_new_from_text(const gchar *text, gsize len)
 	guint64 pending_die_line = 0;
 	guint64 sysrq_line = 0;
 	gboolean have_sysrq = FALSE;
+	const gchar *sysrq_raw = NULL;
+	const gchar *banner = NULL;
 	const gchar *pos;
 	const gchar *end;
 	guint flags = CD_CRASH_READ_TASK;
@@ -1311,9 +1462,12 @@ cd_crash_analysis_new_from_text(const gchar *text, gsize len)
 		}
 		switch (kind) {
 		case CD_CRASH_EV_NONE:
+			if (cd_crash_line_has_prefix(&line, "Linux version "))
+				banner = line.raw;
 			continue;
 		case CD_CRASH_EV_SYSRQ:
 			sysrq_line = lineno;
+			sysrq_raw = line.raw;
 			have_sysrq = TRUE;
 			continue;
 		case CD_CRASH_EV_BOUNDARY:
@@ -1327,6 +1481,7 @@ cd_crash_analysis_new_from_text(const gchar *text, gsize len)
 			/* the second line of the oops that just started */
 			if (pending_die != NULL &&
 			    lineno - pending_die_line <= CD_CRASH_DIE_WINDOW) {
+				pending_die->second = line.raw;
 				pending_die = NULL;
 				continue;
 			}
@@ -1351,6 +1506,7 @@ cd_crash_analysis_new_from_text(const gchar *text, gsize len)
 		open->valid = TRUE;
 		open->die_line = die_line;
 		open->after_sysrq = have_sysrq && lineno - sysrq_line <= 3;
+		open->second = NULL;
 		pending_die = NULL;
 		if ((kind == CD_CRASH_EV_OOPS || kind == CD_CRASH_EV_BUG) && !die_line) {
 			pending_die = open;
@@ -1424,7 +1580,7 @@ cd_crash_analysis_new_from_text(const gchar *text, gsize len)
 						  G_N_ELEMENTS(cd_crash_other_kinds));
 		if (primary == NULL) {
 			/* callers file the report under its signature whatever it is */
-			self->signature = cd_crash_analysis_compute_signature(self);
+			cd_crash_analysis_finish(self, text, end, NULL, NULL, banner);
 			return self;
 		}
 		self->kind = cd_crash_kinds[primary->kind];
@@ -1476,14 +1632,24 @@ cd_crash_analysis_new_from_text(const gchar *text, gsize len)
 	     (self->ip_symbol != NULL && g_str_has_prefix(self->ip_symbol, "sysrq_handle_crash"))))
 		self->kind = "sysrq";
 
-	self->signature = cd_crash_analysis_compute_signature(self);
+	cd_crash_analysis_finish(self,
+				 text,
+				 end,
+				 primary != NULL ? primary->start
+				 : panic != NULL ? panic->start
+						 : NULL,
+				 primary != NULL ? primary->second : NULL,
+				 banner);
+	/* the line that asked for the crash, which the panic follows */
+	if (primary == NULL && sysrq_raw != NULL && g_strcmp0(self->kind, "sysrq") == 0)
+		cd_crash_analysis_set_cause(self, text, end, sysrq_raw, NULL);
 	return self;
 }
 
 /**
  * cd_crash_analysis_get_kind:
  *
- * Returns: "oops", "bug", "panic", "sysrq", "warn", "softlockup", "hardlockup",
+ * Returns: "oops", "bug", "panic", "sysrq", "warn", "softlockup", "hardlockup", "nmi",
  * "hung_task", "oom", "mce", "gpf", "divide_error" or "unknown"
  */
 const gchar *
@@ -1646,4 +1812,132 @@ cd_crash_analysis_get_signature(CdCrashAnalysis *self)
 {
 	g_return_val_if_fail(CD_IS_CRASH_ANALYSIS(self), NULL);
 	return self->signature;
+}
+
+/**
+ * cd_crash_analysis_get_label:
+ *
+ * Returns: the kind in words for a screen's headline, e.g. "Oops", "Crash requested with
+ * SysRq", "Kernel crash" for kind "unknown"
+ */
+const gchar *
+cd_crash_analysis_get_label(CdCrashAnalysis *self)
+{
+	static const struct {
+		const gchar *kind;
+		const gchar *label;
+	} labels[] = {
+		{ "oops", "Oops" },
+		{ "bug", "Kernel BUG" },
+		{ "panic", "Kernel panic" },
+		{ "sysrq", "Crash requested with SysRq" },
+		{ "warn", "Warning, and panic_on_warn" },
+		{ "softlockup", "Soft lockup" },
+		{ "hardlockup", "Hard lockup" },
+		{ "hung_task", "Hung task" },
+		{ "oom", "Out of memory" },
+		{ "mce", "Machine check" },
+		{ "nmi", "Non-maskable interrupt" },
+		{ "gpf", "General protection fault" },
+		{ "divide_error", "Divide error" },
+	};
+
+	g_return_val_if_fail(CD_IS_CRASH_ANALYSIS(self), NULL);
+	for (guint i = 0; i < G_N_ELEMENTS(labels); i++) {
+		if (g_strcmp0(self->kind, labels[i].kind) == 0)
+			return labels[i].label;
+	}
+	return "Kernel crash";
+}
+
+/**
+ * cd_crash_analysis_get_release:
+ *
+ * Returns: the crashed kernel's release, e.g. "6.1.0-56-amd64", from the last
+ * "Linux version" banner, else from the report's task line; or %NULL
+ */
+const gchar *
+cd_crash_analysis_get_release(CdCrashAnalysis *self)
+{
+	g_return_val_if_fail(CD_IS_CRASH_ANALYSIS(self), NULL);
+	return self->release;
+}
+
+/**
+ * cd_crash_analysis_get_cause_range:
+ * @start: (out) (optional): the offset of the cause's first line in the text
+ * @end: (out) (optional): the offset just after its last line
+ *
+ * Where the lines of cd_crash_analysis_get_cause_lines() are in the text the analysis
+ * was made from.
+ *
+ * Returns: %FALSE for kind "unknown"
+ */
+gboolean
+cd_crash_analysis_get_cause_range(CdCrashAnalysis *self, gsize *start, gsize *end)
+{
+	g_return_val_if_fail(CD_IS_CRASH_ANALYSIS(self), FALSE);
+	if (self->cause_lines == NULL)
+		return FALSE;
+	if (start != NULL)
+		*start = self->cause_start;
+	if (end != NULL)
+		*end = self->cause_end;
+	return TRUE;
+}
+
+/**
+ * cd_crash_analysis_get_cause_lines:
+ *
+ * Returns: (transfer none): the lines that say what happened, without time stamps: the
+ * report's first line and the "Oops: 0002 [#1] ..." after it, the "sysrq: Trigger a
+ * crash" line, or the panic's line; empty for kind "unknown", never %NULL
+ */
+GStrv
+cd_crash_analysis_get_cause_lines(CdCrashAnalysis *self)
+{
+	static gchar *empty[] = { NULL };
+	g_return_val_if_fail(CD_IS_CRASH_ANALYSIS(self), NULL);
+	return self->cause_lines != NULL ? self->cause_lines : empty;
+}
+
+/**
+ * cd_crash_analysis_get_task_line:
+ *
+ * Returns: the line the task was read from, e.g. "CPU: 0 PID: 86 Comm: insmod Not
+ * tainted 6.1.0-56-amd64 #1", or %NULL
+ */
+const gchar *
+cd_crash_analysis_get_task_line(CdCrashAnalysis *self)
+{
+	g_return_val_if_fail(CD_IS_CRASH_ANALYSIS(self), NULL);
+	return self->task_line;
+}
+
+/**
+ * cd_crash_analysis_get_ip_line:
+ *
+ * Returns: the line cd_crash_analysis_get_ip_symbol() was read from, e.g.
+ * "RIP: 0010:crashdesk_test_init+0x83/0x1000 [crashdesk_test]", or %NULL
+ */
+const gchar *
+cd_crash_analysis_get_ip_line(CdCrashAnalysis *self)
+{
+	g_return_val_if_fail(CD_IS_CRASH_ANALYSIS(self), NULL);
+	return self->ip_line;
+}
+
+/**
+ * cd_crash_analysis_get_top_frames:
+ *
+ * Returns: (transfer none) (element-type CdCrashFrame): the frames of the backtrace that
+ * say where the kernel was, innermost first: named and reliable, without the functions
+ * that print a report or panic (and, for kind "nmi", take the NMI). The signature is
+ * made of the first of them.
+ */
+GPtrArray *
+cd_crash_analysis_get_top_frames(CdCrashAnalysis *self)
+{
+	g_return_val_if_fail(CD_IS_CRASH_ANALYSIS(self), NULL);
+	return self->top_frames;
 }

@@ -14,6 +14,7 @@ typedef struct {
 	gchar *symbol;	   /* "do_one_initcall", without +offset/length; "0x..." if unnamed */
 	gchar *module;	   /* "crashdesk_test", or %NULL for the kernel itself */
 	gboolean reliable; /* %FALSE for the frames the unwinder marks with "? " */
+	gchar *text;	   /* the frame as printed, "do_one_initcall+0x59/0x220 [mod]" */
 } CdCrashFrame;
 
 void
@@ -53,5 +54,21 @@ gdouble
 cd_crash_analysis_get_uptime(CdCrashAnalysis *self);
 const gchar *
 cd_crash_analysis_get_signature(CdCrashAnalysis *self);
+
+/* what a screen shows of the crash, as the same reading found it */
+const gchar *
+cd_crash_analysis_get_label(CdCrashAnalysis *self);
+const gchar *
+cd_crash_analysis_get_release(CdCrashAnalysis *self);
+gboolean
+cd_crash_analysis_get_cause_range(CdCrashAnalysis *self, gsize *start, gsize *end);
+GStrv
+cd_crash_analysis_get_cause_lines(CdCrashAnalysis *self);
+const gchar *
+cd_crash_analysis_get_task_line(CdCrashAnalysis *self);
+const gchar *
+cd_crash_analysis_get_ip_line(CdCrashAnalysis *self);
+GPtrArray *
+cd_crash_analysis_get_top_frames(CdCrashAnalysis *self);
 
 G_END_DECLS

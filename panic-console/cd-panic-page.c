@@ -39,25 +39,6 @@
 
 #define CD_PANIC_PAGE_TITLE "The Linux kernel crashed"
 
-/* lines that start a crash report, as the kernel words them */
-static const gchar *const cd_panic_page_crash_starts[] = {
-	"BUG:",
-	"kernel BUG at",
-	"Oops:",
-	"general protection fault",
-	"divide error",
-	"Unable to handle kernel",
-	"Internal error:",
-	"Kernel panic - not syncing",
-	"watchdog: BUG:",
-	"INFO: task",
-	"Out of memory",
-	"Mce:",
-	"mce:",
-	"sysrq: Trigger a crash",
-	"WARNING:",
-};
-
 struct _CdPanicPage {
 	CdCrashAnalysis *analysis;
 	gchar *headline;
@@ -89,38 +70,13 @@ cd_panic_page_free(CdPanicPage *self)
 	g_free(self);
 }
 
-/*
- * A log line as the screen shows it: without the time stamp ("[    4.049834] "), the
- * pstore level ("<4>") or caller ("[  T123]"), cut at CD_PANIC_PAGE_MAX_LINE bytes (at a
- * character's start), made visible as everywhere else (cd-text.h: ESC as "\x1b", a C1
- * control or a bidi override as "\u009b", invalid UTF-8 as "\xff"), a tab as a space;
- * @ascii: only printable ASCII, for the QR code, other characters as '?'. The text is the
- * crashed kernel's, often with a task name anyone chose: nothing in it is interpreted.
- */
+/* a line without prefixes (the analysis's) as the screen shows it: cut, made visible */
 static gchar *
-cd_panic_page_clean_line(const gchar *line, gsize len, gboolean ascii)
+cd_panic_page_visible_line(const gchar *line, gsize len, gboolean ascii)
 {
 	g_autofree gchar *visible = NULL;
 	GString *out;
 
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
-	if (len >= 3 && line[0] == '<' && g_ascii_isdigit(line[1])) {
-		const gchar *gt = memchr(line, '>', MIN(len, (gsize)6));
-		if (gt != NULL) {
-			len -= (gsize)(gt + 1 - line);
-			line = gt + 1;
-		}
-	}
-	for (guint i = 0; i < 2 && len > 0 && line[0] == '['; i++) {
-		const gchar *rb = memchr(line, ']', MIN(len, (gsize)32));
-		if (rb == NULL)
-			break;
-		len -= (gsize)(rb + 1 - line);
-		line = rb + 1;
-		if (len > 0 && line[0] == ' ')
-			len--, line++;
-	}
 	if (len > CD_PANIC_PAGE_MAX_LINE) {
 		/* not inside a character: a cut is no invalid byte */
 		len = CD_PANIC_PAGE_MAX_LINE;
@@ -146,56 +102,36 @@ cd_panic_page_clean_line(const gchar *line, gsize len, gboolean ascii)
 	return g_string_free(out, FALSE);
 }
 
-static gboolean
-cd_panic_page_is_crash_start(const gchar *line)
-{
-	for (guint i = 0; i < G_N_ELEMENTS(cd_panic_page_crash_starts); i++) {
-		if (g_str_has_prefix(line, cd_panic_page_crash_starts[i]))
-			return TRUE;
-	}
-	return FALSE;
-}
-
-/* "6.1.0-56-amd64" from "CPU: 0 PID: 86 Comm: insmod Tainted: G OE 6.1.0-56-amd64 #1" */
+/*
+ * A log line as the screen shows it: without the time stamp ("[    4.049834] "), the
+ * pstore level ("<4>") or caller ("[  T123]"), cut at CD_PANIC_PAGE_MAX_LINE bytes (at a
+ * character's start), made visible as everywhere else (cd-text.h: ESC as "\x1b", a C1
+ * control or a bidi override as "\u009b", invalid UTF-8 as "\xff"), a tab as a space;
+ * @ascii: only printable ASCII, for the QR code, other characters as '?'. The text is the
+ * crashed kernel's, often with a task name anyone chose: nothing in it is interpreted.
+ */
 static gchar *
-cd_panic_page_release_from_cpu_line(const gchar *line)
+cd_panic_page_clean_line(const gchar *line, gsize len, gboolean ascii)
 {
-	g_auto(GStrv) words = g_strsplit(line, " ", -1);
-
-	for (guint i = 0; words[i] != NULL && words[i + 1] != NULL; i++) {
-		if (g_ascii_isdigit(words[i][0]) && strchr(words[i], '.') != NULL &&
-		    words[i + 1][0] == '#')
-			return g_strdup(words[i]);
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len >= 3 && line[0] == '<' && g_ascii_isdigit(line[1])) {
+		const gchar *gt = memchr(line, '>', MIN(len, (gsize)6));
+		if (gt != NULL) {
+			len -= (gsize)(gt + 1 - line);
+			line = gt + 1;
+		}
 	}
-	return NULL;
-}
-
-static const gchar *
-cd_panic_page_kind_label(const gchar *kind)
-{
-	static const struct {
-		const gchar *kind;
-		const gchar *label;
-	} labels[] = {
-		{ "oops", "Oops" },
-		{ "bug", "Kernel BUG" },
-		{ "panic", "Kernel panic" },
-		{ "sysrq", "Crash requested with SysRq" },
-		{ "warn", "Warning, and panic_on_warn" },
-		{ "softlockup", "Soft lockup" },
-		{ "hardlockup", "Hard lockup" },
-		{ "hung_task", "Hung task" },
-		{ "oom", "Out of memory" },
-		{ "mce", "Machine check" },
-		{ "gpf", "General protection fault" },
-		{ "divide_error", "Divide error" },
-	};
-
-	for (guint i = 0; i < G_N_ELEMENTS(labels); i++) {
-		if (g_strcmp0(kind, labels[i].kind) == 0)
-			return labels[i].label;
+	for (guint i = 0; i < 2 && len > 0 && line[0] == '['; i++) {
+		const gchar *rb = memchr(line, ']', MIN(len, (gsize)32));
+		if (rb == NULL)
+			break;
+		len -= (gsize)(rb + 1 - line);
+		line = rb + 1;
+		if (len > 0 && line[0] == ' ')
+			len--, line++;
 	}
-	return "Kernel crash";
+	return cd_panic_page_visible_line(line, len, ascii);
 }
 
 typedef struct {
@@ -244,143 +180,75 @@ cd_panic_page_add_log_end(CdPanicPage *self, GArray *lines)
 				g_strdup_printf("  %s", (const gchar *)g_ptr_array_index(last, i)));
 }
 
+/*
+ * The developer lines, as the analysis read them: the lines that say what happened (but
+ * the one the headline says), the task, the instruction, the top of the call trace.
+ */
 static void
-cd_panic_page_find_details(CdPanicPage *self, GArray *lines, gchar **release)
+cd_panic_page_find_details(CdPanicPage *self, GArray *lines)
 {
-	gint last_start = -1;
-	gint first_start;
-	guint crash_lines = 0;
-	gboolean have_rip = FALSE;
-	gboolean have_comm = FALSE;
-	gint trace = -1;
-	const gchar *raw_message = cd_crash_analysis_get_message(self->analysis);
+	CdCrashAnalysis *a = self->analysis;
+	GStrv cause = cd_crash_analysis_get_cause_lines(a);
+	GPtrArray *frames = cd_crash_analysis_get_top_frames(a);
+	const gchar *task = cd_crash_analysis_get_task_line(a);
+	const gchar *ip = cd_crash_analysis_get_ip_line(a);
+	const gchar *raw_message = cd_crash_analysis_get_message(a);
 	g_autofree gchar *message =
 		raw_message != NULL && raw_message[0] != '\0'
-			? cd_panic_page_clean_line(raw_message, strlen(raw_message), FALSE)
+			? cd_panic_page_visible_line(raw_message, strlen(raw_message), FALSE)
 			: NULL;
+	guint shown = 0;
 
-	/* the last crash report in the log, and the crash lines just before it */
-	for (guint i = 0; i < lines->len; i++) {
-		CdPanicLine *l = &g_array_index(lines, CdPanicLine, i);
-		g_autofree gchar *clean = cd_panic_page_clean_line(l->start, l->len, FALSE);
-
-		if (g_str_has_prefix(clean, "Linux version ")) {
-			g_auto(GStrv) words = g_strsplit(clean, " ", 4);
-			if (words[0] != NULL && words[1] != NULL && words[2] != NULL) {
-				g_free(*release);
-				*release = g_strdup(words[2]);
-			}
-		}
-		if (cd_panic_page_is_crash_start(clean) &&
-		    !g_str_has_prefix(clean, "Kernel panic - not syncing"))
-			last_start = (gint)i;
-	}
-	if (last_start < 0) {
-		/* only a panic line, or nothing: start from the panic line if any */
-		for (guint i = 0; i < lines->len; i++) {
-			CdPanicLine *l = &g_array_index(lines, CdPanicLine, i);
-			g_autofree gchar *clean = cd_panic_page_clean_line(l->start, l->len, FALSE);
-
-			if (cd_panic_page_is_crash_start(clean))
-				last_start = (gint)i;
-		}
-	}
-	if (last_start < 0) {
+	if (g_strcmp0(cd_crash_analysis_get_kind(a), "unknown") == 0) {
 		cd_panic_page_add_log_end(self, lines);
 		return;
 	}
-	/* "BUG: ... NULL pointer" comes a few lines before "Oops: 0002 [#1]" */
-	first_start = last_start;
-	for (gint i = last_start - 1; i >= 0 && i >= last_start - 6; i--) {
-		CdPanicLine *l = &g_array_index(lines, CdPanicLine, i);
-		g_autofree gchar *clean = cd_panic_page_clean_line(l->start, l->len, FALSE);
-
-		if (cd_panic_page_is_crash_start(clean))
-			first_start = i;
+	for (guint i = 0; cause[i] != NULL && shown < CD_PANIC_PAGE_MAX_CRASH_LINES; i++) {
+		g_autofree gchar *clean =
+			cd_panic_page_visible_line(cause[i], strlen(cause[i]), FALSE);
+		/* the headline already says it */
+		if (message != NULL && g_str_has_prefix(clean, message))
+			continue;
+		g_ptr_array_add(self->details, g_steal_pointer(&clean));
+		shown++;
 	}
-	for (guint i = (guint)first_start; i < lines->len; i++) {
-		CdPanicLine *l = &g_array_index(lines, CdPanicLine, i);
-		g_autofree gchar *clean = cd_panic_page_clean_line(l->start, l->len, FALSE);
-
-		if (cd_panic_page_is_crash_start(clean) &&
-		    !g_str_has_prefix(clean, "Kernel panic - not syncing") &&
-		    crash_lines < CD_PANIC_PAGE_MAX_CRASH_LINES && i <= (guint)last_start) {
-			/* the headline already says it */
-			if (message != NULL && g_str_has_prefix(clean, message))
-				continue;
-			g_ptr_array_add(self->details, g_steal_pointer(&clean));
-			crash_lines++;
-			continue;
-		}
-		if (!have_comm && strstr(clean, " Comm: ") != NULL &&
-		    g_str_has_prefix(clean, "CPU:")) {
-			if (*release == NULL)
-				*release = cd_panic_page_release_from_cpu_line(clean);
-			g_ptr_array_add(self->details, g_steal_pointer(&clean));
-			have_comm = TRUE;
-			continue;
-		}
-		/* x86 "RIP: 0010:func+0x83/0x1000", arm64 "pc : func+0x1c/0x30" */
-		if (!have_rip &&
-		    (g_str_has_prefix(clean, "RIP: ") || g_str_has_prefix(clean, "pc : "))) {
-			g_ptr_array_add(self->details, g_steal_pointer(&clean));
-			have_rip = TRUE;
-			continue;
-		}
-		if (g_ascii_strncasecmp(clean, "Call Trace:", 11) == 0) {
-			trace = (gint)i;
-			break;
-		}
-	}
-	if (trace >= 0) {
-		guint frames = 0;
-
+	if (task != NULL)
+		g_ptr_array_add(self->details,
+				cd_panic_page_visible_line(task, strlen(task), FALSE));
+	if (ip != NULL)
+		g_ptr_array_add(self->details, cd_panic_page_visible_line(ip, strlen(ip), FALSE));
+	if (frames->len > 0)
 		g_ptr_array_add(self->details, g_strdup("Call Trace:"));
-		for (guint i = (guint)trace + 1;
-		     i < lines->len && frames < CD_PANIC_PAGE_MAX_FRAMES;
-		     i++) {
-			CdPanicLine *l = &g_array_index(lines, CdPanicLine, i);
-			g_autofree gchar *clean = cd_panic_page_clean_line(l->start, l->len, FALSE);
-			const gchar *frame = clean;
-
-			while (*frame == ' ')
-				frame++;
-			/* the frames end at the registers or the next report */
-			if (*frame == '\0' || g_str_has_prefix(frame, "RIP: ") ||
-			    g_str_has_prefix(frame, "---[") ||
-			    cd_panic_page_is_crash_start(frame) ||
-			    g_str_has_prefix(frame, "Modules linked in"))
-				break;
-			/* the unwinder's guesses and the section markers tell a reader little */
-			if (g_str_has_prefix(frame, "? ") || frame[0] == '<')
-				continue;
-			g_ptr_array_add(self->details, g_strdup_printf("  %s", frame));
-			frames++;
-		}
+	for (guint i = 0; i < frames->len && i < CD_PANIC_PAGE_MAX_FRAMES; i++) {
+		const CdCrashFrame *frame = g_ptr_array_index(frames, i);
+		g_autofree gchar *clean =
+			cd_panic_page_visible_line(frame->text, strlen(frame->text), FALSE);
+		g_ptr_array_add(self->details, g_strdup_printf("  %s", clean));
 	}
 }
 
 static void
-cd_panic_page_build_summary(CdPanicPage *self, const gchar *release)
+cd_panic_page_build_summary(CdPanicPage *self)
 {
+	const gchar *release = cd_crash_analysis_get_release(self->analysis);
 	GString *s = g_string_new(NULL);
 	const gchar *comm = cd_crash_analysis_get_comm(self->analysis);
 	const gchar *panic = cd_crash_analysis_get_panic_message(self->analysis);
 	const gchar *message = cd_crash_analysis_get_message(self->analysis);
 	g_autofree gchar *headline =
-		cd_panic_page_clean_line(self->headline, strlen(self->headline), TRUE);
+		cd_panic_page_visible_line(self->headline, strlen(self->headline), TRUE);
 
 	g_string_append_printf(s, "%s\n", headline);
 	if (panic != NULL && (message == NULL || strstr(message, panic) == NULL)) {
-		g_autofree gchar *p = cd_panic_page_clean_line(panic, strlen(panic), TRUE);
+		g_autofree gchar *p = cd_panic_page_visible_line(panic, strlen(panic), TRUE);
 		g_string_append_printf(s, "panic: %s\n", p);
 	}
 	if (release != NULL) {
-		g_autofree gchar *r = cd_panic_page_clean_line(release, strlen(release), TRUE);
+		g_autofree gchar *r = cd_panic_page_visible_line(release, strlen(release), TRUE);
 		g_string_append_printf(s, "kernel: %s\n", r);
 	}
 	if (comm != NULL) {
-		g_autofree gchar *c = cd_panic_page_clean_line(comm, strlen(comm), TRUE);
+		g_autofree gchar *c = cd_panic_page_visible_line(comm, strlen(comm), TRUE);
 		g_string_append_printf(s,
 				       "task: %s pid %d\n",
 				       c,
@@ -456,8 +324,6 @@ cd_panic_page_new(const gchar *dmesg, gsize len)
 {
 	CdPanicPage *self = g_new0(CdPanicPage, 1);
 	g_autoptr(GArray) lines = NULL;
-	g_autofree gchar *release = NULL;
-	const gchar *kind;
 	const gchar *message;
 	guint first_tail;
 
@@ -480,13 +346,12 @@ cd_panic_page_new(const gchar *dmesg, gsize len)
 	self->tail = g_ptr_array_new_with_free_func(g_free);
 	self->analysis = cd_crash_analysis_new_from_text(len > 0 ? dmesg : "", len);
 
-	kind = cd_crash_analysis_get_kind(self->analysis);
 	message = cd_crash_analysis_get_message(self->analysis);
 	if (message == NULL)
 		message = cd_crash_analysis_get_panic_message(self->analysis);
 	if (message != NULL) {
-		g_autofree gchar *m = cd_panic_page_clean_line(message, strlen(message), FALSE);
-		const gchar *label = cd_panic_page_kind_label(kind);
+		g_autofree gchar *m = cd_panic_page_visible_line(message, strlen(message), FALSE);
+		const gchar *label = cd_crash_analysis_get_label(self->analysis);
 
 		/* "Kernel panic - not syncing: ..." says its kind itself */
 		if (g_ascii_strncasecmp(m, label, strlen(label)) == 0)
@@ -495,12 +360,12 @@ cd_panic_page_new(const gchar *dmesg, gsize len)
 			self->headline = g_strdup_printf("%s: %s", label, m);
 	} else {
 		self->headline = g_strdup_printf("%s: the log does not say what happened",
-						 cd_panic_page_kind_label(kind));
+						 cd_crash_analysis_get_label(self->analysis));
 	}
 
 	lines = cd_panic_page_split(len > 0 ? dmesg : "", len);
-	cd_panic_page_find_details(self, lines, &release);
-	cd_panic_page_build_summary(self, release);
+	cd_panic_page_find_details(self, lines);
+	cd_panic_page_build_summary(self);
 
 	/* the log's last lines for the QR code, empty ones left out */
 	first_tail = lines->len > CD_PANIC_PAGE_QR_TAIL_LINES * 2

@@ -14,8 +14,8 @@
  * analysis must find in it; see tests/crash-texts/README.md for the keys. */
 
 static const gchar *cd_kinds[] = {
-	"oops",	     "bug", "panic", "sysrq", "warn",	      "softlockup", "hardlockup",
-	"hung_task", "oom", "mce",   "gpf",   "divide_error", "unknown",
+	"oops",	     "bug", "panic", "sysrq", "warn", "softlockup",   "hardlockup",
+	"hung_task", "oom", "mce",   "nmi",   "gpf",  "divide_error", "unknown",
 };
 
 static gchar *
@@ -435,6 +435,211 @@ test_crash_analysis_signature_changes(void)
 	g_assert_cmpstr(cd_test_signature_of(other_ip, keep), ==, base);
 }
 
+/* the frames a screen shows and the signature is made of, as "a,b,c" */
+static gchar *
+cd_test_top_frames(CdCrashAnalysis *a)
+{
+	g_autoptr(GString) str = g_string_new(NULL);
+	GPtrArray *frames = cd_crash_analysis_get_top_frames(a);
+
+	for (guint i = 0; i < frames->len; i++) {
+		CdCrashFrame *frame = g_ptr_array_index(frames, i);
+		g_string_append_printf(str, "%s%s", i > 0 ? "," : "", frame->symbol);
+	}
+	return g_string_free(g_steal_pointer(&str), FALSE);
+}
+
+/* an NMI no handler claimed, panicking with kernel.unknown_nmi_panic=1: the report is
+ * about where the NMI found the CPU, not about nmi_panic() and the NMI handlers */
+static void
+test_crash_analysis_nmi(void)
+{
+	g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func(g_object_unref);
+	g_autofree gchar *text = cd_test_read("nmi-unknown-6.1", ".txt", NULL);
+	g_autoptr(CdCrashAnalysis) a = cd_crash_analysis_new_from_text(text, strlen(text));
+	g_autofree gchar *top = cd_test_top_frames(a);
+	g_autofree gchar *no_uhhuh = NULL;
+	g_autofree gchar *no_regs = NULL;
+	g_autofree gchar *other_guess = NULL;
+	g_autofree gchar *other_cpu_work = NULL;
+	g_autofree gchar *iock = NULL;
+	const gchar *base = cd_test_signature_of(text, keep);
+	GPtrArray *frames = cd_crash_analysis_get_backtrace(a);
+
+	g_assert_cmpstr(cd_crash_analysis_get_label(a), ==, "Non-maskable interrupt");
+	g_assert_cmpstr(cd_crash_analysis_get_ip_line(a),
+			==,
+			"RIP: 0010:native_safe_halt+0xb/0x10");
+	g_assert_cmpstr(top,
+			==,
+			"default_idle,default_idle_call,do_idle,cpu_startup_entry,rest_init,"
+			"arch_call_rest_init,start_kernel,secondary_startup_64_no_verify");
+	/* meta.json's backtrace is the interrupted context's, from its first guess on */
+	g_assert_cmpuint(frames->len, ==, 10);
+	for (guint i = 0; i < frames->len; i++) {
+		CdCrashFrame *frame = g_ptr_array_index(frames, i);
+		g_assert_false(g_str_has_suffix(frame->symbol, "nmi"));
+		g_assert_cmpstr(frame->symbol, !=, "panic");
+		g_assert_cmpstr(frame->symbol, !=, "default_do_nmi");
+	}
+
+	/* the "Uhhuh" line is ratelimited: the panic's own line says it then */
+	no_uhhuh = cd_test_replace(text,
+				   "Uhhuh. NMI received for unknown reason 20 on CPU 0.",
+				   "random: crng init done");
+	g_clear_object(&a);
+	a = cd_crash_analysis_new_from_text(no_uhhuh, strlen(no_uhhuh));
+	g_assert_cmpstr(cd_crash_analysis_get_kind(a), ==, "nmi");
+	g_assert_cmpstr(cd_crash_analysis_get_message(a),
+			==,
+			"Kernel panic - not syncing: NMI: Not continuing");
+	g_assert_cmpstr(cd_crash_analysis_get_ip_symbol(a), ==, "native_safe_halt+0xb/0x10");
+
+	/* a trace without the registers of the interrupted context: the NMI handlers are
+	 * still no frame of the crash */
+	no_regs = cd_test_replace(text, "RIP: 0010:native_safe_halt+0xb/0x10", "Stack:");
+	g_clear_object(&a);
+	a = cd_crash_analysis_new_from_text(no_regs, strlen(no_regs));
+	g_assert_cmpstr(cd_crash_analysis_get_kind(a), ==, "nmi");
+	g_assert_null(cd_crash_analysis_get_ip_symbol(a));
+	g_clear_pointer(&top, g_free);
+	top = cd_test_top_frames(a);
+	g_assert_true(g_str_has_prefix(top, "default_idle,default_idle_call,"));
+
+	/* the unwinder's guesses are no part of the bug */
+	other_guess = cd_test_replace(text,
+				      " ? native_safe_halt+0xb/0x10",
+				      " ? acpi_idle_do_entry+0x1/0x2");
+	g_assert_cmpstr(cd_test_signature_of(other_guess, keep), ==, base);
+	/* but where the CPU was is */
+	other_cpu_work = cd_test_replace(text, " do_idle+", " do_other_work+");
+	g_assert_cmpstr(cd_test_signature_of(other_cpu_work, keep), !=, base);
+
+	/* an I/O check NMI with panic_on_unrecovered_nmi */
+	iock = cd_test_replace(text,
+			       "Uhhuh. NMI received for unknown reason 20 on CPU 0.",
+			       "NMI: IOCK error (debug interrupt?) for reason 60 on CPU 0.");
+	g_free(g_steal_pointer(&no_uhhuh));
+	no_uhhuh = cd_test_replace(iock, "NMI: Not continuing", "NMI IOCK error: Not continuing");
+	g_clear_object(&a);
+	a = cd_crash_analysis_new_from_text(no_uhhuh, strlen(no_uhhuh));
+	g_assert_cmpstr(cd_crash_analysis_get_kind(a), ==, "nmi");
+	g_assert_cmpstr(cd_crash_analysis_get_message(a),
+			==,
+			"NMI: IOCK error (debug interrupt?) for reason 60 on CPU 0.");
+
+	/* the hard lockup detector panics from an NMI too, and stays a hard lockup */
+	g_clear_pointer(&text, g_free);
+	text = cd_test_read("hardlockup-6.1", ".txt", NULL);
+	g_clear_object(&a);
+	a = cd_crash_analysis_new_from_text(text, strlen(text));
+	g_assert_cmpstr(cd_crash_analysis_get_kind(a), ==, "hardlockup");
+}
+
+/* what the brown screen shows, from the analysis */
+static void
+test_crash_analysis_screen(void)
+{
+	const struct {
+		const gchar *name;
+		const gchar *label;
+		const gchar *cause; /* the lines joined with '|' */
+		const gchar *task_line;
+		const gchar *ip_line;
+		const gchar *release;
+		const gchar *top; /* the first three top frames */
+	} cases[] = {
+		{ "real-6.1-oops",
+		  "Oops",
+		  "BUG: kernel NULL pointer dereference, address: 0000000000000000|"
+		  "Oops: 0002 [#1] PREEMPT SMP NOPTI",
+		  "CPU: 0 PID: 86 Comm: insmod Kdump: loaded Tainted: G           OE      "
+		  "6.1.0-56-amd64 #1  Debian 6.1.192-2",
+		  "RIP: 0010:crashdesk_test_init+0x83/0x1000 [crashdesk_test]",
+		  "6.1.0-56-amd64",
+		  "do_one_initcall,do_init_module,__do_sys_finit_module" },
+		{ "real-6.1-sysrq",
+		  "Crash requested with SysRq",
+		  "sysrq: Trigger a crash",
+		  "CPU: 0 PID: 1 Comm: init Kdump: loaded Tainted: G           OE      "
+		  "6.1.0-56-amd64 #1  Debian 6.1.192-2",
+		  NULL,
+		  "6.1.0-56-amd64",
+		  "sysrq_handle_crash,__handle_sysrq.cold,write_sysrq_trigger" },
+		{ "panic-vfs-root-6.1",
+		  "Kernel panic",
+		  "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)",
+		  "CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.0-18-amd64 #1  Debian 6.1.76-1",
+		  NULL,
+		  "6.1.0-18-amd64",
+		  "mount_block_root,prepare_namespace,kernel_init_freeable" },
+		{ "oom-panic-on-oom-6.1",
+		  "Out of memory",
+		  "stress-ng-vm invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|"
+		  "__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=1000",
+		  "CPU: 0 PID: 1203 Comm: stress-ng-vm Not tainted 6.1.0-18-amd64 #1  Debian "
+		  "6.1.76-1",
+		  NULL,
+		  "6.1.0-18-amd64",
+		  "out_of_memory,__alloc_pages_slowpath.constprop.0,__alloc_pages" },
+		{ "mce-6.1",
+		  "Machine check",
+		  "mce: [Hardware Error]: CPU 3: Machine Check Exception: 5 Bank 1: "
+		  "b200000000000151",
+		  NULL,
+		  "mce: [Hardware Error]: RIP !INEXACT! 10:<ffffffffa0c0b567> "
+		  "{intel_idle+0x77/0x130}",
+		  NULL,
+		  "" },
+		{ "nmi-unknown-6.1",
+		  "Non-maskable interrupt",
+		  "Uhhuh. NMI received for unknown reason 20 on CPU 0.",
+		  "CPU: 0 PID: 0 Comm: swapper/0 Not tainted 6.1.0-57-amd64 #1  Debian 6.1.192-3",
+		  "RIP: 0010:native_safe_halt+0xb/0x10",
+		  "6.1.0-57-amd64",
+		  "default_idle,default_idle_call,do_idle" },
+		{ "garbage", "Kernel crash", "", NULL, NULL, NULL, "" },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		gsize len = 0;
+		g_autofree gchar *text = cd_test_read(cases[i].name, ".txt", &len);
+		g_autoptr(CdCrashAnalysis) a = cd_crash_analysis_new_from_text(text, len);
+		g_autofree gchar *cause = g_strjoinv("|", cd_crash_analysis_get_cause_lines(a));
+		g_autofree gchar *top = cd_test_top_frames(a);
+		g_auto(GStrv) top3 = g_strsplit(top, ",", 4);
+		g_autofree gchar *first3 = NULL;
+		gsize start = 0;
+		gsize end = 0;
+
+		g_test_message("%s", cases[i].name);
+		if (g_strv_length(top3) > 3)
+			g_clear_pointer(&top3[3], g_free);
+		first3 = g_strjoinv(",", top3);
+		g_assert_cmpstr(cd_crash_analysis_get_label(a), ==, cases[i].label);
+		g_assert_cmpstr(cause, ==, cases[i].cause);
+		g_assert_cmpstr(cd_crash_analysis_get_task_line(a), ==, cases[i].task_line);
+		g_assert_cmpstr(cd_crash_analysis_get_ip_line(a), ==, cases[i].ip_line);
+		g_assert_cmpstr(cd_crash_analysis_get_release(a), ==, cases[i].release);
+		g_assert_cmpstr(first3, ==, cases[i].top);
+
+		/* the range holds the cause's lines, and only whole lines */
+		if (cases[i].cause[0] == '\0') {
+			g_assert_false(cd_crash_analysis_get_cause_range(a, &start, &end));
+			continue;
+		}
+		g_assert_true(cd_crash_analysis_get_cause_range(a, &start, &end));
+		g_assert_cmpuint(start, <, end);
+		g_assert_cmpuint(end, <=, len);
+		g_assert_true(start == 0 || text[start - 1] == '\n');
+		g_assert_true(end == len || text[end - 1] == '\n');
+		for (GStrv l = cd_crash_analysis_get_cause_lines(a); *l != NULL; l++) {
+			g_autofree gchar *range = g_strndup(text + start, end - start);
+			g_assert_nonnull(strstr(range, *l));
+		}
+	}
+}
+
 static void
 test_crash_analysis_empty(void)
 {
@@ -769,6 +974,8 @@ main(int argc, char **argv)
 	g_test_add_func("/capture/analysis/signature/changes",
 			test_crash_analysis_signature_changes);
 	g_test_add_func("/capture/analysis/null-and-empty", test_crash_analysis_empty);
+	g_test_add_func("/capture/analysis/nmi", test_crash_analysis_nmi);
+	g_test_add_func("/capture/analysis/screen", test_crash_analysis_screen);
 	g_test_add_func("/capture/analysis/taint-words", test_crash_analysis_taint_words);
 	g_test_add_func("/capture/analysis/formats", test_crash_analysis_formats);
 	g_test_add_func("/capture/analysis/old-sysrq", test_crash_analysis_old_sysrq);

@@ -14,7 +14,9 @@
 #include "cd-error.h"
 #include "cd-font.h"
 #include "cd-panic-page.h"
+#include "cd-pstore.h"
 #include "cd-qr.h"
+#include "cd-report-meta.h"
 #include "cd-text.h"
 
 /* the brown screen's parts: canvas, PNG, fonts (hostile ones too), QR sizing, layout */
@@ -1099,6 +1101,225 @@ test_page_hostile_text(void)
 				"task: \\x1b]0;pwned\\x07\\u009b\\u202e\\xff pid 4242\n"));
 }
 
+/* ---- the page and meta.json read a crash the same way ---- */
+
+/* the headline's first words for each kind meta.json can say */
+static const gchar *
+agree_label(const gchar *kind)
+{
+	static const gchar *labels[][2] = {
+		{ "oops", "Oops" },
+		{ "bug", "Kernel BUG" },
+		{ "panic", "Kernel panic" },
+		{ "sysrq", "Crash requested with SysRq" },
+		{ "warn", "Warning, and panic_on_warn" },
+		{ "softlockup", "Soft lockup" },
+		{ "hardlockup", "Hard lockup" },
+		{ "hung_task", "Hung task" },
+		{ "oom", "Out of memory" },
+		{ "mce", "Machine check" },
+		{ "nmi", "Non-maskable interrupt" },
+		{ "gpf", "General protection fault" },
+		{ "divide_error", "Divide error" },
+		{ "unknown", "Kernel crash" },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(labels); i++) {
+		if (g_strcmp0(kind, labels[i][0]) == 0)
+			return labels[i][1];
+	}
+	g_test_fail_printf("meta.json says kind %s, which the page has no words for", kind);
+	return "";
+}
+
+static const gchar *
+agree_string(json_object *obj, const gchar *key)
+{
+	json_object *value = NULL;
+
+	if (!json_object_object_get_ex(obj, key, &value) || value == NULL)
+		return NULL;
+	return json_object_get_string(value);
+}
+
+/*
+ * @text through the brown screen, and through the analysis into a meta.json as
+ * crashdesk save and pstore build it: the page names the same kind, message, task and
+ * instruction as meta.json, and the frames it shows are reliable frames of meta.json's
+ * backtrace, in its order.
+ */
+static void
+check_page_agrees(const gchar *what, const gchar *text, gsize len)
+{
+	g_autoptr(CdPanicPage) page = cd_panic_page_new(text, len);
+	g_autoptr(CdCrashAnalysis) analysis = cd_crash_analysis_new_from_text(text, len);
+	CdReportMetaInput in = {
+		.id = "2026-12-07-22:00:00-test",
+		.source = "kdump",
+		.crash_time = -1,
+		.analysis = analysis,
+	};
+	gsize meta_len = 0;
+	g_autofree gchar *meta = cd_report_meta_build(&in, &meta_len);
+	g_autoptr(json_object) root = json_tokener_parse(meta);
+	json_object *crash = NULL;
+	json_object *backtrace = NULL;
+	json_object *pid_value = NULL;
+	const gchar *kind, *message, *comm, *ip_symbol, *label;
+	const gchar *headline = cd_panic_page_get_headline(page);
+	const gchar *qr = cd_panic_page_get_qr_text(page);
+	GPtrArray *details = cd_panic_page_get_detail_lines(page);
+	gint pid = -1;
+	gboolean shows_ip = FALSE;
+	gboolean in_trace = FALSE;
+	gsize next_frame = 0;
+
+	g_test_message("%s", what);
+	g_assert_nonnull(root);
+	g_assert_true(json_object_object_get_ex(root, "crash", &crash));
+	g_assert_true(json_object_object_get_ex(crash, "backtrace", &backtrace));
+	kind = agree_string(crash, "kind");
+	message = agree_string(crash, "message");
+	comm = agree_string(crash, "comm");
+	ip_symbol = agree_string(crash, "ip_symbol");
+	if (json_object_object_get_ex(crash, "pid", &pid_value) && pid_value != NULL)
+		pid = json_object_get_int(pid_value);
+
+	/* the kind: the headline's first words */
+	label = agree_label(kind);
+	if (g_ascii_strncasecmp(headline, label, strlen(label)) != 0)
+		g_test_fail_printf("%s: meta.json says %s, the page \"%s\"", what, kind, headline);
+	/* the message: the rest of it */
+	if (message != NULL && strstr(headline, message) == NULL)
+		g_test_fail_printf("%s: meta.json says \"%s\", the page \"%s\"",
+				   what,
+				   message,
+				   headline);
+	if (message == NULL)
+		g_assert_true(g_str_has_suffix(headline, "the log does not say what happened"));
+
+	/* the task: in the QR code's summary, and any task line the page shows */
+	if (comm != NULL) {
+		g_autofree gchar *task = g_strdup_printf("\ntask: %s pid %d\n", comm, pid);
+		if (strstr(qr, task) == NULL)
+			g_test_fail_printf("%s: meta.json's task%s is not in the QR code",
+					   what,
+					   task);
+	} else {
+		g_assert_null(strstr(qr, "\ntask: "));
+	}
+	for (guint i = 0; i < details->len; i++) {
+		const gchar *line = g_ptr_array_index(details, i);
+		g_autofree gchar *pid_words = g_strdup_printf(" PID: %d ", pid);
+		g_autofree gchar *comm_words = g_strdup_printf(" Comm: %s ", comm);
+
+		if (!g_str_has_prefix(line, "CPU: ") || strstr(line, " PID: ") == NULL)
+			continue;
+		if (strstr(line, pid_words) == NULL || strstr(line, comm_words) == NULL)
+			g_test_fail_printf("%s: the page shows \"%s\", meta.json pid %d comm %s",
+					   what,
+					   line,
+					   pid,
+					   comm);
+	}
+
+	/* the instruction: the page shows the one meta.json has, and no other */
+	for (guint i = 0; i < details->len; i++) {
+		const gchar *line = g_ptr_array_index(details, i);
+		if (g_str_has_prefix(line, "RIP: ") || g_str_has_prefix(line, "IP: ") ||
+		    g_str_has_prefix(line, "pc : ") ||
+		    strstr(line, "[Hardware Error]: RIP") != NULL) {
+			if (ip_symbol == NULL || strstr(line, ip_symbol) == NULL)
+				g_test_fail_printf("%s: the page shows \"%s\", meta.json ip %s",
+						   what,
+						   line,
+						   ip_symbol);
+			shows_ip = TRUE;
+		}
+	}
+	if (ip_symbol != NULL && !shows_ip)
+		g_test_fail_printf("%s: meta.json's ip %s is not on the page", what, ip_symbol);
+
+	/* the frames: reliable ones of meta.json's backtrace, in order */
+	for (guint i = 0; i < details->len; i++) {
+		const gchar *line = g_ptr_array_index(details, i);
+		gboolean found = FALSE;
+
+		if (g_strcmp0(line, "Call Trace:") == 0) {
+			in_trace = TRUE;
+			continue;
+		}
+		if (!in_trace)
+			continue;
+		g_assert_true(g_str_has_prefix(line, "  "));
+		for (; next_frame < json_object_array_length(backtrace) && !found; next_frame++) {
+			json_object *frame = json_object_array_get_idx(backtrace, next_frame);
+			const gchar *symbol = agree_string(frame, "symbol");
+			json_object *reliable = NULL;
+			g_autofree gchar *prefix = g_strdup_printf("  %s+", symbol);
+
+			json_object_object_get_ex(frame, "reliable", &reliable);
+			found = g_str_has_prefix(line, prefix) && json_object_get_boolean(reliable);
+		}
+		if (!found)
+			g_test_fail_printf("%s: the page's frame \"%s\" is no reliable frame of "
+					   "meta.json's backtrace after the one before it",
+					   what,
+					   line);
+	}
+}
+
+static void
+test_page_agrees_with_meta(void)
+{
+	g_autofree gchar *texts = g_test_build_filename(G_TEST_DIST, "crash-texts", NULL);
+	g_autofree gchar *pstore = g_test_build_filename(G_TEST_DIST, "pstore", NULL);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GDir) dir = g_dir_open(texts, 0, &error);
+	const gchar *name;
+	guint n = 0;
+
+	g_assert_no_error(error);
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *text = NULL;
+		gsize len = 0;
+
+		if (!g_str_has_suffix(name, ".txt"))
+			continue;
+		text = read_crash_text(name, &len);
+		check_page_agrees(name, text, len);
+		n++;
+	}
+	g_assert_cmpuint(n, >=, 30);
+
+	/* the records a real kernel left in pstore, as crashdesk pstore reads them */
+	g_clear_pointer(&dir, g_dir_close);
+	dir = g_dir_open(pstore, 0, &error);
+	g_assert_no_error(error);
+	n = 0;
+	while ((name = g_dir_read_name(dir)) != NULL) {
+		g_autofree gchar *path = g_build_filename(pstore, name, NULL);
+		g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+		g_autoptr(GPtrArray) crashes = NULL;
+
+		if (!g_file_test(path, G_FILE_TEST_IS_DIR))
+			continue;
+		crashes = cd_pstore_read(path, warnings, &error);
+		g_assert_no_error(error);
+		g_assert_cmpuint(crashes->len, >, 0);
+		for (guint i = 0; i < crashes->len; i++) {
+			const CdPstoreCrash *crash = g_ptr_array_index(crashes, i);
+			g_autofree gchar *visible = cd_text_make_visible(
+				crash->text,
+				-1,
+				CD_TEXT_FLAG_KEEP_NEWLINES | CD_TEXT_FLAG_KEEP_TABS);
+			check_page_agrees(name, visible, strlen(visible));
+			n++;
+		}
+	}
+	g_assert_cmpuint(n, >=, 3);
+}
+
 static void
 test_page_vmcore(void)
 {
@@ -1159,5 +1380,6 @@ main(gint argc, gchar **argv)
 	g_test_add_func("/panic-console/page/colors", test_page_colors);
 	g_test_add_func("/panic-console/page/vmcore", test_page_vmcore);
 	g_test_add_func("/panic-console/page/hostile-text", test_page_hostile_text);
+	g_test_add_func("/panic-console/page/agrees-with-meta", test_page_agrees_with_meta);
 	return g_test_run();
 }

@@ -41,6 +41,13 @@ EXPECTED = {
              b"panic_on_warn"],
     "wrap": [b"sysrq: Trigger a crash"],
     "bigring": [b"sysrq: Trigger a crash"],
+    "nmi": [b"Uhhuh. NMI received for unknown reason",
+            b"Kernel panic - not syncing: NMI: Not continuing"],
+    "mce": [b"mce: [Hardware Error]: CPU 0: Machine Check Exception:",
+            b"mce: [Hardware Error]: RIP !INEXACT! 10:",
+            b"Kernel panic - not syncing: Fatal local machine check"],
+    "hung": [b"INFO: task crashdesk-hung:", b" blocked for more than ",
+             b"Kernel panic - not syncing: hung_task: blocked tasks"],
 }
 
 # Printed by the test module before every crash (crashdesk_print_samples):

@@ -51,6 +51,28 @@ EXPECTED = {
              "insmod", r"^crashdesk_test_init\+"),
     "wrap": SYSRQ,
     "bigring": SYSRQ,
+    # sent from QEMU's monitor to a CPU idling in "sleep 600": the instruction
+    # is where the NMI or machine check found it, not the handler's
+    "nmi": ("nmi", r"^Uhhuh\. NMI received for unknown reason [0-9a-f]+ on CPU 0\.$",
+            "swapper/0", r"^(pv_)?native_safe_halt\+"),
+    "mce": ("mce", r"^Machine check: Processor Context Corrupt$", None,
+            r"^(pv_)?native_safe_halt\+"),
+    "hung": ("hung_task", r"^INFO: task crashdesk-hung:\d+ blocked for more than "
+             r"\d+ seconds\.$", "crashdesk-hung", None),
+}
+
+# The kinds sent from outside the kernel's code
+OUTSIDE = ("nmi", "mce", "hung")
+
+# What meta.json's backtrace must hold and must not of the kinds whose panic's
+# own trace is not the crash's: (functions it has, functions it has not).
+FRAMES = {
+    # the idle task's frames, not those of nmi_panic() and the NMI handlers
+    "nmi": (["do_idle"], ["dump_stack_lvl", "panic", "nmi_panic",
+                               "unknown_nmi_error", "default_do_nmi", "exc_nmi",
+                               "end_repeat_nmi"]),
+    # the blocked thread's, not khungtaskd's ("watchdog") that panicked
+    "hung": (["crashdesk_hung", "kthread"], ["panic", "watchdog"]),
 }
 
 
@@ -134,6 +156,14 @@ def check_kind(args, tap):
         ]
         for name, ok, value in facts:
             tap.result(ok, f"meta.json {name} is right", [f"got {value!r}"])
+        if kind in FRAMES:
+            has, has_not = FRAMES[kind]
+            names = [f.get("symbol", "").split(".")[0]
+                     for f in crash.get("backtrace", [])]
+            tap.result(all(n in names for n in has) and
+                       not any(n in names for n in has_not),
+                       f"meta.json backtrace has {', '.join(has)}, "
+                       f"none of {', '.join(has_not)}", [f"got {names}"])
 
         rc, parsed, err = run([sys.executable, APPORT_PARSE,
                                report / "report.crash"])
@@ -165,8 +195,9 @@ def check_kind(args, tap):
 
 def check_signatures(args, tap):
     signatures = {}
+    kinds = list(EXPECTED)
     with tempfile.TemporaryDirectory() as tmp:
-        for kind in EXPECTED:
+        for kind in kinds:
             out = args.cache_dir / "out-signatures" / crashvm.entry_name(
                 kind, None, args.series)
             crashvm.obtain(args.cache_dir, kind, out, args.crashdesk,
@@ -185,11 +216,12 @@ def check_signatures(args, tap):
                signatures["bigring"],
                "the same sysrq crash after different logs has one signature",
                [f"{k}: {signatures[k]}" for k in ("sysrq", "wrap", "bigring")])
-    distinct = [signatures[k] for k in ("sysrq", "oops", "bug", "panic", "warn")]
+    different = [k for k in ("sysrq", "oops", "bug", "panic", "warn") + OUTSIDE
+                 if k in kinds]
+    distinct = [signatures[k] for k in different]
     tap.result(len(set(distinct)) == len(distinct),
                "different bugs have different signatures",
-               [f"{k}: {signatures[k]}" for k in
-                ("sysrq", "oops", "bug", "panic", "warn")])
+               [f"{k}: {signatures[k]}" for k in different])
 
 
 def main():
@@ -207,7 +239,7 @@ def main():
         parser.error("give --kind KIND or --signatures")
     if args.signatures:
         return crashvm.tap_main(4, check_signatures, args)
-    return crashvm.tap_main(16, check_kind, args)
+    return crashvm.tap_main(16 + (args.kind in FRAMES), check_kind, args)
 
 
 if __name__ == "__main__":

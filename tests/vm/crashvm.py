@@ -708,6 +708,9 @@ def recipe_for(kind, version, guest_tool, fill=None, variant=None):
     if variant is not None:
         # only variants have the key: the kinds' hashes stay as they were
         recipe["variant"] = variant
+    if kind in KIND_MONITOR:
+        recipe["monitor"] = {"commands": KIND_MONITOR[kind],
+                             "delay": MONITOR_DELAY}
     if fill is not None:
         # Only this kind has the key: other kinds' hashes stay as they were.
         recipe["fill"] = {
@@ -721,6 +724,21 @@ def recipe_for(kind, version, guest_tool, fill=None, variant=None):
 
 # Kernel options a kind needs beyond the common ones.
 KIND_APPEND = {"bigring": "log_buf_len=16M", "oops_again": "nokaslr"}
+
+# The kinds whose crash comes from outside the guest: the commands of QEMU's
+# human monitor sent once the guest marks CRASHDESK-MONITOR: ready (init.sh).
+# "mce CPU BANK STATUS MCG_STATUS ADDR MISC": an uncorrected error (VAL, UC, EN)
+# that corrupted the processor context (PCC), machine check in progress (MCIP)
+# with a restart IP (RIPV) but no error IP (EIPV): Linux's mce_panic(), "Fatal
+# local machine check", and the interrupted instruction as "RIP !INEXACT!".
+# Bank 1: Linux leaves bank 0 disabled on some family 6 models.
+KIND_MONITOR = {
+    "nmi": ["nmi"],
+    "mce": ["mce 0 1 0xb200000000000000 0x5 0 0"],
+}
+# Seconds between the guest's mark and the commands: time for init to start
+# "sleep" and the CPU to idle (sent at once, the NMI found it in execve).
+MONITOR_DELAY = 3
 
 
 def append_for(kind, variant=None):
@@ -752,7 +770,48 @@ def qemu_command(work, kind, kernel_dir, fill=None, variant=None):
         # The fourth disk, /dev/vdd: shared by every run, so read-only.
         command += ["-drive", f"file={fill['data_image']},format=raw,"
                     "if=virtio,readonly=on"]
+    if kind in KIND_MONITOR:
+        command += ["-monitor", f"unix:{work / 'monitor.sock'},server=on,wait=off"]
     return command
+
+
+def run_with_monitor(command, work, kind, timeout):
+    """Run QEMU for a kind of KIND_MONITOR: once the console says
+    CRASHDESK-MONITOR: ready, send the kind's monitor commands.  Returns
+    (exit code, stderr, what the monitor answered); raises
+    subprocess.TimeoutExpired."""
+    sys.path.insert(0, str(HERE.parent))
+    import screen
+    deadline = time.monotonic() + timeout
+    console_path = work / "console.log"
+    replies = []
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL,
+                            preexec_fn=die_with_parent)
+    try:
+        while proc.poll() is None:
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(command, timeout)
+            if not replies and console_path.exists() and \
+                    "CRASHDESK-MONITOR: ready" in \
+                    console_path.read_text(errors="replace"):
+                time.sleep(MONITOR_DELAY)
+                try:
+                    with screen.Monitor(work / "monitor.sock", deadline) as m:
+                        for line in KIND_MONITOR[kind]:
+                            replies.append(m.command(line))
+                except screen.MonitorError as e:
+                    # the guest may crash, and QEMU end, before the prompt
+                    replies.append(e.reply)
+            time.sleep(0.2)
+        stderr = proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+    return proc.returncode, stderr, "".join(replies)
 
 
 def last_marker(console, name):
@@ -772,15 +831,20 @@ def boot(work, kind, kernel_dir, fill=None, variant=None, series=None):
     """Run the VM; return the console text.  Failures name the last stage
     the init script reported."""
     command = qemu_command(work, kind, kernel_dir, fill, variant)
+    monitor_reply = ""
     try:
-        result = subprocess.run(command, capture_output=True, text=True,
-                                stdin=subprocess.DEVNULL,
-                                timeout=boot_timeout(kind, variant),
-                                preexec_fn=die_with_parent)
+        if kind in KIND_MONITOR:
+            returncode, stderr, monitor_reply = run_with_monitor(
+                command, work, kind, boot_timeout(kind, variant))
+        else:
+            result = subprocess.run(command, capture_output=True, text=True,
+                                    stdin=subprocess.DEVNULL,
+                                    timeout=boot_timeout(kind, variant),
+                                    preexec_fn=die_with_parent)
+            returncode, stderr = result.returncode, result.stderr
         problem = None
-        if result.returncode != 0:
-            problem = (f"qemu exited with {result.returncode}: "
-                       f"{result.stderr.strip()}")
+        if returncode != 0:
+            problem = f"qemu exited with {returncode}: {stderr.strip()}"
     except subprocess.TimeoutExpired:
         problem = f"timed out after {boot_timeout(kind, variant)} s"
     except OSError as e:
@@ -792,6 +856,8 @@ def boot(work, kind, kernel_dir, fill=None, variant=None, series=None):
         problem = last_marker(console, "ERROR")
     if problem is None and last_marker(console, "STAGE") != "done":
         problem = "the VM stopped early"
+    if problem is not None and monitor_reply.strip():
+        problem += f"\nQEMU's monitor answered: {monitor_reply.strip()}"
     if problem is not None:
         stage = last_marker(console, "STAGE") or "kernel boot (no init)"
         raise StepError(f"boot {entry_name(kind, variant, series)} (last stage: "
@@ -868,6 +934,7 @@ def capture(cache, kind, kernel_dir, module_ko, guest_tool, recipe, out,
         with boot_slot(cache):
             console = boot(work, kind, kernel_dir, fill, variant, series)
         (work / "initramfs.cpio").unlink()
+        (work / "monitor.sock").unlink(missing_ok=True)
         extract_results(work, console, guest_tool is not None)
     except BaseException:
         if (work / "console.log").exists():

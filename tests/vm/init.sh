@@ -147,6 +147,37 @@ crash_bigring() {
 	echo c > /proc/sysrq-trigger
 }
 
+# The crashes that come from outside the kernel's own code. The host sends them
+# from QEMU's monitor (crashvm.py's KIND_MONITOR) once the guest marks
+# CRASHDESK-MONITOR: ready; the CPU idles meanwhile, and the report must say
+# so (native_safe_halt), not name the NMI or machine check handlers.
+# An NMI no handler claims ("nmi"): with unknown_nmi_panic the kernel panics.
+crash_nmi() {
+	echo 1 > /proc/sys/kernel/unknown_nmi_panic
+	load_test_module idle
+	snapshot_page_flags
+	mark "MONITOR: ready"
+	sleep 600
+}
+
+# An uncorrected machine check with the processor context corrupt ("mce").
+crash_mce() {
+	load_test_module idle
+	snapshot_page_flags
+	mark "MONITOR: ready"
+	sleep 600
+}
+
+# A kernel thread of the module stuck in D state: khungtaskd finds it blocked
+# on two checks hung_task_timeout_secs apart and, with hung_task_panic, panics.
+crash_hung() {
+	echo 1 > /proc/sys/kernel/hung_task_panic
+	echo 2 > /proc/sys/kernel/hung_task_timeout_secs
+	snapshot_page_flags
+	load_test_module hung
+	sleep 600
+}
+
 # the virtio disk drivers, in load order (NN-name.ko)
 load_disk_modules() {
 	for module in /lib/modules/virtio/*.ko; do

@@ -5,21 +5,27 @@
  * Loading the module first prints a few records whose bytes a dmesg
  * reader must escape or keep as they are, then performs the crash chosen
  * by the "kind" parameter.  Kinds the module does not crash for itself
- * (sysrq, wrap, bigring) return 0 and leave the crash to the init script.
+ * (sysrq, wrap, bigring, and idle for the crashes the host sends from QEMU's
+ * monitor) return 0 and leave the crash to the init script or the host;
+ * "hung" starts a kernel thread that waits uninterruptibly for good, for the
+ * hung task detector to find (the init script sets hung_task_panic).
  */
 
 #include <linux/bug.h>
 #include <linux/errno.h>
+#include <linux/err.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/panic.h>
 #include <linux/printk.h>
+#include <linux/sched.h>
 #include <linux/string.h>
 
 static char *kind = "sysrq";
 module_param(kind, charp, 0444);
-MODULE_PARM_DESC(kind, "sysrq, oops, bug, panic, warn, wrap or bigring");
+MODULE_PARM_DESC(kind, "sysrq, oops, bug, panic, warn, wrap, bigring, idle or hung");
 
 static int lines;
 module_param(lines, int, 0444);
@@ -54,8 +60,21 @@ static void crashdesk_oops(void)
 	*ptr = 42;
 }
 
+/* In D state for good: nothing wakes it, so every check of khungtaskd finds it
+ * blocked with the same switch count. */
+static int crashdesk_hung(void *unused)
+{
+	for (;;) {
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		schedule();
+	}
+	return 0;
+}
+
 static int __init crashdesk_test_init(void)
 {
+	struct task_struct *task;
+
 	crashdesk_flood();
 	crashdesk_print_samples();
 
@@ -67,8 +86,14 @@ static int __init crashdesk_test_init(void)
 		panic("crashdesk-test: deliberate panic %d", 42);
 	else if (!strcmp(kind, "warn"))
 		WARN(1, "crashdesk-test: deliberate warning %d\n", 42);
-	else if (strcmp(kind, "sysrq") && strcmp(kind, "wrap") && strcmp(kind, "bigring"))
+	else if (!strcmp(kind, "hung")) {
+		task = kthread_run(crashdesk_hung, NULL, "crashdesk-hung");
+		if (IS_ERR(task))
+			return PTR_ERR(task);
+	} else if (strcmp(kind, "sysrq") && strcmp(kind, "wrap") && strcmp(kind, "bigring") &&
+		   strcmp(kind, "idle")) {
 		return -EINVAL;
+	}
 
 	/* Still alive: the init script crashes the kernel next (or failed). */
 	return 0;
