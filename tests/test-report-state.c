@@ -74,10 +74,11 @@ typedef struct {
 static void
 test_state_bad(void)
 {
+	g_autofree gchar *a_lot = g_strnfill(CD_REPORT_STATE_MAX_URL, 'a');
 	g_autofree gchar *long_url =
 		g_strdup_printf("{\"submissions\":[{\"tracker\":\"x\",\"url\":\"https://h/%s\","
 				"\"time\":\"2026-11-22T14:15:30Z\"}]}",
-				g_strnfill(CD_REPORT_STATE_MAX_URL, 'a'));
+				a_lot);
 	const BadCase cases[] = {
 		{ "[]", "not a JSON object" },
 		{ "{\"seen\":", "not valid JSON" },
