@@ -946,6 +946,19 @@ cd_report_store_open_report(CdReportStore *self, const gchar *id, GError **error
 }
 
 gchar *
+cd_report_store_read_state(CdReportStore *self, const gchar *id, gsize *len, GError **error)
+{
+	return cd_report_store_read_range(self,
+					  id,
+					  CD_REPORT_FILE_STATE,
+					  CD_FILE_RANGE_HEAD,
+					  CD_REPORT_STATE_MAX_SIZE,
+					  len,
+					  NULL,
+					  error);
+}
+
+gchar *
 cd_report_store_read_meta(CdReportStore *self, const gchar *id, gsize *len, GError **error)
 {
 	return cd_report_store_read_range(self,

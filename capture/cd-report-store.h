@@ -77,6 +77,10 @@ cd_report_store_read_range(CdReportStore *self,
 			   gsize *len,
 			   gboolean *cut,
 			   GError **error);
+/* a report's state.json, whole, at most CD_REPORT_STATE_MAX_SIZE bytes: the counterpart of
+ * cd_report_store_write_state() */
+gchar *
+cd_report_store_read_state(CdReportStore *self, const gchar *id, gsize *len, GError **error);
 /* a report's meta.json, whole, at most CD_REPORT_MAX_META_SIZE bytes */
 gchar *
 cd_report_store_read_meta(CdReportStore *self, const gchar *id, gsize *len, GError **error);

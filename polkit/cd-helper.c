@@ -301,14 +301,7 @@ cd_helper_read_state(CdReportStore *store, const gchar *id, GError **error)
 	CdReportState *state;
 	gsize len = 0;
 
-	data = cd_report_store_read_range(store,
-					  id,
-					  CD_REPORT_FILE_STATE,
-					  CD_FILE_RANGE_HEAD,
-					  CD_REPORT_STATE_MAX_SIZE,
-					  &len,
-					  NULL,
-					  &error_local);
+	data = cd_report_store_read_state(store, id, &len, &error_local);
 	if (data == NULL) {
 		if (!cd_report_store_has(store, id)) {
 			g_set_error(error, CD_ERROR, CD_ERROR_NOT_FOUND, "no report %s", id);

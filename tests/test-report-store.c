@@ -364,26 +364,12 @@ test_store_state(Fixture *f, gconstpointer data)
 
 	add_report(store, id, 10);
 	g_assert_true(cd_report_store_write_state(store, id, "{\"seen\":false}", 14, &error));
-	first = cd_report_store_read_range(store,
-					   id,
-					   CD_REPORT_FILE_STATE,
-					   CD_FILE_RANGE_HEAD,
-					   4096,
-					   &len,
-					   NULL,
-					   &error);
+	first = cd_report_store_read_state(store, id, &len, &error);
 	g_assert_no_error(error);
 	g_assert_cmpmem(first, len, "{\"seen\":false}", 14);
 	/* the one file that is replaced, atomically */
 	g_assert_true(cd_report_store_write_state(store, id, "{\"seen\":true}", 13, &error));
-	second = cd_report_store_read_range(store,
-					    id,
-					    CD_REPORT_FILE_STATE,
-					    CD_FILE_RANGE_HEAD,
-					    4096,
-					    &len,
-					    NULL,
-					    &error);
+	second = cd_report_store_read_state(store, id, &len, &error);
 	g_assert_no_error(error);
 	g_assert_cmpmem(second, len, "{\"seen\":true}", 13);
 	g_assert_false(
